@@ -1,0 +1,232 @@
+// Package capture reads packet records from capture files: classic pcap (both
+// byte orders, micro- and nanosecond timestamps) and pcapng (several
+// interfaces with their own link types) through gopacket's pcapgo, gzip
+// compressed or not, from a path or from standard input ("-").
+//
+// It owns framing only: a Record is the bytes of one captured frame with its
+// frame number (1-based, counting every packet record, as Wireshark numbers
+// frames), time, link type and byte offset in the file. What is inside the
+// frame is the decoder's business.
+package capture
+
+import (
+	"bufio"
+	"compress/gzip"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/google/gopacket"
+	"github.com/google/gopacket/layers"
+	"github.com/google/gopacket/pcapgo"
+)
+
+// maxSnaplen is the largest record accepted, as tcpdump's MAXIMUM_SNAPLEN:
+// files often declare a smaller snaplen than they hold, and a larger record is
+// a corrupt length, not a packet.
+const maxSnaplen = 262144
+
+// Record is one captured frame. Data is valid until the next call to Next.
+type Record struct {
+	Frame     int // 1-based
+	Time      time.Time
+	LinkType  LinkType
+	Data      []byte
+	OrigLen   int   // length on the wire; > len(Data) when cut by the snaplen
+	Offset    int64 // byte offset of the record in the (decompressed) file
+	Interface int   // pcapng interface index
+}
+
+// Format is the container format of a capture file.
+type Format string
+
+// Container formats.
+const (
+	FormatPcap   Format = "pcap"
+	FormatPcapNG Format = "pcapng"
+)
+
+// Error is a problem reading the file itself, located by frame and offset.
+type Error struct {
+	File   string
+	Frame  int   // the frame being read when it happened (0: the file header)
+	Offset int64 // byte offset in the (decompressed) file
+	Err    error
+}
+
+func (e *Error) Error() string {
+	if e.Frame == 0 {
+		return fmt.Sprintf("%s: byte offset %d: %v", e.File, e.Offset, e.Err)
+	}
+	return fmt.Sprintf("%s: frame %d at byte offset %d: %v", e.File, e.Frame, e.Offset, e.Err)
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// ErrNotCapture is wrapped by the error for input that is neither pcap nor pcapng.
+var ErrNotCapture = errors.New("not a pcap or pcapng capture")
+
+// File reads records from one capture file.
+type File struct {
+	Name       string
+	Format     Format
+	Compressed bool
+
+	closer  io.Closer
+	counter *countingReader
+	buf     *bufio.Reader
+	next    func() ([]byte, gopacket.CaptureInfo, error)
+	link    func(ci *gopacket.CaptureInfo) LinkType
+	frame   int
+	rec     Record
+}
+
+// Open opens a capture file by path; "-" reads standard input.
+func Open(path string) (*File, error) {
+	if path == "-" {
+		return NewReader(os.Stdin, "<stdin>", nil)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	c, err := NewReader(f, path, f)
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	return c, nil
+}
+
+// NewReader reads a capture from r; name is used in errors, and closer (may
+// be nil) is closed by Close.
+func NewReader(r io.Reader, name string, closer io.Closer) (*File, error) {
+	f := &File{Name: name, closer: closer}
+	raw := bufio.NewReaderSize(r, 64<<10)
+	magic, err := raw.Peek(4)
+	if err != nil {
+		if err == io.EOF || err == io.ErrUnexpectedEOF {
+			return nil, &Error{File: name, Err: fmt.Errorf("%w: the file holds only %d bytes", ErrNotCapture, len(magic))}
+		}
+		return nil, &Error{File: name, Err: err}
+	}
+	var src io.Reader = raw
+	if magic[0] == 0x1f && magic[1] == 0x8b {
+		gz, err := gzip.NewReader(raw)
+		if err != nil {
+			return nil, &Error{File: name, Err: fmt.Errorf("gzip: %w", err)}
+		}
+		f.Compressed = true
+		src = gz
+	}
+	f.counter = &countingReader{r: src}
+	f.buf = bufio.NewReaderSize(f.counter, 64<<10)
+	magic, err = f.buf.Peek(4)
+	if err != nil {
+		return nil, &Error{File: name, Err: fmt.Errorf("%w: the file holds only %d bytes", ErrNotCapture, len(magic))}
+	}
+	switch {
+	case binary.BigEndian.Uint32(magic) == 0x0a0d0d0a:
+		f.Format = FormatPcapNG
+		ng, err := pcapgo.NewNgReader(f.buf, pcapgo.NgReaderOptions{WantMixedLinkType: true})
+		if err != nil {
+			return nil, &Error{File: name, Offset: f.offset(), Err: fmt.Errorf("pcapng section header: %w", err)}
+		}
+		f.next = ng.ZeroCopyReadPacketData
+		f.link = func(ci *gopacket.CaptureInfo) LinkType {
+			if len(ci.AncillaryData) > 0 {
+				if lt, ok := ci.AncillaryData[0].(layers.LinkType); ok {
+					return fromGopacket(lt)
+				}
+			}
+			return fromGopacket(ng.LinkType())
+		}
+	case isPcapMagic(magic):
+		f.Format = FormatPcap
+		hdr, err := f.buf.Peek(24)
+		if err != nil {
+			return nil, &Error{File: name, Err: fmt.Errorf("pcap file header needs 24 bytes: %w", err)}
+		}
+		lt := pcapLinkType(hdr)
+		pr, err := pcapgo.NewReader(f.buf)
+		if err != nil {
+			return nil, &Error{File: name, Offset: f.offset(), Err: fmt.Errorf("pcap file header: %w", err)}
+		}
+		if pr.Snaplen() < maxSnaplen {
+			pr.SetSnaplen(maxSnaplen)
+		}
+		f.next = pr.ZeroCopyReadPacketData
+		f.link = func(*gopacket.CaptureInfo) LinkType { return lt }
+	default:
+		return nil, &Error{File: name, Err: fmt.Errorf("%w (magic %x)", ErrNotCapture, magic)}
+	}
+	return f, nil
+}
+
+func isPcapMagic(m []byte) bool {
+	switch binary.LittleEndian.Uint32(m) {
+	case 0xa1b2c3d4, 0xd4c3b2a1, 0xa1b23c4d, 0x4d3cb2a1:
+		return true
+	}
+	return false
+}
+
+// Next returns the next record, or io.EOF after the last one. Any other
+// error is an *Error naming the frame and offset; the records before it are
+// good. The returned Record and its Data are reused by the next call.
+func (f *File) Next() (*Record, error) {
+	start := f.offset()
+	data, ci, err := f.next()
+	if err != nil {
+		if err == io.EOF && f.offset() == start {
+			return nil, io.EOF
+		}
+		if err == io.EOF || err == io.ErrUnexpectedEOF {
+			err = fmt.Errorf("the file ends in the middle of a record (cut off?)")
+		}
+		return nil, &Error{File: f.Name, Frame: f.frame + 1, Offset: start, Err: err}
+	}
+	if ci.CaptureLength > maxSnaplen {
+		return nil, &Error{File: f.Name, Frame: f.frame + 1, Offset: start, Err: fmt.Errorf("record length %d is beyond any snaplen", ci.CaptureLength)}
+	}
+	f.frame++
+	f.rec = Record{
+		Frame:     f.frame,
+		Time:      ci.Timestamp,
+		LinkType:  f.link(&ci),
+		Data:      data,
+		OrigLen:   ci.Length,
+		Offset:    start,
+		Interface: ci.InterfaceIndex,
+	}
+	return &f.rec, nil
+}
+
+// BytesRead is how far into the (decompressed) file reading has come.
+func (f *File) BytesRead() int64 { return f.offset() }
+
+// Close closes the underlying file.
+func (f *File) Close() error {
+	if f.closer != nil {
+		return f.closer.Close()
+	}
+	return nil
+}
+
+func (f *File) offset() int64 { return f.counter.n - int64(f.buf.Buffered()) }
+
+// countingReader counts the bytes read through it, so record offsets can be
+// reported exactly even behind buffering and decompression.
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
+}

@@ -1,0 +1,142 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func sharedOrSkip(t *testing.T, rel string) string {
+	t.Helper()
+	p := filepath.Join(sharedCaptures, rel)
+	if _, err := os.Stat(p); err != nil {
+		t.Skip("shared captures not present")
+	}
+	return p
+}
+
+func TestExitCodes(t *testing.T) {
+	dir := t.TempDir()
+	notCapture := filepath.Join(dir, "notes.txt")
+	os.WriteFile(notCapture, []byte("these are not packets\n"), 0o644)
+	empty := filepath.Join(dir, "empty.pcap")
+	os.WriteFile(empty, nil, 0o644)
+	tests := []struct {
+		name     string
+		args     []string
+		code     int
+		inStderr string
+	}{
+		{"no args", nil, 2, "Usage"},
+		{"unknown flag", []string{"decode", "--frobnicate", "x.pcap"}, 2, "frobnicate"},
+		{"missing file", []string{"decode", filepath.Join(dir, "nope.pcap")}, 2, "nope.pcap"},
+		{"not a capture", []string{"decode", notCapture}, 2, "notes.txt: byte offset 0: not a pcap or pcapng capture"},
+		{"empty file", []string{"decode", empty}, 2, "empty.pcap: byte offset 0: not a pcap or pcapng capture: the file holds only 0 bytes"},
+		{"bad port", []string{"decode", "--ike-port", "x", notCapture}, 2, "ike-port"},
+		{"version", []string{"version"}, 0, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, stderr, code := runCLI(tt.args...)
+			if code != tt.code {
+				t.Errorf("exit %d, want %d (stderr %q)", code, tt.code, stderr)
+			}
+			if !strings.Contains(stderr, tt.inStderr) {
+				t.Errorf("stderr %q does not contain %q", stderr, tt.inStderr)
+			}
+		})
+	}
+}
+
+// TestJSONContract checks the fields users' scripts rely on (issue 2):
+// frame, time, src, dst; ispi, rspi (lowercase hex), version, exchange
+// {number, name}, message_id, notifies [{type, name}], payloads; spi, seq.
+func TestJSONContract(t *testing.T) {
+	path := sharedOrSkip(t, "zeek-spicy-ipsec/tests/traces/ipsec.cap")
+	stdout, _, code := runCLI("decode", path, "--json")
+	if code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	var objs []map[string]any
+	sc := bufio.NewScanner(strings.NewReader(stdout))
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() {
+		var o map[string]any
+		if err := json.Unmarshal(sc.Bytes(), &o); err != nil {
+			t.Fatalf("line is not JSON: %v: %s", err, sc.Text())
+		}
+		objs = append(objs, o)
+	}
+	if len(objs) != 27 {
+		t.Fatalf("%d objects, want 27", len(objs))
+	}
+	for _, k := range []string{"frame", "time", "src", "dst", "ispi", "rspi", "version", "exchange", "message_id", "notifies", "payloads"} {
+		if _, ok := objs[0][k]; !ok {
+			t.Errorf("IKE object lacks %q", k)
+		}
+	}
+	nopro := objs[2]
+	if nopro["frame"] != 3.0 || nopro["ispi"] != "c6d1459285150c7e" || nopro["rspi"] != "0000000000000000" {
+		t.Errorf("frame 3: %v %v %v", nopro["frame"], nopro["ispi"], nopro["rspi"])
+	}
+	ex := nopro["exchange"].(map[string]any)
+	if ex["number"] != 5.0 || ex["name"] != "INFORMATIONAL" {
+		t.Errorf("exchange %v", ex)
+	}
+	n := nopro["notifies"].([]any)[0].(map[string]any)
+	if n["type"] != 14.0 || n["name"] != "NO_PROPOSAL_CHOSEN" {
+		t.Errorf("notify %v", n)
+	}
+	esp := objs[11]
+	if esp["spi"] != "1c0d7b38" || esp["seq"] != 1.0 || esp["kind"] != "esp" {
+		t.Errorf("ESP %v %v %v", esp["spi"], esp["seq"], esp["kind"])
+	}
+}
+
+func TestStdinAndGzip(t *testing.T) {
+	path := sharedOrSkip(t, "zeek-spicy-ipsec/tests/traces/ipsec.cap")
+	want, _, _ := runCLI("decode", path)
+
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	saved := os.Stdin
+	os.Stdin = f
+	got, _, code := runCLI("decode", "-")
+	os.Stdin = saved
+	if code != 0 || got != want {
+		t.Errorf("stdin: exit %d, output differs:\n%s", code, firstDiff([]byte(want), []byte(got)))
+	}
+
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gzPath := filepath.Join(t.TempDir(), "ipsec.pcap.gz")
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	zw.Write(raw)
+	zw.Close()
+	os.WriteFile(gzPath, buf.Bytes(), 0o644)
+	got, _, code = runCLI("decode", gzPath)
+	if code != 0 || got != want {
+		t.Errorf("gzip: exit %d, output differs:\n%s", code, firstDiff([]byte(want), []byte(got)))
+	}
+}
+
+func TestFlagsAfterFile(t *testing.T) {
+	path := sharedOrSkip(t, "zeek-spicy-ipsec/tests/traces/ipsec.cap")
+	a, _, _ := runCLI("decode", "--json", path)
+	b, _, _ := runCLI("decode", path, "--json")
+	c, _, _ := runCLI(path, "--json")
+	if a != b || a != c || !strings.HasPrefix(a, "{") {
+		t.Error("flag position changes the output")
+	}
+}

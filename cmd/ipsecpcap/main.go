@@ -1,0 +1,105 @@
+// Command ipsecpcap analyses IPsec (IKEv1, IKEv2, ESP) in packet captures.
+//
+//	ipsecpcap decode [-v|--json] [--ike-port N] [--natt-port N] FILE...
+//
+// FILE may be pcap or pcapng, gzip-compressed or not, or "-" for standard
+// input. Exit status: 0 done, 2 bad usage or an unreadable input.
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+)
+
+// Version is the tool's version, stamped into reports.
+var Version = "0.1.0-dev"
+
+const usage = `ipsecpcap — find out why an IPsec tunnel does not come up, from a capture
+
+Usage:
+  ipsecpcap decode [flags] FILE...   one line per IKE/ESP packet (-v: payload tree, --json: JSON lines)
+  ipsecpcap FILE...                  same as decode, for now
+  ipsecpcap version
+
+FILE is a pcap or pcapng file, optionally gzip-compressed; "-" reads standard input.
+`
+
+// exitUsage and exitUnreadable are the documented exit codes.
+const (
+	exitOK         = 0
+	exitUnreadable = 2
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return exitUnreadable
+	}
+	switch args[0] {
+	case "decode":
+		return runDecode(args[1:], stdout, stderr)
+	case "version", "--version":
+		fmt.Fprintln(stdout, "ipsecpcap", Version)
+		return exitOK
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return exitOK
+	}
+	if strings.HasPrefix(args[0], "-") && args[0] != "-" {
+		// Flags before the file: treat as decode.
+		return runDecode(args, stdout, stderr)
+	}
+	if _, err := os.Stat(args[0]); err == nil || args[0] == "-" {
+		return runDecode(args, stdout, stderr)
+	}
+	fmt.Fprintf(stderr, "ipsecpcap: unknown command or file %q\n\n%s", args[0], usage)
+	return exitUnreadable
+}
+
+// parseInterspersed parses flags that may come before, between or after the
+// file names, as engineers type them ("decode x.pcap --json").
+func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	var files []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			return files, nil
+		}
+		files = append(files, rest[0])
+		args = rest[1:]
+	}
+}
+
+// portList is a repeatable port flag.
+type portList []uint16
+
+func (p *portList) String() string {
+	s := make([]string, len(*p))
+	for i, v := range *p {
+		s[i] = strconv.Itoa(int(v))
+	}
+	return strings.Join(s, ",")
+}
+
+func (p *portList) Set(v string) error {
+	for _, f := range strings.Split(v, ",") {
+		n, err := strconv.ParseUint(strings.TrimSpace(f), 10, 16)
+		if err != nil || n == 0 {
+			return errors.New("want a UDP port number 1-65535")
+		}
+		*p = append(*p, uint16(n))
+	}
+	return nil
+}

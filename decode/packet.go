@@ -1,0 +1,96 @@
+// Package decode turns captured frames into IPsec packets: it walks the link
+// layer (Ethernet with 802.1Q/QinQ tags, Linux cooked SLL/SLL2, raw IP, BSD
+// loopback), IPv4 and IPv6 (extension headers, fragment reassembly), UDP and
+// ICMP, and hands IKE to package isakmp and ESP to package esp.
+//
+// It owns the step from bytes to a Packet: which frames are IPsec, where the
+// IKE or ESP bytes are, and what went wrong at which byte offset. It keeps only
+// the state reassembly needs, bounded, and never prints.
+package decode
+
+import (
+	"net/netip"
+	"time"
+
+	"github.com/ipsecpcap/ipsecpcap/decode/esp"
+	"github.com/ipsecpcap/ipsecpcap/decode/isakmp"
+)
+
+// Kind is what an IPsec packet carries.
+type Kind uint8
+
+// Packet kinds.
+const (
+	KindIKE          Kind = iota + 1 // an ISAKMP message on an IKE or NAT-T port
+	KindESP                          // ESP, raw (IP protocol 50) or UDP-encapsulated
+	KindNATKeepalive                 // the one-byte 0xFF NAT-T keepalive
+	KindICMPError                    // an ICMP error quoting an IKE or ESP packet
+)
+
+func (k Kind) String() string {
+	switch k {
+	case KindIKE:
+		return "IKE"
+	case KindESP:
+		return "ESP"
+	case KindNATKeepalive:
+		return "NAT-keepalive"
+	case KindICMPError:
+		return "ICMP"
+	}
+	return "?"
+}
+
+// Packet is one IPsec packet found in a frame.
+type Packet struct {
+	Frame int
+	Time  time.Time
+	Kind  Kind
+	// Src and Dst are the addresses and UDP ports (port 0 for raw ESP).
+	Src, Dst netip.AddrPort
+	// UDPEncapsulated is set for ESP in UDP and IKE behind the non-ESP
+	// marker (NAT-T, RFC 3948).
+	UDPEncapsulated bool
+	// IKE is the decoded message for KindIKE (and the quoted one, if any,
+	// inside ICMP).
+	IKE *isakmp.Message
+	// ESP is the header for KindESP.
+	ESP esp.Header
+	// ICMP describes the error for KindICMPError.
+	ICMP *ICMPError
+	// Fragments lists the frames of an IP datagram reassembled from
+	// fragments, this frame last; nil for an unfragmented datagram.
+	Fragments []int
+	// Truncated is set when the frame was cut short by the capture's
+	// snaplen before the end of the IKE message or ESP packet.
+	Truncated bool
+	// Length is the IP payload length on the wire (UDP header included).
+	Length int
+	// PayloadOffset is the offset in the frame of the IKE message or ESP
+	// header, or -1 when the datagram was reassembled from fragments.
+	PayloadOffset int
+	// Problems are malformations found in this packet, with offsets.
+	Problems []Problem
+}
+
+// Problem is a malformation at a byte offset of the frame. For reassembled
+// datagrams the offset is in the reassembled IP payload (InReassembled).
+type Problem struct {
+	Offset        int
+	InReassembled bool
+	Reason        string
+}
+
+// ICMPError is an ICMP or ICMPv6 error that quotes an IKE or ESP packet: a
+// "port unreachable" from a gateway whose IKE daemon is not running is evidence.
+type ICMPError struct {
+	V6   bool
+	Type uint8
+	Code uint8
+	// Quoted is the packet the error refers to, as far as it was quoted:
+	// its addresses and ports, and the IKE header or ESP SPI.
+	Quoted *Packet
+}
+
+// Description names the ICMP type and code, e.g. "port unreachable".
+func (e *ICMPError) Description() string { return icmpDescription(e.V6, e.Type, e.Code) }
