@@ -181,7 +181,9 @@ func (f *File) Next() (*Record, error) {
 	start := f.offset()
 	data, ci, err := f.next()
 	if err != nil {
-		if err == io.EOF && f.offset() == start {
+		// A clean end: nothing more was read, or (pcapng) only whole
+		// non-packet blocks such as interface statistics were.
+		if err == io.EOF && (f.offset() == start || f.Format == FormatPcapNG) {
 			return nil, io.EOF
 		}
 		if err == io.EOF || err == io.ErrUnexpectedEOF {

@@ -52,7 +52,6 @@ type Decoder struct {
 	eth   layers.Ethernet
 	dot1q layers.Dot1Q
 	loop  layers.Loopback
-	ip4   layers.IPv4
 	ip6   layers.IPv6
 	udp   layers.UDP
 	trunc truncFeedback
@@ -89,6 +88,7 @@ func (d *Decoder) PendingFragments() int { return d.frags.pending() }
 type frame struct {
 	rec       *capture.Record
 	truncated bool // the record is shorter than the frame on the wire
+	fragment  bool // an IP fragment of a UDP/ESP datagram, held for reassembly
 }
 
 // Decode decodes one capture record. It returns nil when the frame holds no
@@ -101,8 +101,9 @@ func (d *Decoder) Decode(rec *capture.Record) (*Packet, error) {
 	switch {
 	case err != nil:
 		d.stats.LinkErrors++
-	case p == nil:
+	case p == nil && !f.fragment:
 		d.stats.NotIPsec++
+	case p == nil:
 	default:
 		switch p.Kind {
 		case KindIKE:
@@ -211,27 +212,55 @@ type datagram struct {
 	fragments []int
 }
 
+// ipv4 reads the IPv4 header by hand: gopacket's IPv4 layer rejects a whole
+// packet over one malformed option (tcpdump and tshark still find the
+// payload from the header length) and allocates per packet for options.
 func (d *Decoder) ipv4(f *frame, b []byte, off int) (*Packet, error) {
-	if err := d.ip4.DecodeFromBytes(b, &d.trunc); err != nil {
-		return nil, offsetErr(off, "IPv4: %v", err)
+	if len(b) < 20 {
+		return nil, offsetErr(off, "IPv4 header needs 20 bytes, have %d", len(b))
 	}
-	ip := &d.ip4
-	hl := int(ip.IHL) * 4
+	hl := int(b[0]&0x0f) * 4
+	total := int(binary.BigEndian.Uint16(b[2:4]))
+	switch {
+	case hl < 20:
+		return nil, offsetErr(off, "IPv4 header length %d is below 20", hl)
+	case hl > len(b):
+		return nil, offsetErr(off, "IPv4 header length %d exceeds the %d bytes captured", hl, len(b))
+	case total == 0:
+		total = len(b) // TSO: the length is left to the NIC
+	case total < hl:
+		return nil, offsetErr(off+2, "IPv4 total length %d is below the header length %d", total, hl)
+	}
+	payload := b[hl:]
+	if total < len(b) {
+		payload = b[hl:total] // Ethernet padding
+	}
+	flagsFrag := binary.BigEndian.Uint16(b[6:8])
+	more, fragOff := flagsFrag&0x2000 != 0, int(flagsFrag&0x1fff)*8
 	dg := datagram{
-		src:     netip.AddrFrom4([4]byte(ip.SrcIP)),
-		dst:     netip.AddrFrom4([4]byte(ip.DstIP)),
-		proto:   uint8(ip.Protocol),
-		payload: ip.Payload,
+		src:     netip.AddrFrom4([4]byte(b[12:16])),
+		dst:     netip.AddrFrom4([4]byte(b[16:20])),
+		proto:   b[9],
+		payload: payload,
 		off:     off + hl,
-		wireLen: int(ip.Length) - hl,
+		wireLen: total - hl,
 	}
-	if ip.Flags&layers.IPv4MoreFragments != 0 || ip.FragOffset != 0 {
+	if more || fragOff != 0 {
 		if dg.proto != protoUDP && dg.proto != protoESP {
 			return nil, nil
 		}
 		d.stats.Fragments++
-		key := fragKey{src: dg.src, dst: dg.dst, id: uint32(ip.Id), proto: dg.proto}
-		whole, frames, err := d.frags.add(key, f.rec, int(ip.FragOffset)*8, ip.Flags&layers.IPv4MoreFragments != 0, ip.Payload)
+		f.fragment = true
+		if f.truncated {
+			// Cut by the snaplen: the fragment cannot be reassembled, but
+			// a first fragment still shows the start of the datagram.
+			if fragOff != 0 {
+				return nil, nil
+			}
+			return d.transport(f, dg)
+		}
+		key := fragKey{src: dg.src, dst: dg.dst, id: uint32(binary.BigEndian.Uint16(b[4:6])), proto: dg.proto}
+		whole, frames, err := d.frags.add(key, f.rec, fragOff, more, payload)
 		if err != nil {
 			return nil, offsetErr(off, "IPv4 fragment: %v", err)
 		}
@@ -306,6 +335,14 @@ func (d *Decoder) ipv6(f *frame, b []byte, off int) (*Packet, error) {
 				return nil, nil
 			}
 			d.stats.Fragments++
+			f.fragment = true
+			if f.truncated {
+				if fragOff != 0 {
+					return nil, nil
+				}
+				dg.proto, dg.payload, dg.off, dg.wireLen = next, body, pos+8, dg.wireLen-8
+				return d.transport(f, dg)
+			}
 			key := fragKey{src: dg.src, dst: dg.dst, id: id, proto: next, v6: true}
 			whole, frames, err := d.frags.add(key, f.rec, fragOff, more, body)
 			if err != nil {
@@ -428,6 +465,9 @@ func (d *Decoder) ikePacket(f *frame, dg datagram, src, dst netip.AddrPort, b []
 		p.problem(off, int(msg.Length), fmt.Sprintf("%d bytes after the ISAKMP message (length %d)", len(b)-int(msg.Length), msg.Length))
 	}
 	for _, e := range msg.Errors {
+		if e.Truncation && p.Truncated {
+			continue // the snaplen, not the peer, cut it short
+		}
 		p.problem(off, e.Offset, e.Error())
 	}
 	return p

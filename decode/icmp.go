@@ -71,11 +71,9 @@ func (d *Decoder) quoted(f *frame, b []byte, v6 bool) *Packet {
 	switch proto {
 	case protoESP:
 		q.Kind, q.Src, q.Dst = KindESP, netip.AddrPortFrom(src, 0), netip.AddrPortFrom(dst, 0)
-		if len(rest) >= esp.HeaderLen {
-			q.ESP, _ = esp.Parse(rest)
-		} else {
-			q.Truncated = true
-		}
+		var err error
+		q.ESP, err = esp.Parse(rest)
+		q.Truncated = err != nil
 		return q
 	case protoUDP:
 		if len(rest) < 8 {
@@ -92,11 +90,9 @@ func (d *Decoder) quoted(f *frame, b []byte, v6 bool) *Packet {
 				d.quotedIKE(q, payload[esp.NonESPMarkerLen:])
 			} else {
 				q.Kind = KindESP
-				if h, err := esp.Parse(payload); err == nil {
-					q.ESP = h
-				} else {
-					q.Truncated = true
-				}
+				var err error
+				q.ESP, err = esp.Parse(payload)
+				q.Truncated = err != nil
 			}
 		case d.ikePorts[sport] || d.ikePorts[dport]:
 			q.Kind = KindIKE

@@ -18,15 +18,23 @@ const HeaderLen = 8
 type Header struct {
 	SPI uint32
 	Seq uint32
+	// NoSeq is set when the packet was cut after the SPI (a small
+	// snaplen): Seq was not captured.
+	NoSeq bool
 	// PayloadLen is what follows the header as captured: IV, ciphertext,
 	// padding, trailer and ICV.
 	PayloadLen int
 }
 
 // Parse reads the ESP header at the start of b.
+// A packet cut after the SPI still yields the SPI, with NoSeq set and an
+// error.
 func Parse(b []byte) (Header, error) {
 	if len(b) < HeaderLen {
-		return Header{}, fmt.Errorf("ESP header needs %d bytes, have %d", HeaderLen, len(b))
+		if len(b) >= 4 {
+			return Header{SPI: binary.BigEndian.Uint32(b[0:4]), NoSeq: true}, fmt.Errorf("ESP header cut after the SPI: %d of %d bytes", len(b), HeaderLen)
+		}
+		return Header{NoSeq: true}, fmt.Errorf("ESP header needs %d bytes, have %d", HeaderLen, len(b))
 	}
 	h := Header{
 		SPI:        binary.BigEndian.Uint32(b[0:4]),

@@ -11,7 +11,8 @@ func TestParse(t *testing.T) {
 	}{
 		{"minimal", []byte{0x12, 0x34, 0x56, 0x78, 0, 0, 0, 1}, Header{SPI: 0x12345678, Seq: 1}, false},
 		{"with payload", []byte{0xf4, 0xdc, 0x0a, 0xe5, 0, 0, 1, 0, 9, 9, 9}, Header{SPI: 0xf4dc0ae5, Seq: 256, PayloadLen: 3}, false},
-		{"short", []byte{1, 2, 3}, Header{}, true},
+		{"short", []byte{1, 2, 3}, Header{NoSeq: true}, true},
+		{"cut after SPI", []byte{0xc0, 0xf7, 0xd4, 0xc3, 0}, Header{SPI: 0xc0f7d4c3, NoSeq: true}, true},
 		{"spi zero", []byte{0, 0, 0, 0, 0, 0, 0, 1}, Header{Seq: 1}, true},
 	}
 	for _, tt := range tests {

@@ -15,6 +15,9 @@ type Error struct {
 	Offset  int
 	Payload PayloadType // the payload being decoded, PayloadNone for the header
 	Reason  string
+	// Truncation is set when the error only says that the captured bytes
+	// ran out: the message is Truncated and the payload was cut by it.
+	Truncation bool
 }
 
 func (e *Error) Error() string {
@@ -100,6 +103,14 @@ func (d *decoder) errorf(off int, t PayloadType, format string, args ...any) {
 	d.msg.Errors = append(d.msg.Errors, &Error{Offset: off, Payload: t, Reason: fmt.Sprintf(format, args...)})
 }
 
+// markTruncation marks the errors from index i on as effects of a capture
+// that ended early rather than of a malformed message.
+func (d *decoder) markTruncation(i int) {
+	for _, e := range d.msg.Errors[i:] {
+		e.Truncation = true
+	}
+}
+
 // walk follows a chain of generic payload headers in b starting at off with
 // the given first type, decoding each body and handing it to emit. It stops at
 // next payload 0, at the end of b, or at a header it cannot trust.
@@ -111,10 +122,16 @@ func (d *decoder) walk(b []byte, off int, next PayloadType, emit func(Payload)) 
 		}
 		if off == len(b) {
 			d.errorf(off, next, "chain announces a payload but the message ends")
+			if d.msg.Truncated {
+				d.markTruncation(len(d.msg.Errors) - 1)
+			}
 			return
 		}
 		if len(b)-off < 4 {
 			d.errorf(off, next, "generic payload header needs 4 bytes, have %d", len(b)-off)
+			if d.msg.Truncated {
+				d.markTruncation(len(d.msg.Errors) - 1)
+			}
 			return
 		}
 		length := int(binary.BigEndian.Uint16(b[off+2 : off+4]))
@@ -128,11 +145,15 @@ func (d *decoder) walk(b []byte, off int, next PayloadType, emit func(Payload)) 
 			return
 		}
 		bodyEnd := off + length
+		firstErr := len(d.msg.Errors)
 		if bodyEnd > len(b) {
 			d.errorf(off, next, "payload length %d runs %d bytes past the end of the message", length, bodyEnd-len(b))
 			bodyEnd = len(b)
 		}
 		p.Body = d.body(next, b[off+4:bodyEnd], off+4)
+		if bodyEnd < off+length && d.msg.Truncated {
+			d.markTruncation(firstErr)
+		}
 		if sk, ok := p.Body.(*Encrypted); ok {
 			// The SK payload's next-payload field names the first inner
 			// payload, and SK is always last (RFC 7296 §3.14).

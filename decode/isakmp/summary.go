@@ -28,6 +28,9 @@ func (p *Payload) compact() string {
 	case *Notify:
 		return p.Type.Abbrev() + "(" + NotifyShortName(b.Version, b.Type) + ")"
 	case *Encrypted:
+		if b.FirstPayload == PayloadNone {
+			return p.Type.Abbrev() + "{}" // nothing inside: an IKEv2 liveness check or its reply
+		}
 		return p.Type.Abbrev() + "{" + b.FirstPayload.Abbrev() + "…}"
 	case *EncryptedFragment:
 		s := p.Type.Abbrev() + "(" + strconv.Itoa(int(b.Number)) + "/" + strconv.Itoa(int(b.Total)) + ")"

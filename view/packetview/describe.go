@@ -76,11 +76,12 @@ func kindName(k decode.Kind) string {
 }
 
 func describeESP(p *decode.Packet) Obj {
-	return Obj{
-		{"spi", fmt.Sprintf("%08x", p.ESP.SPI)},
-		{"seq", p.ESP.Seq},
-		{"esp_payload_length", p.ESP.PayloadLen},
+	o := Obj{{"spi", fmt.Sprintf("%08x", p.ESP.SPI)}}
+	if !p.ESP.NoSeq {
+		o.add("seq", p.ESP.Seq)
 	}
+	o.add("esp_payload_length", p.ESP.PayloadLen)
+	return o
 }
 
 func describeIKE(m *isakmp.Message) Obj {

@@ -48,6 +48,12 @@ func what(p *decode.Packet) string {
 	case decode.KindIKE:
 		return ikeLine(p)
 	case decode.KindESP:
+		if p.ESP.NoSeq && p.Truncated {
+			if p.ESP.SPI == 0 {
+				return "ESP (header not captured)"
+			}
+			return fmt.Sprintf("ESP SPI=0x%08x (sequence not captured)", p.ESP.SPI)
+		}
 		s := fmt.Sprintf("ESP SPI=0x%08x seq=%d len=%d", p.ESP.SPI, p.ESP.Seq, p.ESP.PayloadLen)
 		if p.UDPEncapsulated {
 			s += " (UDP-encap)"
