@@ -20,7 +20,6 @@ import (
 	"time"
 
 	"github.com/google/gopacket"
-	"github.com/google/gopacket/layers"
 	"github.com/google/gopacket/pcapgo"
 )
 
@@ -78,8 +77,9 @@ type File struct {
 	closer  io.Closer
 	counter *countingReader
 	buf     *bufio.Reader
-	next    func() ([]byte, gopacket.CaptureInfo, error)
-	link    func(ci *gopacket.CaptureInfo) LinkType
+	next    func() ([]byte, gopacket.CaptureInfo, error) // classic pcap, through pcapgo
+	link    LinkType                                     // classic pcap's one link type
+	ng      *ngReader
 	frame   int
 	rec     Record
 }
@@ -131,19 +131,7 @@ func NewReader(r io.Reader, name string, closer io.Closer) (*File, error) {
 	switch {
 	case binary.BigEndian.Uint32(magic) == 0x0a0d0d0a:
 		f.Format = FormatPcapNG
-		ng, err := pcapgo.NewNgReader(f.buf, pcapgo.NgReaderOptions{WantMixedLinkType: true})
-		if err != nil {
-			return nil, &Error{File: name, Offset: f.offset(), Err: fmt.Errorf("pcapng section header: %w", err)}
-		}
-		f.next = ng.ZeroCopyReadPacketData
-		f.link = func(ci *gopacket.CaptureInfo) LinkType {
-			if len(ci.AncillaryData) > 0 {
-				if lt, ok := ci.AncillaryData[0].(layers.LinkType); ok {
-					return fromGopacket(lt)
-				}
-			}
-			return fromGopacket(ng.LinkType())
-		}
+		f.ng = newNgReader(f.buf, f.offset)
 	case isPcapMagic(magic):
 		f.Format = FormatPcap
 		hdr, err := f.buf.Peek(24)
@@ -155,11 +143,12 @@ func NewReader(r io.Reader, name string, closer io.Closer) (*File, error) {
 		if err != nil {
 			return nil, &Error{File: name, Offset: f.offset(), Err: fmt.Errorf("pcap file header: %w", err)}
 		}
-		if pr.Snaplen() < maxSnaplen {
-			pr.SetSnaplen(maxSnaplen)
-		}
+		// The file's snaplen is only a hint: files hold larger records
+		// than they declare, and a huge declared snaplen would make pcapgo
+		// allocate that much. Records are bounded by maxSnaplen instead.
+		pr.SetSnaplen(maxSnaplen)
 		f.next = pr.ZeroCopyReadPacketData
-		f.link = func(*gopacket.CaptureInfo) LinkType { return lt }
+		f.link = lt
 	default:
 		return nil, &Error{File: name, Err: fmt.Errorf("%w (magic %x)", ErrNotCapture, magic)}
 	}
@@ -178,12 +167,13 @@ func isPcapMagic(m []byte) bool {
 // error is an *Error naming the frame and offset; the records before it are
 // good. The returned Record and its Data are reused by the next call.
 func (f *File) Next() (*Record, error) {
+	if f.ng != nil {
+		return f.nextNg()
+	}
 	start := f.offset()
 	data, ci, err := f.next()
 	if err != nil {
-		// A clean end: nothing more was read, or (pcapng) only whole
-		// non-packet blocks such as interface statistics were.
-		if err == io.EOF && (f.offset() == start || f.Format == FormatPcapNG) {
+		if err == io.EOF && f.offset() == start {
 			return nil, io.EOF
 		}
 		if err == io.EOF || err == io.ErrUnexpectedEOF {
@@ -191,20 +181,47 @@ func (f *File) Next() (*Record, error) {
 		}
 		return nil, &Error{File: f.Name, Frame: f.frame + 1, Offset: start, Err: err}
 	}
-	if ci.CaptureLength > maxSnaplen {
-		return nil, &Error{File: f.Name, Frame: f.frame + 1, Offset: start, Err: fmt.Errorf("record length %d is beyond any snaplen", ci.CaptureLength)}
+	f.frame++
+	f.rec = Record{
+		Frame:    f.frame,
+		Time:     ci.Timestamp,
+		LinkType: f.link,
+		Data:     data,
+		OrigLen:  ci.Length,
+		Offset:   start,
+	}
+	return &f.rec, nil
+}
+
+func (f *File) nextNg() (*Record, error) {
+	r, err := f.ng.next()
+	if err != nil {
+		if err == io.EOF {
+			return nil, io.EOF
+		}
+		off, _ := offsetOf(err)
+		return nil, &Error{File: f.Name, Frame: f.frame + 1, Offset: off, Err: err}
 	}
 	f.frame++
 	f.rec = Record{
 		Frame:     f.frame,
-		Time:      ci.Timestamp,
-		LinkType:  f.link(&ci),
-		Data:      data,
-		OrigLen:   ci.Length,
-		Offset:    start,
-		Interface: ci.InterfaceIndex,
+		Time:      r.time,
+		LinkType:  r.linkType,
+		Data:      r.data,
+		OrigLen:   r.origLen,
+		Offset:    r.offset,
+		Interface: r.iface,
 	}
 	return &f.rec, nil
+}
+
+// Drops is the number of packets the capturing interfaces reported as
+// dropped (pcapng interface statistics); the capture may miss that many.
+func (f *File) Drops() uint64 {
+	if f.ng != nil {
+		return f.ng.Drops
+	}
+	return 0
 }
 
 // BytesRead is how far into the (decompressed) file reading has come.

@@ -2,8 +2,6 @@ package capture
 
 import (
 	"encoding/binary"
-
-	"github.com/google/gopacket/layers"
 )
 
 // LinkType is a LINKTYPE_ value from the tcpdump.org registry. gopacket
@@ -33,14 +31,4 @@ func pcapLinkType(hdr []byte) LinkType {
 		order = binary.BigEndian
 	}
 	return LinkType(order.Uint32(hdr[20:24]) & 0xffff)
-}
-
-// fromGopacket widens a pcapng interface's link type that gopacket cut to a
-// byte. Only SLL2 matters among the IPsec-bearing link types: 276 & 0xff is
-// 20, which no capture tool writes.
-func fromGopacket(lt layers.LinkType) LinkType {
-	if lt == 20 {
-		return LinkTypeLinuxSLL2
-	}
-	return LinkType(lt)
 }
