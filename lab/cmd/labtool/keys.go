@@ -1,0 +1,156 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/ipsecpcap/ipsecpcap/lab"
+)
+
+// The files of a scenario directory.
+const (
+	captureFile = "capture.pcap"
+	v1Table     = "ikev1_decryption_table"
+	v2Table     = "ikev2_decryption_table"
+	espTable    = "esp_sa"
+)
+
+var sides = []string{"initiator", "responder"}
+
+func logPath(dir, side string) string { return filepath.Join(dir, "charon-"+side+".log") }
+
+// parsedLogs parses the charon logs present in dir, initiator first.
+func parsedLogs(dir string) (map[string]*lab.CharonLog, error) {
+	out := map[string]*lab.CharonLog{}
+	for _, s := range sides {
+		p := logPath(dir, s)
+		if _, err := os.Stat(p); errors.Is(err, os.ErrNotExist) {
+			continue
+		}
+		l, err := lab.ParseCharonLogFile(p)
+		if err != nil {
+			return nil, err
+		}
+		out[s] = l
+	}
+	return out, nil
+}
+
+type tables struct {
+	v1, v2, esp []string
+}
+
+// buildTables writes Wireshark's three decryption tables from the logs.
+// ESP addresses are those the "view" side logged (the side of the capture
+// point, which matters behind a NAT).
+func buildTables(dir, view string) (*tables, error) {
+	logs, err := parsedLogs(dir)
+	if err != nil {
+		return nil, err
+	}
+	order := []string{view}
+	for _, s := range sides {
+		if s != view {
+			order = append(order, s)
+		}
+	}
+	t := &tables{}
+	seen := map[string]bool{}
+	// IKE keys: the initiator's first (in IKEv1 a PSK mismatch gives each
+	// side its own Ka for the same cookie; the initiator's decrypts what
+	// the initiator sent).
+	for _, s := range sides {
+		l := logs[s]
+		if l == nil {
+			continue
+		}
+		for _, sa := range l.IKEv1 {
+			if sa.ICookie == "" || seen["v1"+sa.ICookie] {
+				continue
+			}
+			seen["v1"+sa.ICookie] = true
+			t.v1 = append(t.v1, sa.IKEv1Line())
+		}
+		for _, sa := range l.IKEv2 {
+			if sa.SPIi == "" || seen["v2"+sa.SPIi+sa.SPIr] {
+				continue
+			}
+			seen["v2"+sa.SPIi+sa.SPIr] = true
+			line, err := sa.IKEv2Line()
+			if err != nil {
+				return nil, err
+			}
+			t.v2 = append(t.v2, line)
+		}
+	}
+	type espEntry struct {
+		sa   lab.ESPSA
+		line int
+	}
+	var esps []espEntry
+	seenSPI := map[uint32]bool{}
+	for _, s := range order {
+		l := logs[s]
+		if l == nil {
+			continue
+		}
+		for _, c := range l.Children {
+			for _, sa := range []lab.ESPSA{c.Out, c.In} {
+				if seenSPI[sa.SPI] || sa.EncKey == "" {
+					continue
+				}
+				seenSPI[sa.SPI] = true
+				esps = append(esps, espEntry{sa, c.Line})
+			}
+		}
+	}
+	sort.SliceStable(esps, func(i, j int) bool { return esps[i].line < esps[j].line })
+	for _, e := range esps {
+		src, dst := e.sa.Src, e.sa.Dst
+		if src == "" || dst == "" {
+			src, dst = "*", "*"
+		}
+		line, err := e.sa.ESPLine(src, dst)
+		if err != nil {
+			return nil, err
+		}
+		t.esp = append(t.esp, line)
+	}
+	return t, nil
+}
+
+func writeTables(dir string, t *tables) error {
+	for name, lines := range map[string][]string{v1Table: t.v1, v2Table: t.v2, espTable: t.esp} {
+		body := strings.Join(lines, "\n")
+		if body != "" {
+			body += "\n"
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func cmdKeys(args []string) error {
+	fs := flag.NewFlagSet("keys", flag.ContinueOnError)
+	dir := fs.String("dir", "", "scenario directory")
+	view := fs.String("view", "initiator", "side whose view of the ESP addresses matches the capture point")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	t, err := buildTables(*dir, *view)
+	if err != nil {
+		return err
+	}
+	if err := writeTables(*dir, t); err != nil {
+		return err
+	}
+	fmt.Printf("keys: %d IKEv1, %d IKEv2, %d ESP\n", len(t.v1), len(t.v2), len(t.esp))
+	return nil
+}
