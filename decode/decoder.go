@@ -55,6 +55,7 @@ type Decoder struct {
 	ip6   layers.IPv6
 	udp   layers.UDP
 	trunc truncFeedback
+	cur   frame // the frame being decoded, kept here so it costs no allocation
 }
 
 // NewDecoder returns a decoder; a zero Config means the default ports.
@@ -76,10 +77,7 @@ func NewDecoder(cfg Config) *Decoder {
 }
 
 // Stats returns the counters so far.
-func (d *Decoder) Stats() Stats {
-	s := d.stats
-	return s
-}
+func (d *Decoder) Stats() Stats { return d.stats }
 
 // PendingFragments is the number of IP datagrams still waiting for fragments.
 func (d *Decoder) PendingFragments() int { return d.frags.pending() }
@@ -96,7 +94,8 @@ type frame struct {
 // (the frame is then counted and skipped).
 func (d *Decoder) Decode(rec *capture.Record) (*Packet, error) {
 	d.stats.Frames++
-	f := &frame{rec: rec, truncated: rec.OrigLen > len(rec.Data)}
+	d.cur = frame{rec: rec, truncated: rec.OrigLen > len(rec.Data)}
+	f := &d.cur
 	p, err := d.link(f, rec.LinkType, rec.Data)
 	switch {
 	case err != nil:

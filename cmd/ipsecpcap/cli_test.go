@@ -135,8 +135,71 @@ func TestFlagsAfterFile(t *testing.T) {
 	path := sharedOrSkip(t, "zeek-spicy-ipsec/tests/traces/ipsec.cap")
 	a, _, _ := runCLI("decode", "--json", path)
 	b, _, _ := runCLI("decode", path, "--json")
+	if a != b || !strings.HasPrefix(a, "{") {
+		t.Error("flag position changes the decode output")
+	}
 	c, _, _ := runCLI(path, "--json")
-	if a != b || a != c || !strings.HasPrefix(a, "{") {
-		t.Error("flag position changes the output")
+	d, _, _ := runCLI("analyze", "--json", path)
+	if c != d || !strings.Contains(c, `"schema": 1`) {
+		t.Error("a bare file is not the same as analyze")
+	}
+}
+
+// TestAnalyzeExitAndJSON: exit 0 healthy, 1 failure, 2 unreadable; the
+// document carries the fields the schema names.
+func TestAnalyzeExitAndJSON(t *testing.T) {
+	ok := filepath.Join(labCaptures, "lab/ikev2-ok/capture.pcap")
+	bad := filepath.Join(labCaptures, "lab/ikev2-psk-mismatch/capture.pcap")
+	if _, code, _ := func() (string, int, string) { o, e, c := runCLI("analyze", ok); return o, c, e }(); code != 0 {
+		t.Errorf("healthy capture: exit %d", code)
+	}
+	stdout, _, code := runCLI("analyze", "--json", bad)
+	if code != 1 {
+		t.Errorf("failing capture: exit %d, want 1", code)
+	}
+	var doc struct {
+		Schema int `json:"schema"`
+		Input  struct {
+			Name    string `json:"name"`
+			Size    int64  `json:"size"`
+			SHA256  string `json:"sha256"`
+			Packets int    `json:"packets"`
+		} `json:"input"`
+		Verdict string `json:"verdict"`
+		IKESAs  []struct {
+			State   string `json:"state"`
+			Failure *struct {
+				Exchange string `json:"exchange"`
+				Message  int    `json:"message"`
+				Frame    int    `json:"frame"`
+			} `json:"failure"`
+		} `json:"ike_sas"`
+		Findings []struct {
+			Code      string `json:"code"`
+			Severity  string `json:"severity"`
+			Certainty string `json:"certainty"`
+			Summary   string `json:"summary"`
+			Frames    []int  `json:"frames"`
+			Causes    []any  `json:"causes"`
+			Remedy    string `json:"remedy"`
+			Commands  []any  `json:"commands"`
+		} `json:"findings"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &doc); err != nil {
+		t.Fatalf("not JSON: %v", err)
+	}
+	if doc.Schema != 1 || doc.Input.Packets != 4 || len(doc.Input.SHA256) != 64 || doc.Input.Size == 0 || doc.Verdict != "failure" {
+		t.Errorf("header: %+v verdict %s", doc.Input, doc.Verdict)
+	}
+	if len(doc.IKESAs) != 1 || doc.IKESAs[0].State != "failed" || doc.IKESAs[0].Failure == nil ||
+		doc.IKESAs[0].Failure.Exchange != "IKE_AUTH" || doc.IKESAs[0].Failure.Message != 2 || doc.IKESAs[0].Failure.Frame != 4 {
+		t.Errorf("IKE SA: %+v", doc.IKESAs)
+	}
+	f := doc.Findings[0]
+	if f.Code != "P1_AUTH_FAILED" || f.Severity != "error" || f.Certainty != "inferred" || f.Frames[0] != 4 || len(f.Causes) == 0 || f.Remedy == "" || len(f.Commands) == 0 {
+		t.Errorf("first finding %+v", f)
+	}
+	if _, _, code := runCLI("analyze", filepath.Join(t.TempDir(), "missing.pcap")); code != 2 {
+		t.Errorf("missing file: exit %d, want 2", code)
 	}
 }

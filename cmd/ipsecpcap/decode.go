@@ -3,20 +3,14 @@ package main
 import (
 	"bufio"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"time"
 
-	"github.com/ipsecpcap/ipsecpcap/capture"
 	"github.com/ipsecpcap/ipsecpcap/decode"
 	"github.com/ipsecpcap/ipsecpcap/view/packetview"
 )
-
-// maxReportedProblems bounds the per-file problem lines on stderr; the rest
-// are counted.
-const maxReportedProblems = 50
 
 type decodeOptions struct {
 	verbose bool
@@ -65,90 +59,46 @@ func runDecode(args []string, stdout, stderr io.Writer) int {
 	return status
 }
 
-// decodeFile prints every IPsec packet of one capture. It returns an error
-// only when the file cannot be read at all; a file that breaks off midway is
-// decoded up to the break and the break reported on stderr.
+// decodeFile prints every IPsec packet of one capture.
 func decodeFile(name string, multi bool, opt decodeOptions, out *bufio.Writer, stderr io.Writer) error {
-	src, err := capture.Open(name)
-	if err != nil {
-		return err
-	}
-	defer src.Close()
-	dec := decode.NewDecoder(opt.cfg)
-	var t0 time.Time
-	reported, suppressed := 0, 0
-	report := func(format string, args ...any) {
-		if reported < maxReportedProblems {
-			out.Flush()
-			fmt.Fprintf(stderr, format+"\n", args...)
-			reported++
-		} else {
-			suppressed++
-		}
-	}
 	enc := json.NewEncoder(out)
-	var readErr error
-	for {
-		rec, err := src.Next()
-		if err != nil {
-			if !errors.Is(err, io.EOF) {
-				readErr = err
-			}
-			break
-		}
-		if rec.Frame == 1 {
-			t0 = rec.Time
-		}
-		p, err := dec.Decode(rec)
-		if err != nil {
-			report("%s: frame %d, %v", name, rec.Frame, err)
-			continue
-		}
-		if p == nil {
-			continue
-		}
-		for _, pr := range p.Problems {
-			where := "byte offset"
-			if pr.InReassembled {
-				where = "reassembled datagram offset"
-			}
-			report("%s: frame %d, %s %d: %s", name, p.Frame, where, pr.Offset, pr.Reason)
-		}
-		switch {
-		case opt.json:
+	res, err := scan(name, opt.cfg, flushing{out, stderr}, func(p *decode.Packet, t0 time.Time) error {
+		if opt.json {
 			o := packetview.Describe(p, t0)
 			if multi {
 				o = append(packetview.Obj{{K: "file", V: name}}, o...)
 			}
-			if err := enc.Encode(o); err != nil {
-				return err
-			}
-		default:
-			fmt.Fprintln(out, packetview.Line(p, t0))
-			if opt.verbose {
-				packetview.WriteTree(out, packetview.Describe(p, t0), "        ")
-			}
+			return enc.Encode(o)
 		}
+		fmt.Fprintln(out, packetview.Line(p, t0))
+		if opt.verbose {
+			packetview.WriteTree(out, packetview.Describe(p, t0), "        ")
+		}
+		return nil
+	})
+	if err != nil {
+		return err
 	}
-	if suppressed > 0 {
-		out.Flush()
-		fmt.Fprintf(stderr, "%s: %d more problems not shown\n", name, suppressed)
-	}
-	if readErr != nil {
-		out.Flush()
-		fmt.Fprintf(stderr, "ipsecpcap: %v; the frames before it were decoded\n", readErr)
-	}
-	st := dec.Stats()
-	summary := fmt.Sprintf("%d frames: %d IKE, %d ESP, %d NAT-keepalive, %d ICMP errors quoting IPsec, %d not IPsec, %d unreadable",
-		st.Frames, st.IKE, st.ESP, st.NATKeepalives, st.ICMPErrors, st.NotIPsec, st.LinkErrors)
-	if st.Fragments > 0 {
-		summary += fmt.Sprintf("; %d IP fragments, %d datagrams reassembled, %d incomplete", st.Fragments, st.Reassembled, dec.PendingFragments())
+	out.Flush()
+	if res.readErr != nil {
+		fmt.Fprintf(stderr, "ipsecpcap: %v; the frames before it were decoded\n", res.readErr)
 	}
 	if opt.json {
-		out.Flush()
-		fmt.Fprintf(stderr, "%s: %s\n", name, summary)
+		fmt.Fprintf(stderr, "%s: %s\n", name, res.summary())
 	} else {
-		fmt.Fprintf(out, "# %s\n", summary)
+		fmt.Fprintf(out, "# %s\n", res.summary())
 	}
 	return nil
+}
+
+// flushing writes to stderr after flushing stdout, so problem reports and
+// output interleave in frame order on a terminal.
+type flushing struct {
+	out    *bufio.Writer
+	stderr io.Writer
+}
+
+func (f flushing) Write(p []byte) (int, error) {
+	f.out.Flush()
+	return f.stderr.Write(p)
 }

@@ -150,3 +150,24 @@ func TestGoldenVerbose(t *testing.T) {
 		})
 	}
 }
+
+// TestGoldenAnalyze pins the text summary of `ipsecpcap analyze` on every
+// lab capture and on public captures known for a failure or a warning.
+func TestGoldenAnalyze(t *testing.T) {
+	cases := map[string]string{}
+	for _, rel := range captureFiles(t, labCaptures) {
+		cases[filepath.Join(labCaptures, rel)] = filepath.Join("testdata/golden/analyze/lab", rel+".txt")
+	}
+	if _, err := os.Stat(sharedCaptures); err == nil {
+		for _, rel := range verboseGolden {
+			cases[filepath.Join(sharedCaptures, rel)] = filepath.Join("testdata/golden/analyze/shared", rel+".txt")
+		}
+	}
+	for in, want := range cases {
+		t.Run(in, func(t *testing.T) {
+			stdout, stderr, code := runCLI("analyze", in)
+			got := stdout + "--- stderr\n" + stderr + "--- exit " + strconv.Itoa(code) + "\n"
+			golden(t, want, []byte(got))
+		})
+	}
+}

@@ -1,9 +1,11 @@
 // Command ipsecpcap analyses IPsec (IKEv1, IKEv2, ESP) in packet captures.
 //
+//	ipsecpcap analyze [--json] FILE...
 //	ipsecpcap decode [-v|--json] [--ike-port N] [--natt-port N] FILE...
 //
 // FILE may be pcap or pcapng, gzip-compressed or not, or "-" for standard
-// input. Exit status: 0 done, 2 bad usage or an unreadable input.
+// input. Exit status: 0 done (analyze: healthy), 1 analyze found a failure,
+// 2 bad usage or an unreadable input.
 package main
 
 import (
@@ -22,9 +24,12 @@ var Version = "0.1.0-dev"
 const usage = `ipsecpcap — find out why an IPsec tunnel does not come up, from a capture
 
 Usage:
+  ipsecpcap analyze [flags] FILE...  the failure point, its causes and remedy, and the timeline per tunnel (--json: one document)
+  ipsecpcap FILE...                  same as analyze
   ipsecpcap decode [flags] FILE...   one line per IKE/ESP packet (-v: payload tree, --json: JSON lines)
-  ipsecpcap FILE...                  same as decode, for now
   ipsecpcap version
+
+Exit status of analyze: 0 healthy, 1 a failure found, 2 could not analyse.
 
 FILE is a pcap or pcapng file, optionally gzip-compressed; "-" reads standard input.
 `
@@ -47,6 +52,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	switch args[0] {
 	case "decode":
 		return runDecode(args[1:], stdout, stderr)
+	case "analyze":
+		return runAnalyze(args[1:], stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "ipsecpcap", Version)
 		return exitOK
@@ -54,12 +61,13 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprint(stdout, usage)
 		return exitOK
 	}
+	// A bare file (or flags first) means analyze, until the terminal UI
+	// takes over that role.
 	if strings.HasPrefix(args[0], "-") && args[0] != "-" {
-		// Flags before the file: treat as decode.
-		return runDecode(args, stdout, stderr)
+		return runAnalyze(args, stdout, stderr)
 	}
 	if _, err := os.Stat(args[0]); err == nil || args[0] == "-" {
-		return runDecode(args, stdout, stderr)
+		return runAnalyze(args, stdout, stderr)
 	}
 	fmt.Fprintf(stderr, "ipsecpcap: unknown command or file %q\n\n%s", args[0], usage)
 	return exitUnreadable

@@ -1,0 +1,342 @@
+// Package correlate turns the stream of decoded IPsec packets into the story
+// of each tunnel: peer pairs, IKE SAs keyed by their SPIs, the exchanges
+// inside them with requests paired to responses and retransmissions folded,
+// and ESP flows per SPI with their sequence-number health.
+//
+// It owns the state of the analysis. It takes one packet at a time (Add) and
+// hands out a consistent, independent copy of everything it knows at any
+// moment (Snapshot), so a view can show a capture while it is still being
+// read. State is kept per SA, never per packet, and the number of SAs
+// tracked is capped. It never prints and never decides what is wrong: that is
+// package diagnose's job.
+package correlate
+
+import (
+	"net/netip"
+	"time"
+
+	"github.com/ipsecpcap/ipsecpcap/decode/isakmp"
+)
+
+// Direction is who sent a message, relative to the IKE SA's initiator.
+type Direction uint8
+
+// Directions.
+const (
+	FromInitiator Direction = iota + 1
+	FromResponder
+)
+
+func (d Direction) String() string {
+	if d == FromInitiator {
+		return "I→R"
+	}
+	return "R→I"
+}
+
+// Notify is a notification seen in clear in a message.
+type Notify struct {
+	Type   isakmp.NotifyType
+	Name   string
+	Error  bool
+	Detail string
+	// AcceptedGroup is INVALID_KE_PAYLOAD's group (IKEv2).
+	AcceptedGroup uint16
+}
+
+// Message is one IKE message, sent once or several times.
+type Message struct {
+	// Frames lists the transmissions, the first then retransmissions, up
+	// to maxFramesPerMessage; Sent counts them all.
+	Frames []int
+	Times  []time.Time
+	Sent   int
+	Dir    Direction
+	Src    netip.AddrPort
+	Dst    netip.AddrPort
+	// Response is the IKEv2 R flag; for IKEv1 it is inferred from who sent
+	// the message within its exchange.
+	Response  bool
+	MessageID uint32
+	Exchange  isakmp.ExchangeType
+	Length    int // ISAKMP length
+	// Encrypted is set when the payloads are encrypted (IKEv1 E flag,
+	// IKEv2 SK/SKF); FirstInner is then the first inner payload's type.
+	Encrypted  bool
+	FirstInner isakmp.PayloadType
+	Summary    string
+	Notifies   []Notify
+	// IPFragmented is set when the message arrived in IP fragments.
+	IPFragmented bool
+	// IKEFragments is the IKEv2 fragment count (RFC 7383) or 0.
+	IKEFragments int
+	// UDPEncapsulated: sent on the NAT-T port behind the non-ESP marker.
+	UDPEncapsulated bool
+	// Groups are the KE groups offered or chosen (IKEv2 KE payload; IKEv1
+	// SA group attribute).
+	KEGroup uint16
+
+	hash uint64
+}
+
+// Retransmissions is how often the message was sent again.
+func (m *Message) Retransmissions() int { return m.Sent - 1 }
+
+// ErrorNotify returns the first error notify in clear, or nil.
+func (m *Message) ErrorNotify() *Notify {
+	for i := range m.Notifies {
+		if m.Notifies[i].Error {
+			return &m.Notifies[i]
+		}
+	}
+	return nil
+}
+
+// HasNotify reports whether a notify of type t is in clear in the message.
+func (m *Message) HasNotify(t isakmp.NotifyType) bool {
+	for _, n := range m.Notifies {
+		if n.Type == t {
+			return true
+		}
+	}
+	return false
+}
+
+// Exchange is one IKE exchange: the messages that belong together.
+type Exchange struct {
+	Type      isakmp.ExchangeType
+	MessageID uint32
+	// Phase is 1 for IKE SA setup (Main/Aggressive Mode, IKE_SA_INIT,
+	// IKE_AUTH, IKE_INTERMEDIATE), 2 for child SA setup (Quick Mode,
+	// CREATE_CHILD_SA), 0 for the rest (informational, transaction).
+	Phase    int
+	Messages []*Message
+	// Attempt numbers repeated IKEv2 requests with the same message ID
+	// but new content (a retry after COOKIE or INVALID_KE_PAYLOAD).
+	Attempt int
+}
+
+// Name is the engineer's name for the exchange ("Main Mode", "IKE_AUTH", ...).
+func (e *Exchange) Name() string {
+	switch e.Type {
+	case isakmp.ExchangeV1Main:
+		return "Main Mode"
+	case isakmp.ExchangeV1Aggressive:
+		return "Aggressive Mode"
+	case isakmp.ExchangeV1Quick:
+		return "Quick Mode"
+	case isakmp.ExchangeV1Informational:
+		return "Informational"
+	case isakmp.ExchangeV1Transaction:
+		return "Transaction"
+	}
+	return e.Type.String()
+}
+
+// First and Last are the first and last frame of the exchange.
+func (e *Exchange) First() int { return e.Messages[0].Frames[0] }
+
+// Last is the last frame in the exchange.
+func (e *Exchange) Last() int {
+	last := 0
+	for _, m := range e.Messages {
+		if f := m.Frames[len(m.Frames)-1]; f > last {
+			last = f
+		}
+	}
+	return last
+}
+
+// Requests and Responses count the distinct messages in each direction
+// (IKEv2 by the R flag, IKEv1 by position).
+func (e *Exchange) count(resp bool) int {
+	n := 0
+	for _, m := range e.Messages {
+		if m.Response == resp {
+			n++
+		}
+	}
+	return n
+}
+
+// HasResponse reports whether any response was seen.
+func (e *Exchange) HasResponse() bool { return e.count(true) > 0 }
+
+// SAState is the state of an IKE or child SA at the end of what was seen.
+type SAState string
+
+// States.
+const (
+	StateEstablished SAState = "established"
+	StateFailed      SAState = "failed"
+	StateIncomplete  SAState = "incomplete" // the capture ended mid-negotiation
+	StateDeleted     SAState = "deleted"
+	StateRekeyed     SAState = "rekeyed"
+)
+
+// IKESA is one IKE SA (IKEv1 ISAKMP SA or IKEv2 IKE SA) and its exchanges.
+type IKESA struct {
+	ID           int
+	Version      int
+	InitiatorSPI isakmp.SPI
+	ResponderSPI isakmp.SPI
+	// Initiator and Responder are the latest addresses and ports (they
+	// float from 500 to 4500 with NAT-T).
+	Initiator netip.AddrPort
+	Responder netip.AddrPort
+	Exchanges []*Exchange
+	// FoldedExchanges counts old exchanges dropped to bound memory (see
+	// addExchange).
+	FoldedExchanges int
+	// Phase1Proposals is what the initiator offered in clear (IKEv1 SA of
+	// MM1/AM1, IKEv2 SA of IKE_SA_INIT) and Phase1Chosen what the
+	// responder accepted, as transform strings.
+	Phase1Proposals [][]string
+	Phase1Chosen    []string
+	// Phase1ChosenTransforms is Phase1Chosen as decoded, for rules that
+	// look at algorithm numbers.
+	Phase1ChosenTransforms []isakmp.Transform
+	// NATD holds the NAT detection results, when computable.
+	NATD NATDetection
+	// ICMPErrors lists frames of ICMP errors quoting this SA's messages.
+	ICMPErrors []ICMPEvidence
+	// Deleted is set when a delete for the IKE SA was seen in clear, or an
+	// encrypted informational followed by silence suggests one.
+	DeleteFrames []int
+	First, Last  time.Time
+	FirstFrame   int
+	LastFrame    int
+	Packets      int
+
+	// Set by Snapshot from the exchanges: see evaluate.
+	State            SAState
+	EstablishedFrame int
+	Failure          *Failure
+	Children         []Child
+
+	v1Hash uint64 // IKEv1 negotiated Hash-Algorithm, for NAT-D
+}
+
+// Mode is "main", "aggressive" or "ikev2" (empty while unknown).
+func (sa *IKESA) Mode() string {
+	if sa.Version == 2 {
+		return "ikev2"
+	}
+	for _, e := range sa.Exchanges {
+		switch e.Type {
+		case isakmp.ExchangeV1Main:
+			return "main"
+		case isakmp.ExchangeV1Aggressive:
+			return "aggressive"
+		}
+	}
+	return ""
+}
+
+// NATDetection is what the NAT-D payloads (IKEv1) or notifies (IKEv2) say.
+type NATDetection struct {
+	Checked bool
+	// InitiatorBehindNAT / ResponderBehindNAT: the hash for that side's
+	// address and port did not match what the capture shows.
+	InitiatorBehindNAT bool
+	ResponderBehindNAT bool
+	Frames             []int
+}
+
+// ICMPEvidence is an ICMP error quoting an IKE or ESP packet.
+type ICMPEvidence struct {
+	Frame       int
+	From        netip.Addr
+	Description string
+}
+
+// ESPFlow is the ESP traffic of one SPI in one direction.
+type ESPFlow struct {
+	SPI             uint32
+	Src, Dst        netip.AddrPort
+	UDPEncapsulated bool
+	FirstFrame      int
+	LastFrame       int
+	First, Last     time.Time
+	Packets         uint64
+	Bytes           uint64
+	// Sequence-number health (RFC 4303 §3.3.3, like the anti-replay window).
+	MaxSeq     uint32
+	Lost       uint64 // sequence numbers skipped and never seen
+	GapEvents  int
+	Replays    uint64 // a sequence number seen twice
+	OutOfOrder uint64 // a lower sequence number first seen late
+	GapFrames  []int  // the first frames after gaps (capped)
+	// IKESA is the ID of the IKE SA that most probably negotiated this SPI,
+	// 0 when none: linked by peer pair and time, since the SPIs travel
+	// encrypted.
+	IKESA int
+	// AfterDelete is set when ESP continued after a delete of the IKE SA.
+	AfterDeleteFrame int
+
+	// Recent holds the last packets (a ring of recentFrames), so rules can
+	// tell what one direction did after the other stopped.
+	Recent []FrameTime
+
+	window uint64
+	seen   bool
+	next   int
+}
+
+// recentFrames is how many of a flow's last frames are kept.
+const recentFrames = 16
+
+// FrameTime is a frame number and its time.
+type FrameTime struct {
+	Frame int
+	Time  time.Time
+}
+
+// PacketsAfter counts the flow's recent packets sent after t (at most
+// recentFrames) and returns the first of their frames.
+func (f *ESPFlow) PacketsAfter(t time.Time) (n int, first int) {
+	for _, ft := range f.Recent {
+		if ft.Time.After(t) {
+			n++
+			if first == 0 || ft.Frame < first {
+				first = ft.Frame
+			}
+		}
+	}
+	return n, first
+}
+
+// PeerPair is the two gateways of a tunnel, keyed by address (ports change
+// with NAT-T).
+type PeerPair struct {
+	A, B          netip.Addr
+	IKESAs        []int // IDs, in order of appearance
+	ESP           []int // indexes into Analysis.ESP
+	NATKeepalives int
+}
+
+// Analysis is a consistent snapshot of everything correlated so far.
+type Analysis struct {
+	Peers  []*PeerPair
+	IKESAs []*IKESA
+	ESP    []*ESPFlow
+	// Packets counts what was added, by kind.
+	IKEPackets, ESPPackets, ICMPErrors, Keepalives int
+	FirstTime, LastTime                            time.Time
+	// DroppedSAs counts IKE SAs and ESP flows not tracked because the
+	// caps were reached (a scan or flood).
+	DroppedIKESAs, DroppedESPFlows int
+}
+
+// IKESAByID returns the IKE SA with the given ID, or nil.
+func (a *Analysis) IKESAByID(id int) *IKESA {
+	if id >= 1 && id <= len(a.IKESAs) && a.IKESAs[id-1].ID == id {
+		return a.IKESAs[id-1]
+	}
+	for _, sa := range a.IKESAs {
+		if sa.ID == id {
+			return sa
+		}
+	}
+	return nil
+}

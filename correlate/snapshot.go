@@ -1,0 +1,78 @@
+package correlate
+
+import "slices"
+
+// Snapshot returns an independent copy of the analysis so far, with the
+// state of every SA evaluated and ESP flows linked to the IKE SAs that most
+// probably negotiated them. The correlator goes on unaffected, so a view
+// can call it at any moment while packets are still being added.
+func (c *Correlator) Snapshot() *Analysis {
+	a := c.a // counters and times
+	a.IKESAs = make([]*IKESA, len(c.a.IKESAs))
+	for i, sa := range c.a.IKESAs {
+		a.IKESAs[i] = sa.clone()
+		a.IKESAs[i].evaluate(c.a.LastTime)
+	}
+	a.ESP = make([]*ESPFlow, len(c.a.ESP))
+	for i, f := range c.a.ESP {
+		cp := *f
+		cp.GapFrames, cp.Recent = slices.Clone(f.GapFrames), slices.Clone(f.Recent)
+		a.ESP[i] = &cp
+	}
+	a.Peers = make([]*PeerPair, len(c.a.Peers))
+	for i, pp := range c.a.Peers {
+		cp := *pp
+		cp.IKESAs, cp.ESP = slices.Clone(pp.IKESAs), slices.Clone(pp.ESP)
+		a.Peers[i] = &cp
+	}
+	a.linkESP()
+	return &a
+}
+
+func (sa *IKESA) clone() *IKESA {
+	cp := *sa
+	cp.Exchanges = make([]*Exchange, len(sa.Exchanges))
+	for i, ex := range sa.Exchanges {
+		e := *ex
+		e.Messages = make([]*Message, len(ex.Messages))
+		for j, m := range ex.Messages {
+			mc := *m
+			mc.Frames, mc.Times, mc.Notifies = slices.Clone(m.Frames), slices.Clone(m.Times), slices.Clone(m.Notifies)
+			e.Messages[j] = &mc
+		}
+		cp.Exchanges[i] = &e
+	}
+	cp.Phase1Proposals = slices.Clone(sa.Phase1Proposals)
+	cp.Phase1Chosen = slices.Clone(sa.Phase1Chosen)
+	cp.Phase1ChosenTransforms = slices.Clone(sa.Phase1ChosenTransforms)
+	cp.ICMPErrors = slices.Clone(sa.ICMPErrors)
+	cp.DeleteFrames = slices.Clone(sa.DeleteFrames)
+	cp.NATD.Frames = slices.Clone(sa.NATD.Frames)
+	return &cp
+}
+
+// linkESP ties each ESP flow to the child SA of its peer pair that was
+// completed last before the flow's first packet. SPIs travel encrypted, so
+// without keys this is the best evidence: peer pair and time.
+func (a *Analysis) linkESP() {
+	for _, pp := range a.Peers {
+		for _, fi := range pp.ESP {
+			f := a.ESP[fi]
+			var best *Child
+			bestSA := 0
+			for _, id := range pp.IKESAs {
+				sa := a.IKESAByID(id)
+				for ci := range sa.Children {
+					ch := &sa.Children[ci]
+					if ch.State == StateEstablished && ch.Frame < f.FirstFrame && (best == nil || ch.Frame > best.Frame) {
+						best, bestSA = ch, id
+					}
+				}
+			}
+			if best != nil {
+				f.IKESA = bestSA
+				best.ESP = append(best.ESP, fi)
+			}
+		}
+	}
+}

@@ -1,0 +1,455 @@
+package diagnose
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/ipsecpcap/ipsecpcap/correlate"
+	"github.com/ipsecpcap/ipsecpcap/decode/isakmp"
+)
+
+// Diagnose returns the findings for an analysis, failures first.
+func Diagnose(a *correlate.Analysis) []Finding {
+	var fs []Finding
+	add := func(f Finding) { fs = append(fs, finish(f)) }
+	for _, sa := range a.IKESAs {
+		for _, f := range ikeSA(a, sa) {
+			add(f)
+		}
+	}
+	for _, f := range espFindings(a) {
+		add(f)
+	}
+	for _, f := range flapping(a) {
+		add(f)
+	}
+	if a.DroppedIKESAs > 0 || a.DroppedESPFlows > 0 {
+		add(Finding{Code: TooManySAs, Severity: Warning, Certainty: Certain,
+			Summary: fmt.Sprintf("%d IKE SAs and %d ESP flows beyond the tracking limits were counted but not analysed", a.DroppedIKESAs, a.DroppedESPFlows)})
+	}
+	sortFindings(fs)
+	return fs
+}
+
+// ikeSA applies the per-SA rules in troubleshooting order.
+func ikeSA(a *correlate.Analysis, sa *correlate.IKESA) []Finding {
+	var fs []Finding
+	who := fmt.Sprintf("%s ↔ %s", sa.Initiator.Addr(), sa.Responder.Addr())
+	base := func(code string, sev Severity, cert Certainty, summary string, frames ...int) Finding {
+		return Finding{Code: code, Severity: sev, Certainty: cert, IKESA: sa.ID, Summary: who + ": " + summary, Frames: frames}
+	}
+	if sa.Failure != nil {
+		fs = append(fs, failure(sa, base))
+	}
+	fs = append(fs, dhRetry(sa, base)...)
+	fs = append(fs, recoveredErrors(sa, base)...)
+	if sa.NATD.InitiatorBehindNAT || sa.NATD.ResponderBehindNAT {
+		side := "the initiator"
+		switch {
+		case sa.NATD.InitiatorBehindNAT && sa.NATD.ResponderBehindNAT:
+			side = "both peers"
+		case sa.NATD.ResponderBehindNAT:
+			side = "the responder"
+		}
+		f := base(NATDetected, Info, Certain, "NAT detected in front of "+side+" (the NAT detection hashes do not match the addresses seen)", sa.NATD.Frames...)
+		f.Causes = []Cause{
+			{"a NAT between the peers", "the hash of the address and port the sender saw differs from what the capture shows"},
+			{"a peer forcing UDP encapsulation", "some daemons send a fake NAT-D hash on purpose (strongSwan with kernel-libipsec, encap=yes)"},
+		}
+		fs = append(fs, f)
+	}
+	fs = append(fs, dpd(a, sa, base)...)
+	fs = append(fs, weak(sa, base)...)
+	fs = append(fs, lifecycle(sa, base)...)
+	return fs
+}
+
+type baseFunc func(code string, sev Severity, cert Certainty, summary string, frames ...int) Finding
+
+// failure names the failure point of an IKE SA.
+func failure(sa *correlate.IKESA, base baseFunc) Finding {
+	fl := sa.Failure
+	ex := sa.Exchanges[fl.Exchange]
+	msg := ex.Messages[min(fl.Message, len(ex.Messages))-1]
+	at := fmt.Sprintf("%s message %d", ex.Name(), fl.Message)
+	if ex.Type == isakmp.ExchangeV1Main || ex.Type == isakmp.ExchangeV1Aggressive {
+		at = fmt.Sprintf("%s (%s%d)", ex.Name(), strings.ToUpper(ex.Name()[:1])+"M", fl.Message)
+	} else if ex.Type == isakmp.ExchangeV1Quick {
+		at = fmt.Sprintf("Quick Mode (QM%d)", fl.Message)
+	}
+	switch fl.Kind {
+	case correlate.FailNoResponse:
+		return noResponse(sa, ex, msg, at, base)
+	case correlate.FailErrorNotify:
+		return errorNotify(sa, ex, fl, at, base)
+	}
+	return encryptedError(sa, ex, msg, fl, at, base)
+}
+
+func noResponse(sa *correlate.IKESA, ex *correlate.Exchange, msg *correlate.Message, at string, base baseFunc) Finding {
+	frames := msg.Frames
+	sent := fmt.Sprintf("sent %d times over %s, never answered", msg.Sent, span(msg))
+	first := ex.Phase == 1 && (ex.Messages[0] == msg) && (sa.Exchanges[0] == ex || ex.Type == isakmp.ExchangeIKESAInit)
+	switch {
+	case ex.Phase == 2:
+		f := base(P2NoResponse, Error, Inferred, at+" "+sent, frames...)
+		f.Causes = []Cause{
+			{"transform set or PFS mismatch", "some peers drop a phase-2 request they cannot accept instead of answering"},
+			{"protected flows not mirrored", "a responder without a matching policy may stay silent"},
+			{"the responder lost the phase-1 SA", "it cannot decrypt the request"},
+		}
+		return f
+	case first:
+		f := base(P1NoResponse, Error, Certain, at+" "+sent, frames...)
+		if len(sa.ICMPErrors) > 0 {
+			e := sa.ICMPErrors[0]
+			for _, ie := range sa.ICMPErrors {
+				f.Frames = append(f.Frames, ie.Frame)
+			}
+			f.Causes = append(f.Causes, Cause{"the IKE service is not running on " + e.From.String(),
+				fmt.Sprintf("%s answered with ICMP %s (frame %d) quoting the request", e.From, e.Description, e.Frame)})
+		}
+		f.Causes = append(f.Causes,
+			Cause{"UDP 500 filtered on the path", "nothing at all comes back, not even an ICMP error"},
+			Cause{"wrong peer address in the initiator's policy", "the request goes to " + msg.Dst.Addr().String() + "; check it is the peer's address"},
+			Cause{"the peer has no policy for this initiator, or speaks another IKE version", "some peers stay silent instead of answering NO_PROPOSAL_CHOSEN"},
+		)
+		return f
+	case msg.IPFragmented:
+		f := base(P1Fragmentation, Error, Inferred, at+fmt.Sprintf(" (%d bytes, IP-fragmented) ", msg.Length)+sent, frames...)
+		f.Causes = []Cause{{"IP fragments dropped on the path", "the large message is fragmented and never answered, while the small ones before it were"}}
+		return f
+	case msg.UDPEncapsulated && switchedTo4500(sa, msg):
+		f := base(P1NATTBlocked, Error, Inferred, at+" on UDP 4500 "+sent, frames...)
+		f.Causes = []Cause{{"UDP 4500 blocked on the path", "the exchange on UDP 500 worked; after the switch to 4500 nothing comes back"}}
+		return f
+	case msg.Encrypted && ex.Phase == 1:
+		f := base(P1AuthFailed, Error, Inferred, at+", the first encrypted message, "+sent, frames...)
+		f.Causes = []Cause{
+			{"pre-shared key differs", "the responder cannot decrypt or verify the first encrypted message and drops it: the classic symptom of a PSK changed on one side"},
+			{"identity not accepted", "the responder finds no policy for the initiator's ID"},
+		}
+		return f
+	}
+	f := base(P1NoResponse, Error, Inferred, at+" "+sent, frames...)
+	f.Causes = []Cause{{"the responder stopped answering mid-negotiation", "earlier messages were answered"}}
+	return f
+}
+
+// switchedTo4500 reports whether earlier messages of the SA went over UDP
+// 500 and were answered there.
+func switchedTo4500(sa *correlate.IKESA, msg *correlate.Message) bool {
+	for _, ex := range sa.Exchanges {
+		for _, m := range ex.Messages {
+			if m.Frames[0] < msg.Frames[0] && !m.UDPEncapsulated && m.Dir != msg.Dir {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func errorNotify(sa *correlate.IKESA, ex *correlate.Exchange, fl *correlate.Failure, at string, base baseFunc) Finding {
+	n := fl.Notify
+	said := fmt.Sprintf("%s answered with %s", at, n.Name)
+	if n.Detail != "" {
+		said += " (" + n.Detail + ")"
+	}
+	code, causes := notifyCode(sa.Version, ex, n)
+	sev := Error
+	f := base(code, sev, Certain, said, fl.Frame)
+	f.Causes = causes
+	return f
+}
+
+// notifyCode maps an error notify seen in clear to a finding code and its
+// causes.
+func notifyCode(version int, ex *correlate.Exchange, n *correlate.Notify) (string, []Cause) {
+	t := n.Type
+	v1, v2 := version == 1, version == 2
+	switch {
+	case t == 14 && (ex.Phase == 1 || ex.Type == isakmp.ExchangeV1Informational) && ex.Type != isakmp.ExchangeIKEAuth:
+		return P1ProposalMismatch, []Cause{
+			{"no common phase-1 proposal", "the peer found none of the offered proposals acceptable"},
+			{"no IKE configuration for this peer", "some daemons answer NO_PROPOSAL_CHOSEN when no connection matches the peer at all"},
+		}
+	case v2 && t == 17:
+		return P1DHGroupMismatch, []Cause{{"DH group not accepted", "the responder wants " + n.Detail}}
+	case t == 24 || v1 && (t == 23 || t == 1 || t == 16 || t == 25):
+		return P1AuthFailed, []Cause{{"pre-shared key, certificate or identity rejected", n.Name + " is what a peer sends when the authentication does not verify"}}
+	case v1 && t == 18 || v2 && t == 38:
+		return P2TSMismatch, []Cause{{"protected flows not mirrored", n.Name + " means the proposed traffic selectors match no policy on the peer"}}
+	case t == 14:
+		return P2ProposalMismatch, []Cause{{"no common transform set", "NO_PROPOSAL_CHOSEN for the child SA"}}
+	case v1 && t == 11 || v2 && t == 11:
+		return ESPInvalidSPI, []Cause{{"an SA one side no longer has", "INVALID_SPI: the receiver does not know the SPI it was sent"}}
+	}
+	return P1Rejected, []Cause{{"the peer refused the exchange", n.Name}}
+}
+
+// recoveredErrors reports error notifies in clear that were not the end of
+// the negotiation: the peers went on (a proposal renegotiated, a retry).
+func recoveredErrors(sa *correlate.IKESA, base baseFunc) []Finding {
+	var fs []Finding
+	seen := map[string]bool{}
+	for i, ex := range sa.Exchanges {
+		for _, m := range ex.Messages {
+			n := m.ErrorNotify()
+			if n == nil || sa.Failure != nil && sa.Failure.Frame == m.Frames[0] {
+				continue
+			}
+			if sa.Version == 2 && n.Type == 17 && ex.Type == isakmp.ExchangeIKESAInit && i < len(sa.Exchanges)-1 {
+				continue // reported by dhRetry with both groups
+			}
+			code, causes := notifyCode(sa.Version, ex, n)
+			if seen[code] {
+				continue
+			}
+			seen[code] = true
+			f := base(code, Warning, Certain, fmt.Sprintf("%s from %s in %s (frame %d); the negotiation went on", n.Name, m.Src.Addr(), ex.Name(), m.Frames[0]), m.Frames[0])
+			f.Causes = causes
+			fs = append(fs, f)
+		}
+	}
+	return fs
+}
+
+func encryptedError(sa *correlate.IKESA, ex *correlate.Exchange, msg *correlate.Message, fl *correlate.Failure, at string, base baseFunc) Finding {
+	reply := fl.Answer
+	frames := []int{msg.Frames[0], fl.Frame}
+	if msg == reply {
+		// IKEv2: the failing message is the response; show the request too.
+		for _, m := range ex.Messages {
+			if !m.Response {
+				frames = []int{fl.Frame, m.Frames[0]}
+				break
+			}
+		}
+	}
+	switch {
+	case ex.Phase == 2:
+		f := base(P2Rejected, Error, Inferred, fmt.Sprintf("%s answered by an encrypted %s (frame %d, %d bytes) instead of QM2: the peer rejected the child SA", at, exchangeOf(reply), fl.Frame, reply.Length), frames...)
+		f.Causes = []Cause{
+			{"transform set mismatch (NO_PROPOSAL_CHOSEN)", "the most common phase-2 rejection; compare ESP algorithms and modes"},
+			{"PFS on one side only or different PFS groups (NO_PROPOSAL_CHOSEN)", "the PFS group is part of the proposal"},
+			{"protected flows not mirrored (INVALID_ID_INFORMATION)", "the proposed IDs match no policy on the peer"},
+		}
+		f.Remedy = "The notify inside tells which: run again with the keys (--keys), or read the peer's log (display/debugging on H3C, charon log on strongSwan). " + guide[P2Rejected].remedy
+		return f
+	case sa.Version == 2:
+		f := base(P1AuthFailed, Error, Inferred, fmt.Sprintf("%s holds only an encrypted notify (%d bytes): the peer refused the authentication", at, reply.Length), frames...)
+		f.Causes = []Cause{
+			{"pre-shared key differs", "an IKE_AUTH response that is a lone notify is AUTHENTICATION_FAILED in practice"},
+			{"identity not accepted (no matching peer configuration)", "the responder answers AUTHENTICATION_FAILED as well when no connection matches the IDs"},
+			{"certificate not trusted", "same answer for a failed signature check"},
+		}
+		return f
+	}
+	f := base(P1AuthFailed, Error, Inferred, fmt.Sprintf("%s answered by an encrypted %s (frame %d) instead of the next message: the first encrypted message was refused", at, exchangeOf(reply), fl.Frame), frames...)
+	f.Causes = []Cause{
+		{"pre-shared key differs", "with different keys the peers derive different SKEYIDs: the receiver cannot decrypt and answers PAYLOAD_MALFORMED or INVALID_HASH_INFORMATION, itself unreadable to the sender"},
+		{"identity or certificate rejected", "AUTHENTICATION_FAILED in an encrypted Informational looks the same without keys"},
+	}
+	return f
+}
+
+func exchangeOf(m *correlate.Message) string {
+	if m.Exchange == isakmp.ExchangeV1Informational {
+		return "Informational"
+	}
+	return m.Exchange.String()
+}
+
+func span(m *correlate.Message) string {
+	d := m.Times[len(m.Times)-1].Sub(m.Times[0])
+	return d.Round(time.Millisecond).String()
+}
+
+// dhRetry reports an INVALID_KE_PAYLOAD that the initiator recovered from.
+func dhRetry(sa *correlate.IKESA, base baseFunc) []Finding {
+	if sa.Version != 2 {
+		return nil
+	}
+	for i, ex := range sa.Exchanges {
+		if ex.Type != isakmp.ExchangeIKESAInit {
+			continue
+		}
+		var offered uint16
+		for _, m := range ex.Messages {
+			if !m.Response && m.KEGroup != 0 {
+				offered = m.KEGroup
+			}
+			if !m.Response {
+				continue
+			}
+			for _, n := range m.Notifies {
+				if n.Type != 17 || i == len(sa.Exchanges)-1 || sa.Failure != nil && sa.Failure.Exchange == i {
+					continue
+				}
+				f := base(P1DHGroupMismatch, Warning, Certain,
+					fmt.Sprintf("IKE_SA_INIT offered %s, the responder answered INVALID_KE_PAYLOAD (%s); the initiator retried", isakmp.DHGroupName(offered), n.Detail),
+					m.Frames[0])
+				f.Causes = []Cause{{"the initiator's first DH group is not the responder's", "it costs one round trip per negotiation"}}
+				return []Finding{f}
+			}
+		}
+	}
+	return nil
+}
+
+// dpd finds liveness checks that went unanswered at the end of an SA's life.
+func dpd(a *correlate.Analysis, sa *correlate.IKESA, base baseFunc) []Finding {
+	if sa.State != correlate.StateEstablished && sa.State != correlate.StateDeleted {
+		return nil
+	}
+	var probes []*correlate.Message
+	var lastAnswer int
+	for _, ex := range sa.Exchanges {
+		isInfo := ex.Type == isakmp.ExchangeV1Informational || ex.Type == isakmp.ExchangeInformational
+		for _, m := range ex.Messages {
+			if !isInfo || !m.Encrypted {
+				continue
+			}
+			if sa.Version == 2 && m.Response || sa.Version == 1 && len(probes) > 0 && m.Dir != probes[0].Dir {
+				lastAnswer = max(lastAnswer, m.Frames[0])
+				continue
+			}
+			probes = append(probes, m)
+		}
+	}
+	var unanswered []int
+	sent := 0
+	for _, m := range probes {
+		if m.Frames[0] > lastAnswer {
+			unanswered = append(unanswered, m.Frames...)
+			sent += m.Sent
+		}
+	}
+	if sent < 3 {
+		return nil
+	}
+	f := base(DPDPeerDead, Error, Inferred, fmt.Sprintf("%d liveness checks (DPD) went unanswered after frame %d", sent, max(lastAnswer, sa.EstablishedFrame)), unanswered...)
+	f.Causes = []Cause{
+		{"the peer went down or restarted", "encrypted informational requests from one side are never answered"},
+		{"the path between the peers broke", "nothing from the peer arrives any more"},
+	}
+	return []Finding{f}
+}
+
+// weak flags outdated algorithms the responder chose for phase 1.
+func weak(sa *correlate.IKESA, base baseFunc) []Finding {
+	var bad []string
+	for i := range sa.Phase1ChosenTransforms {
+		t := &sa.Phase1ChosenTransforms[i]
+		if sa.Version == 2 {
+			if weakV2(t) {
+				bad = append(bad, t.String())
+			}
+			continue
+		}
+		for _, a := range t.Attributes {
+			if weakV1Attr(a) {
+				bad = append(bad, a.String())
+			}
+		}
+	}
+	if len(bad) == 0 {
+		return nil
+	}
+	f := base(WeakCrypto, Warning, Certain, "phase 1 uses outdated algorithms: "+strings.Join(bad, ", "), sa.FirstFrame)
+	f.Causes = []Cause{{"old defaults kept for interoperability", "DES/3DES, MD5, SHA-1 and DH groups below 2048 bits are deprecated (RFC 8221, RFC 8247)"}}
+	return []Finding{f}
+}
+
+// weakV1Attr: Encryption-Algorithm DES(1)/3DES(5), Hash-Algorithm MD5(1)/
+// SHA-1(2), and weak Group-Descriptions (RFC 2409 App. A).
+func weakV1Attr(a isakmp.Attribute) bool {
+	switch a.Type {
+	case 1:
+		return a.Value == 1 || a.Value == 5
+	case 2:
+		return a.Value == 1 || a.Value == 2
+	case 4:
+		return isakmp.DHGroupWeak(uint16(a.Value))
+	}
+	return false
+}
+
+// weakV2: ENCR_DES(2)/ENCR_3DES(3), PRF and INTEG on MD5(1)/SHA-1(2), and
+// weak key-exchange groups (IANA IKEv2 transform registries).
+func weakV2(t *isakmp.Transform) bool {
+	switch t.Type {
+	case 1:
+		return t.ID == 2 || t.ID == 3
+	case 2, 3:
+		return t.ID == 1 || t.ID == 2
+	case 4:
+		return isakmp.DHGroupWeak(t.ID)
+	}
+	return false
+}
+
+// rekeyDeleteWindow is how soon after a rekey a delete counts as its part.
+const rekeyDeleteWindow = 5 * time.Second
+
+// lifecycle reports deletes and rekeys.
+func lifecycle(sa *correlate.IKESA, base baseFunc) []Finding {
+	var fs []Finding
+	var rekeys []int
+	var deletes []int
+	deletes = append(deletes, sa.DeleteFrames...)
+	var lastRekey time.Time
+	for _, ex := range sa.Exchanges {
+		for _, m := range ex.Messages {
+			if ex.Type == isakmp.ExchangeCreateChildSA && m.Response {
+				rekeys = append(rekeys, m.Frames[0])
+				lastRekey = m.Times[0]
+			}
+			// A delete right after a rekey retires the old SA: part of the
+			// rekey, not news.
+			if ex.Type == isakmp.ExchangeInformational && !m.Response && m.FirstInner == isakmp.PayloadV2Delete &&
+				(lastRekey.IsZero() || m.Times[0].Sub(lastRekey) > rekeyDeleteWindow) {
+				deletes = append(deletes, m.Frames[0])
+			}
+		}
+	}
+	quick := 0
+	for _, ch := range sa.Children {
+		if sa.Version == 1 && ch.State == correlate.StateEstablished {
+			quick++
+			if quick > 1 {
+				rekeys = append(rekeys, ch.Frame)
+			}
+		}
+	}
+	if len(rekeys) > 0 {
+		fs = append(fs, base(SARekeyed, Info, Inferred, fmt.Sprintf("%d child SA negotiations after the first (rekeys or additional SAs)", len(rekeys)), rekeys...))
+	}
+	if len(deletes) > 0 {
+		fs = append(fs, base(SADeleted, Info, Inferred, fmt.Sprintf("%d delete notifications", len(deletes)), deletes...))
+	}
+	return fs
+}
+
+// flapping finds peer pairs that set up IKE SAs again and again.
+func flapping(a *correlate.Analysis) []Finding {
+	var fs []Finding
+	for _, pp := range a.Peers {
+		if len(pp.IKESAs) < 4 {
+			continue
+		}
+		var frames []int
+		for _, id := range pp.IKESAs {
+			frames = append(frames, a.IKESAByID(id).FirstFrame)
+		}
+		if len(pp.ESP) > 0 {
+			continue
+		}
+		fs = append(fs, Finding{Code: SAFlapping, Severity: Warning, Certainty: Inferred,
+			Summary: fmt.Sprintf("%s ↔ %s: %d IKE SAs negotiated without any ESP in between", pp.A, pp.B, len(pp.IKESAs)),
+			Frames:  frames,
+			Causes:  []Cause{{"a phase that fails and is retried", "each attempt starts a new IKE SA"}}})
+	}
+	return fs
+}

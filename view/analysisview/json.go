@@ -1,0 +1,247 @@
+package analysisview
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/ipsecpcap/ipsecpcap/correlate"
+	"github.com/ipsecpcap/ipsecpcap/diagnose"
+)
+
+// SchemaVersion is the version of the JSON document (docs/analysis-schema.md).
+// It changes only when a field changes meaning; new fields do not change it.
+const SchemaVersion = 1
+
+// Document is the JSON document of `ipsecpcap analyze --json`.
+type Document struct {
+	Schema   int                `json:"schema"`
+	Tool     ToolInfo           `json:"tool"`
+	Input    InputDoc           `json:"input"`
+	Verdict  string             `json:"verdict"` // "healthy" or "failure"
+	Peers    []PeerDoc          `json:"peers"`
+	IKESAs   []IKESADoc         `json:"ike_sas"`
+	ESP      []ESPDoc           `json:"esp"`
+	Findings []diagnose.Finding `json:"findings"`
+}
+
+// ToolInfo names the tool and version that wrote the document.
+type ToolInfo struct {
+	Name    string `json:"name"`
+	Version string `json:"version"`
+}
+
+// InputDoc describes the analysed capture.
+type InputDoc struct {
+	Name      string `json:"name"`
+	Size      int64  `json:"size"`
+	SHA256    string `json:"sha256"`
+	Packets   int    `json:"packets"`
+	First     string `json:"first_time,omitempty"`
+	Last      string `json:"last_time,omitempty"`
+	ReadError string `json:"read_error,omitempty"`
+	// IKE/ESP/keepalive/ICMP counts as correlated.
+	IKEPackets int `json:"ike_packets"`
+	ESPPackets int `json:"esp_packets"`
+	Keepalives int `json:"nat_keepalives"`
+	ICMPErrors int `json:"icmp_errors"`
+}
+
+// PeerDoc is one peer pair.
+type PeerDoc struct {
+	A             string `json:"a"`
+	B             string `json:"b"`
+	IKESAs        []int  `json:"ike_sas"`
+	ESP           []int  `json:"esp"`
+	NATKeepalives int    `json:"nat_keepalives"`
+}
+
+// IKESADoc is one IKE SA.
+type IKESADoc struct {
+	ID               int           `json:"id"`
+	Version          int           `json:"version"`
+	Mode             string        `json:"mode"`
+	ISPI             string        `json:"ispi"`
+	RSPI             string        `json:"rspi"`
+	Initiator        string        `json:"initiator"`
+	Responder        string        `json:"responder"`
+	State            string        `json:"state"`
+	EstablishedFrame int           `json:"established_frame,omitempty"`
+	Failure          *FailureDoc   `json:"failure,omitempty"`
+	Phase1Offered    [][]string    `json:"phase1_offered,omitempty"`
+	Phase1Chosen     []string      `json:"phase1_chosen,omitempty"`
+	NAT              *NATDoc       `json:"nat,omitempty"`
+	Exchanges        []ExchangeDoc `json:"exchanges"`
+	Children         []ChildDoc    `json:"child_sas"`
+	FirstFrame       int           `json:"first_frame"`
+	LastFrame        int           `json:"last_frame"`
+}
+
+// FailureDoc is where an IKE SA's negotiation stopped.
+type FailureDoc struct {
+	Kind     string `json:"kind"`
+	Exchange string `json:"exchange"`
+	Index    int    `json:"exchange_index"`
+	Message  int    `json:"message"`
+	Frame    int    `json:"frame"`
+	Notify   string `json:"notify,omitempty"`
+}
+
+// NATDoc is the NAT detection result.
+type NATDoc struct {
+	InitiatorBehindNAT bool  `json:"initiator_behind_nat"`
+	ResponderBehindNAT bool  `json:"responder_behind_nat"`
+	Frames             []int `json:"frames"`
+}
+
+// ExchangeDoc is one exchange.
+type ExchangeDoc struct {
+	Type      int          `json:"type"`
+	Name      string       `json:"name"`
+	Phase     int          `json:"phase"`
+	MessageID uint32       `json:"message_id"`
+	Attempt   int          `json:"attempt,omitempty"`
+	Messages  []MessageDoc `json:"messages"`
+}
+
+// MessageDoc is one message with its transmissions.
+type MessageDoc struct {
+	Frames          []int       `json:"frames"`
+	Sent            int         `json:"sent"`
+	Rel             []float64   `json:"rel"`
+	Direction       string      `json:"direction"` // "i2r" or "r2i"
+	Response        bool        `json:"response"`
+	Src             string      `json:"src"`
+	Dst             string      `json:"dst"`
+	Length          int         `json:"length"`
+	Encrypted       bool        `json:"encrypted"`
+	FirstInner      string      `json:"first_inner,omitempty"`
+	Payloads        string      `json:"payloads"`
+	Notifies        []NotifyDoc `json:"notifies"`
+	IPFragmented    bool        `json:"ip_fragmented,omitempty"`
+	UDPEncapsulated bool        `json:"udp_encap,omitempty"`
+}
+
+// NotifyDoc is a notify seen in clear.
+type NotifyDoc struct {
+	Type   int    `json:"type"`
+	Name   string `json:"name"`
+	Error  bool   `json:"error"`
+	Detail string `json:"detail,omitempty"`
+}
+
+// ChildDoc is a child SA negotiation.
+type ChildDoc struct {
+	Exchange int    `json:"exchange_index"`
+	State    string `json:"state"`
+	Frame    int    `json:"frame"`
+	ESP      []int  `json:"esp"`
+}
+
+// ESPDoc is one ESP flow (one SPI, one direction).
+type ESPDoc struct {
+	Index      int    `json:"index"`
+	SPI        string `json:"spi"`
+	Src        string `json:"src"`
+	Dst        string `json:"dst"`
+	UDPEncap   bool   `json:"udp_encap"`
+	FirstFrame int    `json:"first_frame"`
+	LastFrame  int    `json:"last_frame"`
+	Packets    uint64 `json:"packets"`
+	Bytes      uint64 `json:"bytes"`
+	MaxSeq     uint32 `json:"max_seq"`
+	Lost       uint64 `json:"lost"`
+	Replays    uint64 `json:"replays"`
+	OutOfOrder uint64 `json:"out_of_order"`
+	IKESA      int    `json:"ike_sa"`
+}
+
+// BuildDocument assembles the JSON document.
+func BuildDocument(in Input, version string, a *correlate.Analysis, fs []diagnose.Finding) Document {
+	d := Document{Schema: SchemaVersion, Tool: ToolInfo{"ipsecpcap", version}, Verdict: "healthy",
+		Peers: []PeerDoc{}, IKESAs: []IKESADoc{}, ESP: []ESPDoc{}, Findings: fs}
+	if d.Findings == nil {
+		d.Findings = []diagnose.Finding{}
+	}
+	for _, f := range fs {
+		if f.Severity == diagnose.Error {
+			d.Verdict = "failure"
+		}
+	}
+	t0 := a.FirstTime
+	d.Input = InputDoc{Name: in.Name, Size: in.Size, SHA256: in.SHA256, Packets: in.Packets, ReadError: in.ReadError,
+		IKEPackets: a.IKEPackets, ESPPackets: a.ESPPackets, Keepalives: a.Keepalives, ICMPErrors: a.ICMPErrors}
+	if !t0.IsZero() {
+		d.Input.First, d.Input.Last = t0.UTC().Format(time.RFC3339Nano), a.LastTime.UTC().Format(time.RFC3339Nano)
+	}
+	for _, pp := range a.Peers {
+		d.Peers = append(d.Peers, PeerDoc{A: pp.A.String(), B: pp.B.String(), IKESAs: nonNil(pp.IKESAs), ESP: nonNil(pp.ESP), NATKeepalives: pp.NATKeepalives})
+	}
+	for _, sa := range a.IKESAs {
+		d.IKESAs = append(d.IKESAs, ikeSADoc(sa, t0))
+	}
+	for i, f := range a.ESP {
+		d.ESP = append(d.ESP, ESPDoc{Index: i, SPI: fmt.Sprintf("%08x", f.SPI), Src: f.Src.String(), Dst: f.Dst.String(),
+			UDPEncap: f.UDPEncapsulated, FirstFrame: f.FirstFrame, LastFrame: f.LastFrame, Packets: f.Packets, Bytes: f.Bytes,
+			MaxSeq: f.MaxSeq, Lost: f.Lost, Replays: f.Replays, OutOfOrder: f.OutOfOrder, IKESA: f.IKESA})
+	}
+	return d
+}
+
+func ikeSADoc(sa *correlate.IKESA, t0 time.Time) IKESADoc {
+	doc := IKESADoc{ID: sa.ID, Version: sa.Version, Mode: sa.Mode(), ISPI: sa.InitiatorSPI.String(), RSPI: sa.ResponderSPI.String(),
+		Initiator: sa.Initiator.String(), Responder: sa.Responder.String(), State: string(sa.State),
+		EstablishedFrame: sa.EstablishedFrame, Phase1Offered: sa.Phase1Proposals, Phase1Chosen: sa.Phase1Chosen,
+		Exchanges: []ExchangeDoc{}, Children: []ChildDoc{}, FirstFrame: sa.FirstFrame, LastFrame: sa.LastFrame}
+	if fl := sa.Failure; fl != nil {
+		fd := &FailureDoc{Kind: string(fl.Kind), Exchange: sa.Exchanges[fl.Exchange].Name(), Index: fl.Exchange, Message: fl.Message, Frame: fl.Frame}
+		if fl.Notify != nil {
+			fd.Notify = fl.Notify.Name
+		}
+		doc.Failure = fd
+	}
+	if sa.NATD.Checked {
+		doc.NAT = &NATDoc{InitiatorBehindNAT: sa.NATD.InitiatorBehindNAT, ResponderBehindNAT: sa.NATD.ResponderBehindNAT, Frames: nonNil(sa.NATD.Frames)}
+	}
+	for _, ex := range sa.Exchanges {
+		ed := ExchangeDoc{Type: int(ex.Type), Name: ex.Name(), Phase: ex.Phase, MessageID: ex.MessageID, Attempt: ex.Attempt, Messages: []MessageDoc{}}
+		for _, m := range ex.Messages {
+			md := MessageDoc{Frames: m.Frames, Sent: m.Sent, Direction: "i2r", Response: m.Response, Src: m.Src.String(), Dst: m.Dst.String(),
+				Length: m.Length, Encrypted: m.Encrypted, Payloads: m.Summary, Notifies: []NotifyDoc{},
+				IPFragmented: m.IPFragmented, UDPEncapsulated: m.UDPEncapsulated}
+			if m.Dir == correlate.FromResponder {
+				md.Direction = "r2i"
+			}
+			if m.Encrypted {
+				md.FirstInner = m.FirstInner.Abbrev()
+			}
+			for _, t := range m.Times {
+				md.Rel = append(md.Rel, t.Sub(t0).Seconds())
+			}
+			for _, n := range m.Notifies {
+				md.Notifies = append(md.Notifies, NotifyDoc{Type: int(n.Type), Name: n.Name, Error: n.Error, Detail: n.Detail})
+			}
+			ed.Messages = append(ed.Messages, md)
+		}
+		doc.Exchanges = append(doc.Exchanges, ed)
+	}
+	for _, ch := range sa.Children {
+		doc.Children = append(doc.Children, ChildDoc{Exchange: ch.Exchange, State: string(ch.State), Frame: ch.Frame, ESP: nonNil(ch.ESP)})
+	}
+	return doc
+}
+
+func nonNil(v []int) []int {
+	if v == nil {
+		return []int{}
+	}
+	return v
+}
+
+// WriteJSON writes the document, indented.
+func WriteJSON(w io.Writer, d Document) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(d)
+}

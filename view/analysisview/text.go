@@ -1,0 +1,178 @@
+// Package analysisview presents an analysis: the text summary of
+// `ipsecpcap analyze` and its JSON document.
+//
+// It owns how the story of a capture reads — failure point first, then per
+// peer pair the IKE SAs with their phase-1/phase-2 timelines and the ESP
+// flows — and the JSON schema (docs/analysis-schema.md). It formats what
+// correlate and diagnose produced and parses nothing.
+package analysisview
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/ipsecpcap/ipsecpcap/correlate"
+	"github.com/ipsecpcap/ipsecpcap/diagnose"
+)
+
+// Input describes the analysed file, for the report header.
+type Input struct {
+	Name      string
+	Size      int64
+	SHA256    string
+	Packets   int // frames read
+	ReadError string
+}
+
+// WriteText writes the text summary.
+func WriteText(w io.Writer, in Input, a *correlate.Analysis, fs []diagnose.Finding) {
+	t0 := a.FirstTime
+	fmt.Fprintf(w, "%s: %d frames, %d IKE, %d ESP", in.Name, in.Packets, a.IKEPackets, a.ESPPackets)
+	if !t0.IsZero() {
+		fmt.Fprintf(w, ", %s – %s (%s)", t0.UTC().Format("2006-01-02 15:04:05.000"), a.LastTime.UTC().Format("15:04:05.000"), a.LastTime.Sub(t0).Round(time.Millisecond))
+	}
+	fmt.Fprintln(w)
+	if in.ReadError != "" {
+		fmt.Fprintf(w, "warning: %s; the analysis covers the frames before it\n", in.ReadError)
+	}
+	fmt.Fprintln(w)
+	writeVerdict(w, fs)
+	if len(fs) > 0 {
+		fmt.Fprintln(w, "Findings")
+		for _, f := range fs {
+			fmt.Fprintf(w, "  %-7s %-21s %-8s %-14s %s\n", f.Severity, f.Code, f.Certainty, frameList(f.Frames, 4), f.Summary)
+		}
+		fmt.Fprintln(w)
+	}
+	for _, pp := range a.Peers {
+		writePeer(w, a, pp, t0)
+	}
+}
+
+// writeVerdict puts the failure point first, as an engineer asks for it.
+func writeVerdict(w io.Writer, fs []diagnose.Finding) {
+	var top *diagnose.Finding
+	for i := range fs {
+		if fs[i].Severity == diagnose.Error {
+			top = &fs[i]
+			break
+		}
+	}
+	if top == nil {
+		fmt.Fprintln(w, "No failure found.")
+		fmt.Fprintln(w)
+		return
+	}
+	fmt.Fprintf(w, "FAILURE  %s (%s), frame %s\n", top.Code, top.Certainty, frameList(top.Frames, 6))
+	fmt.Fprintf(w, "  %s\n", top.Summary)
+	if len(top.Causes) > 0 {
+		fmt.Fprintln(w, "  Probable causes, most likely first:")
+		for i, c := range top.Causes {
+			fmt.Fprintf(w, "    %d. %s — %s\n", i+1, c.Cause, c.Why)
+		}
+	}
+	if top.Remedy != "" {
+		fmt.Fprintf(w, "  Remedy: %s\n", top.Remedy)
+	}
+	for _, c := range top.Commands {
+		fmt.Fprintf(w, "    %-12s %s\n", c.Platform+":", c.Command)
+	}
+	fmt.Fprintln(w)
+}
+
+func writePeer(w io.Writer, a *correlate.Analysis, pp *correlate.PeerPair, t0 time.Time) {
+	fmt.Fprintf(w, "Peers %s ↔ %s", pp.A, pp.B)
+	if pp.NATKeepalives > 0 {
+		fmt.Fprintf(w, "  (%d NAT keepalives)", pp.NATKeepalives)
+	}
+	fmt.Fprintln(w)
+	for _, id := range pp.IKESAs {
+		writeIKESA(w, a.IKESAByID(id), t0)
+	}
+	if len(pp.ESP) > 0 {
+		fmt.Fprintln(w, "  ESP")
+		for _, i := range pp.ESP {
+			f := a.ESP[i]
+			fmt.Fprintf(w, "    SPI 0x%08x %s → %s  frames %d–%d  %d packets  %d bytes  seq ≤%d",
+				f.SPI, f.Src.Addr(), f.Dst.Addr(), f.FirstFrame, f.LastFrame, f.Packets, f.Bytes, f.MaxSeq)
+			if f.Lost > 0 {
+				fmt.Fprintf(w, "  %d lost", f.Lost)
+			}
+			if f.Replays > 0 {
+				fmt.Fprintf(w, "  %d repeated", f.Replays)
+			}
+			if f.UDPEncapsulated {
+				fmt.Fprint(w, "  UDP-encap")
+			}
+			if f.IKESA != 0 {
+				fmt.Fprintf(w, "  (IKE SA #%d)", f.IKESA)
+			} else {
+				fmt.Fprint(w, "  (no SA negotiated in this capture)")
+			}
+			fmt.Fprintln(w)
+		}
+	}
+	fmt.Fprintln(w)
+}
+
+func writeIKESA(w io.Writer, sa *correlate.IKESA, t0 time.Time) {
+	state := string(sa.State)
+	if sa.Failure != nil {
+		ex := sa.Exchanges[sa.Failure.Exchange]
+		state = fmt.Sprintf("failed at %s message %d (frame %d)", ex.Name(), sa.Failure.Message, sa.Failure.Frame)
+	}
+	version := fmt.Sprintf("IKEv%d", sa.Version)
+	if sa.Version == 1 && sa.Mode() != "" {
+		version += " " + sa.Mode() + " mode"
+	}
+	fmt.Fprintf(w, "  IKE SA #%d  %s  %s/%s  initiator %s  %s\n", sa.ID, version, sa.InitiatorSPI, sa.ResponderSPI, sa.Initiator.Addr(), state)
+	if len(sa.Phase1Chosen) > 0 {
+		fmt.Fprintf(w, "    phase 1 proposal chosen: %s\n", strings.Join(sa.Phase1Chosen, ", "))
+	}
+	for _, ex := range sa.Exchanges {
+		label := map[int]string{0: "", 1: "phase 1  ", 2: "phase 2  "}[ex.Phase]
+		fmt.Fprintf(w, "    %s%s", label, ex.Name())
+		if ex.Phase != 1 {
+			fmt.Fprintf(w, " (MID %d)", ex.MessageID)
+		}
+		if ex.Attempt > 0 {
+			fmt.Fprintf(w, ", attempt %d", ex.Attempt+1)
+		}
+		fmt.Fprintln(w)
+		for i, m := range ex.Messages {
+			fmt.Fprintf(w, "      %+9.3fs  #%-5d %s  %d. %s", m.Times[0].Sub(t0).Seconds(), m.Frames[0], m.Dir, i+1, m.Summary)
+			if m.Encrypted {
+				fmt.Fprintf(w, " %dB", m.Length)
+			}
+			if m.Sent > 1 {
+				fmt.Fprintf(w, "  ×%d (frames %s)", m.Sent, frameList(m.Frames, 8))
+			}
+			for _, n := range m.Notifies {
+				if n.Error {
+					fmt.Fprintf(w, "  %s", n.Name)
+				}
+			}
+			fmt.Fprintln(w)
+		}
+	}
+	for _, e := range sa.ICMPErrors {
+		fmt.Fprintf(w, "      ICMP %s from %s (frame %d)\n", e.Description, e.From, e.Frame)
+	}
+}
+
+func frameList(frames []int, most int) string {
+	if len(frames) == 0 {
+		return "-"
+	}
+	var parts []string
+	for i, f := range frames {
+		if i == most {
+			parts = append(parts, fmt.Sprintf("…+%d", len(frames)-most))
+			break
+		}
+		parts = append(parts, fmt.Sprint(f))
+	}
+	return strings.Join(parts, ",")
+}
