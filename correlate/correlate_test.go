@@ -202,3 +202,21 @@ func TestMemoryBoundedBySAs(t *testing.T) {
 		t.Errorf("heap grew by %d MiB over 900,000 packets", growth>>20)
 	}
 }
+
+// TestRestartWithNewSPI: a retry after INVALID_KE_PAYLOAD under a new SPI is
+// linked to the refused attempt.
+func TestRestartWithNewSPI(t *testing.T) {
+	c := New(Config{})
+	I, R := isakmp.FlagInitiator, isakmp.FlagResponse
+	c.Add(ikePacket(1, 0, peerI, peerR, 2, isakmp.ExchangeIKESAInit, I, 0, false, 1))
+	refusal := ikePacket(2, time.Millisecond, peerR, peerI, 2, isakmp.ExchangeIKESAInit, R, 0, false, 2)
+	refusal.IKE.Payloads = []isakmp.Payload{{Type: isakmp.PayloadV2Notify, Body: &isakmp.Notify{Version: 2, Type: 17, Data: []byte{0, 19}, AcceptedGroup: 19}}}
+	c.Add(refusal)
+	retry := ikePacket(3, 2*time.Millisecond, peerI, peerR, 2, isakmp.ExchangeIKESAInit, I, 0, false, 3)
+	retry.IKE.InitiatorSPI[0] = 0x77
+	c.Add(retry)
+	a := c.Snapshot()
+	if len(a.IKESAs) != 2 || a.IKESAs[0].ContinuedBy != 2 || a.IKESAs[1].Continues != 1 {
+		t.Fatalf("SAs %d, links %d/%d", len(a.IKESAs), a.IKESAs[0].ContinuedBy, a.IKESAs[len(a.IKESAs)-1].Continues)
+	}
+}

@@ -208,6 +208,12 @@ type IKESA struct {
 	LastFrame    int
 	Packets      int
 
+	// ContinuedBy is the ID of a new IKE SA (new SPI) with which the same
+	// initiator retried right after this one was refused with
+	// INVALID_KE_PAYLOAD; Continues is the reverse link. Set by Snapshot.
+	ContinuedBy int
+	Continues   int
+
 	// Set by Snapshot from the exchanges: see evaluate.
 	State            SAState
 	EstablishedFrame int

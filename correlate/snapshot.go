@@ -1,6 +1,9 @@
 package correlate
 
-import "slices"
+import (
+	"slices"
+	"time"
+)
 
 // Snapshot returns an independent copy of the analysis so far, with the
 // state of every SA evaluated and ESP flows linked to the IKE SAs that most
@@ -26,7 +29,34 @@ func (c *Correlator) Snapshot() *Analysis {
 		a.Peers[i] = &cp
 	}
 	a.linkESP()
+	a.linkRestarts()
 	return &a
+}
+
+// restartWindow is how soon after a refused IKE_SA_INIT a new one from the
+// same initiator counts as its retry.
+const restartWindow = 30 * time.Second
+
+// linkRestarts ties an IKEv2 SA refused with INVALID_KE_PAYLOAD to the new
+// SA (new SPI) the initiator started right after: most daemons keep the
+// SPI for the retry, some do not.
+func (a *Analysis) linkRestarts() {
+	for _, pp := range a.Peers {
+		for i, id := range pp.IKESAs {
+			old := a.IKESAByID(id)
+			if old.Version != 2 || old.Failure == nil || old.Failure.Notify == nil || old.Failure.Notify.Type != 17 {
+				continue
+			}
+			for _, nid := range pp.IKESAs[i+1:] {
+				next := a.IKESAByID(nid)
+				if next.Version == 2 && next.Continues == 0 && next.Initiator.Addr() == old.Initiator.Addr() &&
+					next.First.Sub(old.Last) >= 0 && next.First.Sub(old.Last) < restartWindow {
+					old.ContinuedBy, next.Continues = next.ID, old.ID
+					break
+				}
+			}
+		}
+	}
 }
 
 func (sa *IKESA) clone() *IKESA {

@@ -40,7 +40,12 @@ func ikeSA(a *correlate.Analysis, sa *correlate.IKESA) []Finding {
 		return Finding{Code: code, Severity: sev, Certainty: cert, IKESA: sa.ID, Summary: who + ": " + summary, Frames: frames}
 	}
 	if sa.Failure != nil {
-		fs = append(fs, failure(sa, base))
+		f := failure(sa, base)
+		if sa.ContinuedBy != 0 && f.Code == P1DHGroupMismatch {
+			f.Severity = Warning
+			f.Summary += fmt.Sprintf("; the initiator retried with a new IKE SA (#%d)", sa.ContinuedBy)
+		}
+		fs = append(fs, f)
 	}
 	fs = append(fs, dhRetry(sa, base)...)
 	fs = append(fs, recoveredErrors(sa, base)...)

@@ -76,6 +76,10 @@ type IKESADoc struct {
 	Children         []ChildDoc    `json:"child_sas"`
 	FirstFrame       int           `json:"first_frame"`
 	LastFrame        int           `json:"last_frame"`
+	// Continues / ContinuedBy link an IKEv2 SA refused with
+	// INVALID_KE_PAYLOAD to the retry under a new SPI.
+	Continues   int `json:"continues,omitempty"`
+	ContinuedBy int `json:"continued_by,omitempty"`
 }
 
 // FailureDoc is where an IKE SA's negotiation stopped.
@@ -193,7 +197,8 @@ func ikeSADoc(sa *correlate.IKESA, t0 time.Time) IKESADoc {
 	doc := IKESADoc{ID: sa.ID, Version: sa.Version, Mode: sa.Mode(), ISPI: sa.InitiatorSPI.String(), RSPI: sa.ResponderSPI.String(),
 		Initiator: sa.Initiator.String(), Responder: sa.Responder.String(), State: string(sa.State),
 		EstablishedFrame: sa.EstablishedFrame, Phase1Offered: sa.Phase1Proposals, Phase1Chosen: sa.Phase1Chosen,
-		Exchanges: []ExchangeDoc{}, Children: []ChildDoc{}, FirstFrame: sa.FirstFrame, LastFrame: sa.LastFrame}
+		Exchanges: []ExchangeDoc{}, Children: []ChildDoc{}, FirstFrame: sa.FirstFrame, LastFrame: sa.LastFrame,
+		Continues: sa.Continues, ContinuedBy: sa.ContinuedBy}
 	if fl := sa.Failure; fl != nil {
 		fd := &FailureDoc{Kind: string(fl.Kind), Exchange: sa.Exchanges[fl.Exchange].Name(), Index: fl.Exchange, Message: fl.Message, Frame: fl.Frame}
 		if fl.Notify != nil {

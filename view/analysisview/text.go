@@ -127,6 +127,9 @@ func writeIKESA(w io.Writer, sa *correlate.IKESA, t0 time.Time) {
 	if sa.Version == 1 && sa.Mode() != "" {
 		version += " " + sa.Mode() + " mode"
 	}
+	if sa.Continues != 0 {
+		state += fmt.Sprintf(" (retry of #%d)", sa.Continues)
+	}
 	fmt.Fprintf(w, "  IKE SA #%d  %s  %s/%s  initiator %s  %s\n", sa.ID, version, sa.InitiatorSPI, sa.ResponderSPI, sa.Initiator.Addr(), state)
 	if len(sa.Phase1Chosen) > 0 {
 		fmt.Fprintf(w, "    phase 1 proposal chosen: %s\n", strings.Join(sa.Phase1Chosen, ", "))
