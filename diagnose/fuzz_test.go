@@ -74,4 +74,3 @@ func FuzzAnalyze(f *testing.F) {
 		}
 	})
 }
-
