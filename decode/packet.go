@@ -71,6 +71,33 @@ type Packet struct {
 	PayloadOffset int
 	// Problems are malformations found in this packet, with offsets.
 	Problems []Problem
+	// Decrypted is what decryption with the user's keys revealed, or nil
+	// (no keys, or not encrypted). Set by package decrypt, not by Decode.
+	Decrypted *Decrypted
+}
+
+// Decrypted is the decrypted content of an IKE message or ESP packet.
+type Decrypted struct {
+	// OK is set when decryption (and the integrity check, where there is
+	// one) succeeded; otherwise Reason says why not, never with key bytes.
+	OK     bool
+	Reason string
+	// IKE: the inner payloads (decoded by isakmp.DecodeChain) and any
+	// malformations in them, offsets relative to the plaintext.
+	Payloads []isakmp.Payload
+	Errors   []*isakmp.Error
+	// ESP: the inner packet's addresses, protocol and ports.
+	Inner *InnerPacket
+}
+
+// InnerPacket is the packet an ESP packet carried.
+type InnerPacket struct {
+	Src, Dst   netip.Addr
+	Protocol   uint8
+	SrcPort    uint16
+	DstPort    uint16
+	Length     int
+	NextHeader uint8 // the ESP trailer's next header (4 IPv4, 41 IPv6 in tunnel mode)
 }
 
 // Problem is a malformation at a byte offset of the frame. For reassembled

@@ -5,11 +5,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"time"
 
-	"github.com/ipsecpcap/ipsecpcap/correlate"
 	"github.com/ipsecpcap/ipsecpcap/decode"
 	"github.com/ipsecpcap/ipsecpcap/diagnose"
+	"github.com/ipsecpcap/ipsecpcap/pipeline"
 	"github.com/ipsecpcap/ipsecpcap/view/analysisview"
 )
 
@@ -53,31 +52,29 @@ func runAnalyze(args []string, stdout, stderr io.Writer) int {
 // analyzeFile correlates and diagnoses one capture and prints the result.
 // Its status: 0 healthy, 1 a failure found, 2 not analysable.
 func analyzeFile(name string, cfg decode.Config, asJSON bool, out *bufio.Writer, stderr io.Writer) int {
-	c := correlate.New(correlate.Config{})
-	res, err := scan(name, cfg, flushing{out, stderr}, func(p *decode.Packet, _ time.Time) error {
-		c.Add(p)
-		return nil
-	})
+	problems := flushing{out, stderr}
+	res, err := pipeline.Analyze(name, pipeline.Options{Decode: cfg, Problem: func(s string) { fmt.Fprintln(problems, s) }})
 	if err != nil {
 		out.Flush()
 		fmt.Fprintf(stderr, "ipsecpcap: %v\n", err)
 		return exitUnreadable
 	}
-	a := c.Snapshot()
-	findings := diagnose.Diagnose(a)
-	in := analysisview.Input{Name: name, Size: res.size, SHA256: res.sha256, Packets: res.stats.Frames}
-	if res.readErr != nil {
-		in.ReadError = res.readErr.Error()
+	if res.Input.SuppressedProblems > 0 {
+		fmt.Fprintf(problems, "%s: %d more problems not shown\n", name, res.Input.SuppressedProblems)
+	}
+	in := analysisview.Input{Name: name, Size: res.Input.Size, SHA256: res.Input.SHA256, Packets: res.Input.Packets}
+	if res.Input.ReadError != nil {
+		in.ReadError = res.Input.ReadError.Error()
 	}
 	if asJSON {
-		if err := analysisview.WriteJSON(out, analysisview.BuildDocument(in, Version, a, findings)); err != nil {
+		if err := analysisview.WriteJSON(out, analysisview.BuildDocument(in, Version, res.Analysis, res.Findings)); err != nil {
 			fmt.Fprintf(stderr, "ipsecpcap: %v\n", err)
 			return exitUnreadable
 		}
 	} else {
-		analysisview.WriteText(out, in, a, findings)
+		analysisview.WriteText(out, in, res.Analysis, res.Findings)
 	}
-	for _, f := range findings {
+	for _, f := range res.Findings {
 		if f.Severity == diagnose.Error {
 			return exitFailure
 		}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/ipsecpcap/ipsecpcap/decode"
+	"github.com/ipsecpcap/ipsecpcap/pipeline"
 	"github.com/ipsecpcap/ipsecpcap/view/packetview"
 )
 
@@ -62,31 +63,39 @@ func runDecode(args []string, stdout, stderr io.Writer) int {
 // decodeFile prints every IPsec packet of one capture.
 func decodeFile(name string, multi bool, opt decodeOptions, out *bufio.Writer, stderr io.Writer) error {
 	enc := json.NewEncoder(out)
-	res, err := scan(name, opt.cfg, flushing{out, stderr}, func(p *decode.Packet, t0 time.Time) error {
-		if opt.json {
-			o := packetview.Describe(p, t0)
-			if multi {
-				o = append(packetview.Obj{{K: "file", V: name}}, o...)
+	problems := flushing{out, stderr}
+	res, err := pipeline.Analyze(name, pipeline.Options{
+		Decode:  opt.cfg,
+		Problem: func(s string) { fmt.Fprintln(problems, s) },
+		Packet: func(p *decode.Packet, t0 time.Time) error {
+			if opt.json {
+				o := packetview.Describe(p, t0)
+				if multi {
+					o = append(packetview.Obj{{K: "file", V: name}}, o...)
+				}
+				return enc.Encode(o)
 			}
-			return enc.Encode(o)
-		}
-		fmt.Fprintln(out, packetview.Line(p, t0))
-		if opt.verbose {
-			packetview.WriteTree(out, packetview.Describe(p, t0), "        ")
-		}
-		return nil
+			fmt.Fprintln(out, packetview.Line(p, t0))
+			if opt.verbose {
+				packetview.WriteTree(out, packetview.Describe(p, t0), "        ")
+			}
+			return nil
+		},
 	})
 	if err != nil {
 		return err
 	}
 	out.Flush()
-	if res.readErr != nil {
-		fmt.Fprintf(stderr, "ipsecpcap: %v; the frames before it were decoded\n", res.readErr)
+	if res.Input.SuppressedProblems > 0 {
+		fmt.Fprintf(stderr, "%s: %d more problems not shown\n", name, res.Input.SuppressedProblems)
+	}
+	if res.Input.ReadError != nil {
+		fmt.Fprintf(stderr, "ipsecpcap: %v; the frames before it were decoded\n", res.Input.ReadError)
 	}
 	if opt.json {
-		fmt.Fprintf(stderr, "%s: %s\n", name, res.summary())
+		fmt.Fprintf(stderr, "%s: %s\n", name, res.Summary())
 	} else {
-		fmt.Fprintf(out, "# %s\n", res.summary())
+		fmt.Fprintf(out, "# %s\n", res.Summary())
 	}
 	return nil
 }

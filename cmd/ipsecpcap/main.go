@@ -54,6 +54,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return runDecode(args[1:], stdout, stderr)
 	case "analyze":
 		return runAnalyze(args[1:], stdout, stderr)
+	case "report":
+		return runReport(args[1:], stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "ipsecpcap", Version)
 		return exitOK
@@ -61,12 +63,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprint(stdout, usage)
 		return exitOK
 	}
-	// A bare file (or flags first) means analyze, until the terminal UI
-	// takes over that role.
-	if strings.HasPrefix(args[0], "-") && args[0] != "-" {
-		return runAnalyze(args, stdout, stderr)
-	}
-	if _, err := os.Stat(args[0]); err == nil || args[0] == "-" {
+	// A bare file (or flags first) opens the terminal UI on a terminal,
+	// and prints the analysis otherwise.
+	if _, err := os.Stat(args[0]); err == nil || args[0] == "-" || strings.HasPrefix(args[0], "-") {
+		if wantTUI(args, stdout) {
+			return runTUI(args, stdout, stderr)
+		}
 		return runAnalyze(args, stdout, stderr)
 	}
 	fmt.Fprintf(stderr, "ipsecpcap: unknown command or file %q\n\n%s", args[0], usage)

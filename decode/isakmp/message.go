@@ -93,10 +93,24 @@ func Decode(b []byte) (*Message, error) {
 	return m, nil
 }
 
+// DecodeChain decodes a chain of payloads that is not a whole message: the
+// plaintext of an IKEv2 SK payload or of an IKEv1 encrypted body, once
+// decrypted. version is the message's major version and first the type of
+// the first payload (from the SK payload's next-payload field, or the IKEv1
+// header). Offsets in the payloads and errors are relative to b. IKEv1
+// bodies end in padding, which is not reported as trailing bytes.
+func DecodeChain(version int, first PayloadType, b []byte) ([]Payload, []*Error) {
+	m := &Message{}
+	d := decoder{msg: m, version: version, padded: version == 1}
+	d.walk(b, 0, first, func(p Payload) { m.Payloads = append(m.Payloads, p) })
+	return m.Payloads, m.Errors
+}
+
 // decoder carries the state shared by the payload decoders of one message.
 type decoder struct {
 	msg     *Message
 	version int
+	padded  bool // bytes after the last payload are padding (decrypted IKEv1)
 }
 
 func (d *decoder) errorf(off int, t PayloadType, format string, args ...any) {
@@ -171,7 +185,7 @@ func (d *decoder) walk(b []byte, off int, next PayloadType, emit func(Payload)) 
 		off = bodyEnd
 		next = following
 	}
-	if off < len(b) {
+	if off < len(b) && !d.padded {
 		d.errorf(off, PayloadNone, "%d bytes after the last payload", len(b)-off)
 	}
 }
