@@ -144,6 +144,7 @@ func (c *Correlator) addIKE(p *decode.Packet) {
 		sa.Initiator, sa.Responder = p.Dst, p.Src
 	}
 	msg := newMessage(p, dir)
+	c.addDecrypted(sa, msg, p)
 	c.place(sa, msg, p)
 	c.phase1Proposals(sa, msg, m)
 	c.natDetection(sa, msg, p)

@@ -34,12 +34,14 @@ func (d Direction) String() string {
 	return "R→I"
 }
 
-// Notify is a notification seen in clear in a message.
+// Notify is a notification seen in a message, in clear or decrypted.
 type Notify struct {
 	Type   isakmp.NotifyType
 	Name   string
 	Error  bool
 	Detail string
+	// Decrypted is set when the notify was inside encrypted payloads.
+	Decrypted bool
 	// AcceptedGroup is INVALID_KE_PAYLOAD's group (IKEv2).
 	AcceptedGroup uint16
 }
@@ -72,9 +74,28 @@ type Message struct {
 	IKEFragments int
 	// UDPEncapsulated: sent on the NAT-T port behind the non-ESP marker.
 	UDPEncapsulated bool
-	// Groups are the KE groups offered or chosen (IKEv2 KE payload; IKEv1
-	// SA group attribute).
+	// KEGroup is the group of an IKEv2 KE payload in clear or decrypted.
 	KEGroup uint16
+
+	// What decryption with the user's keys revealed (see package decrypt).
+	// Decrypted is set when it succeeded; DecryptFailure says why not.
+	Decrypted      bool
+	DecryptFailure string
+	// Inner is the compact list of the decrypted payloads.
+	Inner string
+	// IDs are the identities (ID, IDi, IDr) and TS the traffic selectors
+	// (IKEv2 TSi/TSr, IKEv1 Quick Mode IDci/IDcr), as "TSi 198.19.1.0/24".
+	IDs []string
+	TS  []string
+	// Proposals are the SA proposals carried encrypted (phase 2), as
+	// transform strings, and ChildSPIs the ESP/AH SPIs they name.
+	Proposals [][]string
+	ChildSPIs []uint32
+	// PFS is the DH group a phase-2 message asks for (IKEv2 KE payload,
+	// IKEv1 Group-Description attribute), 0 for none.
+	PFS uint16
+	// HasKE is set when a KE payload is present (IKEv1 Quick Mode PFS).
+	HasKE bool
 
 	hash uint64
 }

@@ -68,6 +68,8 @@ func (sa *IKESA) clone() *IKESA {
 		for j, m := range ex.Messages {
 			mc := *m
 			mc.Frames, mc.Times, mc.Notifies = slices.Clone(m.Frames), slices.Clone(m.Times), slices.Clone(m.Notifies)
+			mc.IDs, mc.TS, mc.ChildSPIs = slices.Clone(m.IDs), slices.Clone(m.TS), slices.Clone(m.ChildSPIs)
+			mc.Proposals = slices.Clone(m.Proposals)
 			e.Messages[j] = &mc
 		}
 		cp.Exchanges[i] = &e

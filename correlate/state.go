@@ -92,7 +92,7 @@ func (sa *IKESA) evaluateV1(end time.Time) {
 				if f := sa.answerAfter(i, ex.Messages[0]); f != nil {
 					ch.State, ch.Frame = StateFailed, f.Frames[0]
 					if sa.Failure == nil {
-						sa.Failure = &Failure{Kind: FailEncryptedError, Exchange: i, Message: 1, Frame: f.Frames[0], Answer: f}
+						sa.Failure = answered(i, 1, f)
 					}
 				} else if unanswered(ex.Messages[0], end) {
 					ch.State, ch.Frame = StateFailed, lastFrame(ex.Messages[0])
@@ -126,13 +126,22 @@ func (sa *IKESA) failV1(i int, end time.Time) {
 	}
 	if f := sa.answerAfter(i, last); f != nil {
 		sa.State = StateFailed
-		sa.Failure = &Failure{Kind: FailEncryptedError, Exchange: i, Message: n, Frame: f.Frames[0], Answer: f}
+		sa.Failure = answered(i, n, f)
 		return
 	}
 	if unanswered(last, end) {
 		sa.State = StateFailed
 		sa.Failure = &Failure{Kind: FailNoResponse, Exchange: i, Message: n, Frame: lastFrame(last)}
 	}
+}
+
+// answered is the failure of message n of exchange i, answered by an
+// encrypted Informational: exact when decryption showed its notify.
+func answered(i, n int, answer *Message) *Failure {
+	if nt := answer.ErrorNotify(); nt != nil {
+		return &Failure{Kind: FailErrorNotify, Exchange: i, Message: n, Frame: answer.Frames[0], Notify: nt, Answer: answer}
+	}
+	return &Failure{Kind: FailEncryptedError, Exchange: i, Message: n, Frame: answer.Frames[0], Answer: answer}
 }
 
 // answerAfter finds an encrypted Informational from the other side that
@@ -201,8 +210,16 @@ func (sa *IKESA) evaluateV2(end time.Time) {
 				continue
 			}
 			if nt := resp.ErrorNotify(); nt != nil {
-				sa.State = StateFailed
 				sa.Failure = &Failure{Kind: FailErrorNotify, Exchange: i, Message: 2, Frame: resp.Frames[0], Notify: nt}
+				if childError(nt.Type) && resp.Decrypted && len(resp.IDs) > 0 {
+					// Authenticated, but the child SA was refused: the
+					// IKE SA is up, the tunnel carries nothing.
+					sa.State = StateEstablished
+					sa.EstablishedFrame = resp.Frames[0]
+					sa.Children = append(sa.Children, Child{Exchange: i, State: StateFailed, Frame: resp.Frames[0], Time: resp.Times[0]})
+					continue
+				}
+				sa.State = StateFailed
 				continue
 			}
 			if resp.Encrypted && resp.FirstInner == isakmp.PayloadV2Notify && resp.Length <= authErrorMaxLen {
@@ -236,6 +253,16 @@ func (sa *IKESA) laterAttempt(i int) bool {
 		if e.Type == sa.Exchanges[i].Type {
 			return true
 		}
+	}
+	return false
+}
+
+// childError reports IKEv2 errors that refuse the child SA only (RFC 7296
+// §1.2: the IKE SA stands).
+func childError(t isakmp.NotifyType) bool {
+	switch t {
+	case 14, 34, 35, 36, 37, 38, 39:
+		return true
 	}
 	return false
 }

@@ -206,7 +206,7 @@ func refusedChild(sa *correlate.IKESA, ch correlate.Child) (Finding, bool) {
 			req = m
 		}
 	}
-	if req == nil || resp == nil || !resp.Encrypted || float64(resp.Length) > refusedChildRatio*float64(req.Length) {
+	if req == nil || resp == nil || !resp.Encrypted || resp.Decrypted || float64(resp.Length) > refusedChildRatio*float64(req.Length) {
 		return Finding{}, false
 	}
 	f := Finding{Code: P2Rejected, Severity: Error, Certainty: Inferred, IKESA: sa.ID,

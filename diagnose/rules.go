@@ -163,6 +163,9 @@ func errorNotify(sa *correlate.IKESA, ex *correlate.Exchange, fl *correlate.Fail
 	}
 	code, causes := notifyCode(sa.Version, ex, n)
 	sev := Error
+	if code == P2ProposalMismatch {
+		causes = phase2Causes(ex)
+	}
 	f := base(code, sev, Certain, said, fl.Frame)
 	f.Causes = causes
 	return f
@@ -179,6 +182,8 @@ func notifyCode(version int, ex *correlate.Exchange, n *correlate.Notify) (strin
 			{"no common phase-1 proposal", "the peer found none of the offered proposals acceptable"},
 			{"no IKE configuration for this peer", "some daemons answer NO_PROPOSAL_CHOSEN when no connection matches the peer at all"},
 		}
+	case v2 && t == 17 && ex.Type == isakmp.ExchangeCreateChildSA:
+		return P2PFSMismatch, []Cause{{"PFS group not accepted", "the peer wants " + n.Detail + " for the child SA"}}
 	case v2 && t == 17:
 		return P1DHGroupMismatch, []Cause{{"DH group not accepted", "the responder wants " + n.Detail}}
 	case t == 24 || v1 && (t == 23 || t == 1 || t == 16 || t == 25):
@@ -191,6 +196,36 @@ func notifyCode(version int, ex *correlate.Exchange, n *correlate.Notify) (strin
 		return ESPInvalidSPI, []Cause{{"an SA one side no longer has", "INVALID_SPI: the receiver does not know the SPI it was sent"}}
 	}
 	return P1Rejected, []Cause{{"the peer refused the exchange", n.Name}}
+}
+
+// phase2Causes ranks the causes of a refused phase-2 proposal with what the
+// decrypted request offered. The responder never sends its own proposal, so
+// a transform set and a PFS mismatch look alike on the wire; the PFS the
+// request offered is named so the engineer can compare.
+func phase2Causes(ex *correlate.Exchange) []Cause {
+	var req *correlate.Message
+	for _, m := range ex.Messages {
+		if !m.Response {
+			req = m
+			break
+		}
+	}
+	pfs := "the request's PFS setting is not known (encrypted)"
+	offer := ""
+	if req != nil && req.Decrypted {
+		if req.PFS != 0 || req.HasKE {
+			pfs = "the request offers PFS with " + isakmp.DHGroupName(req.PFS) + "; the peer may have none or another group"
+		} else {
+			pfs = "the request offers no PFS; the peer may require it"
+		}
+		if len(req.Proposals) > 0 {
+			offer = "offered: " + strings.Join(req.Proposals[0], ", ")
+		}
+	}
+	return []Cause{
+		{"transform set mismatch", "NO_PROPOSAL_CHOSEN for the child SA; " + offer},
+		{"PFS mismatch", pfs},
+	}
 }
 
 // recoveredErrors reports error notifies in clear that were not the end of

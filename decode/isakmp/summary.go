@@ -23,6 +23,19 @@ func (m *Message) Summary() string {
 	return sb.String()
 }
 
+// SummaryOf is the compact form of a payload list, e.g. the decrypted
+// payloads of an encrypted message: "[ IDi N(INIT_CONTACT) AUTH SA TSi TSr ]".
+func SummaryOf(payloads []Payload) string {
+	var sb strings.Builder
+	sb.WriteString("[")
+	for _, p := range payloads {
+		sb.WriteByte(' ')
+		sb.WriteString(p.compact())
+	}
+	sb.WriteString(" ]")
+	return sb.String()
+}
+
 func (p *Payload) compact() string {
 	switch b := p.Body.(type) {
 	case *Notify:

@@ -125,14 +125,24 @@ type MessageDoc struct {
 	Notifies        []NotifyDoc `json:"notifies"`
 	IPFragmented    bool        `json:"ip_fragmented,omitempty"`
 	UDPEncapsulated bool        `json:"udp_encap,omitempty"`
+	// With keys: what decryption revealed, or why it failed.
+	Decrypted      bool       `json:"decrypted,omitempty"`
+	Inner          string     `json:"decrypted_payloads,omitempty"`
+	DecryptFailure string     `json:"decrypt_failure,omitempty"`
+	IDs            []string   `json:"ids,omitempty"`
+	TS             []string   `json:"traffic_selectors,omitempty"`
+	Proposals      [][]string `json:"proposals,omitempty"`
+	PFSGroup       uint16     `json:"pfs_group,omitempty"`
+	ChildSPIs      []string   `json:"child_spis,omitempty"`
 }
 
 // NotifyDoc is a notify seen in clear.
 type NotifyDoc struct {
-	Type   int    `json:"type"`
-	Name   string `json:"name"`
-	Error  bool   `json:"error"`
-	Detail string `json:"detail,omitempty"`
+	Type      int    `json:"type"`
+	Name      string `json:"name"`
+	Error     bool   `json:"error"`
+	Detail    string `json:"detail,omitempty"`
+	Decrypted bool   `json:"decrypted,omitempty"`
 }
 
 // ChildDoc is a child SA negotiation.
@@ -214,7 +224,12 @@ func ikeSADoc(sa *correlate.IKESA, t0 time.Time) IKESADoc {
 		for _, m := range ex.Messages {
 			md := MessageDoc{Frames: m.Frames, Sent: m.Sent, Direction: "i2r", Response: m.Response, Src: m.Src.String(), Dst: m.Dst.String(),
 				Length: m.Length, Encrypted: m.Encrypted, Payloads: m.Summary, Notifies: []NotifyDoc{},
-				IPFragmented: m.IPFragmented, UDPEncapsulated: m.UDPEncapsulated}
+				IPFragmented: m.IPFragmented, UDPEncapsulated: m.UDPEncapsulated,
+				Decrypted: m.Decrypted, Inner: m.Inner, DecryptFailure: m.DecryptFailure, IDs: m.IDs, TS: m.TS,
+				Proposals: m.Proposals, PFSGroup: m.PFS}
+			for _, spi := range m.ChildSPIs {
+				md.ChildSPIs = append(md.ChildSPIs, fmt.Sprintf("%08x", spi))
+			}
 			if m.Dir == correlate.FromResponder {
 				md.Direction = "r2i"
 			}
@@ -225,7 +240,7 @@ func ikeSADoc(sa *correlate.IKESA, t0 time.Time) IKESADoc {
 				md.Rel = append(md.Rel, t.Sub(t0).Seconds())
 			}
 			for _, n := range m.Notifies {
-				md.Notifies = append(md.Notifies, NotifyDoc{Type: int(n.Type), Name: n.Name, Error: n.Error, Detail: n.Detail})
+				md.Notifies = append(md.Notifies, NotifyDoc{Type: int(n.Type), Name: n.Name, Error: n.Error, Detail: n.Detail, Decrypted: n.Decrypted})
 			}
 			ed.Messages = append(ed.Messages, md)
 		}

@@ -149,6 +149,11 @@ func writeIKESA(w io.Writer, sa *correlate.IKESA, t0 time.Time) {
 			if m.Encrypted {
 				fmt.Fprintf(w, " %dB", m.Length)
 			}
+			if m.Decrypted {
+				fmt.Fprintf(w, " → decrypted %s", m.Inner)
+			} else if m.DecryptFailure != "" {
+				fmt.Fprintf(w, " (not decrypted: %s)", m.DecryptFailure)
+			}
 			if m.Sent > 1 {
 				fmt.Fprintf(w, "  ×%d (frames %s)", m.Sent, frameList(m.Frames, 8))
 			}
@@ -158,6 +163,9 @@ func writeIKESA(w io.Writer, sa *correlate.IKESA, t0 time.Time) {
 				}
 			}
 			fmt.Fprintln(w)
+			for _, x := range append(append([]string(nil), m.IDs...), m.TS...) {
+				fmt.Fprintf(w, "%23s%s\n", "", x)
+			}
 		}
 	}
 	for _, e := range sa.ICMPErrors {
