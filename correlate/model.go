@@ -296,8 +296,9 @@ type ESPFlow struct {
 	GapFrames  []int  // the first frames after gaps (capped)
 	// IKESA is the ID of the IKE SA that most probably negotiated this SPI,
 	// 0 when none: linked by peer pair and time, since the SPIs travel
-	// encrypted.
-	IKESA int
+	// encrypted, or exactly by SPI (ExactLink) when keys revealed them.
+	IKESA     int
+	ExactLink bool
 	// AfterDelete is set when ESP continued after a delete of the IKE SA.
 	AfterDeleteFrame int
 

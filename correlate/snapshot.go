@@ -88,8 +88,27 @@ func (sa *IKESA) clone() *IKESA {
 // without keys this is the best evidence: peer pair and time.
 func (a *Analysis) linkESP() {
 	for _, pp := range a.Peers {
+		// With keys the SPIs are known: link exactly by SPI.
+		bySPI := map[uint32]*Child{}
+		saOf := map[*Child]int{}
+		for _, id := range pp.IKESAs {
+			sa := a.IKESAByID(id)
+			for ci := range sa.Children {
+				ch := &sa.Children[ci]
+				for _, m := range sa.Exchanges[ch.Exchange].Messages {
+					for _, spi := range m.ChildSPIs {
+						bySPI[spi], saOf[ch] = ch, id
+					}
+				}
+			}
+		}
 		for _, fi := range pp.ESP {
 			f := a.ESP[fi]
+			if ch, ok := bySPI[f.SPI]; ok {
+				f.IKESA, f.ExactLink = saOf[ch], true
+				ch.ESP = append(ch.ESP, fi)
+				continue
+			}
 			var best *Child
 			bestSA := 0
 			for _, id := range pp.IKESAs {
