@@ -54,6 +54,10 @@ type Error struct {
 	Frame  int   // the frame being read when it happened (0: the file header)
 	Offset int64 // byte offset in the (decompressed) file
 	Err    error
+	// Resumed is set when reading goes on after the problem: a bad block
+	// was skipped, or the reader found the next valid block (pcapng).
+	// Next may then be called again.
+	Resumed bool
 }
 
 func (e *Error) Error() string {
@@ -61,6 +65,13 @@ func (e *Error) Error() string {
 		return fmt.Sprintf("%s: byte offset %d: %v", e.File, e.Offset, e.Err)
 	}
 	return fmt.Sprintf("%s: frame %d at byte offset %d: %v", e.File, e.Frame, e.Offset, e.Err)
+}
+
+// Resumable reports whether err is a problem after which Next can be called
+// again (a skipped or corrupt pcapng block).
+func Resumable(err error) bool {
+	var ce *Error
+	return errors.As(err, &ce) && ce.Resumed
 }
 
 func (e *Error) Unwrap() error { return e.Err }
@@ -123,7 +134,8 @@ func NewReader(r io.Reader, name string, closer io.Closer) (*File, error) {
 		src = gz
 	}
 	f.counter = &countingReader{r: src}
-	f.buf = bufio.NewReaderSize(f.counter, 64<<10)
+	// Large enough to look at a whole pcapng block when resynchronising.
+	f.buf = bufio.NewReaderSize(f.counter, ngMaxBlockLen)
 	magic, err = f.buf.Peek(4)
 	if err != nil {
 		return nil, &Error{File: name, Err: fmt.Errorf("%w: the file holds only %d bytes", ErrNotCapture, len(magic))}
@@ -199,8 +211,30 @@ func (f *File) nextNg() (*Record, error) {
 		if err == io.EOF {
 			return nil, io.EOF
 		}
-		off, _ := offsetOf(err)
-		return nil, &Error{File: f.Name, Frame: f.frame + 1, Offset: off, Err: err}
+		ce := &Error{File: f.Name, Frame: f.frame + 1, Err: err}
+		ce.Offset, _ = offsetOf(err)
+		var ne *ngError
+		if errors.As(err, &ne) {
+			switch {
+			case ne.skipped:
+				ce.Resumed = true
+				ce.Err = fmt.Errorf("%s; block skipped", ne.reason)
+				if ne.notPacket {
+					ce.Frame = 0
+				} else {
+					f.frame++ // the record was there: its frame number is used
+				}
+			case ne.corrupt:
+				skipped, ok := f.ng.resync()
+				if ok {
+					ce.Resumed = true
+					ce.Err = fmt.Errorf("%s; %d bytes skipped, reading resumes at byte offset %d", ne.reason, skipped, f.offset())
+				} else {
+					ce.Err = fmt.Errorf("%s; no valid block follows", ne.reason)
+				}
+			}
+		}
+		return nil, ce
 	}
 	f.frame++
 	f.rec = Record{

@@ -90,12 +90,12 @@ func (n *ngReader) next() (ngRecord, error) {
 		}
 		length := n.order.Uint32(hdr[4:8])
 		if length < 12 || length%4 != 0 {
-			return ngRecord{}, ngErr(start, fmt.Sprintf("block type 0x%x has invalid length %d", typ, length))
+			return ngRecord{}, corruptErr(start, fmt.Sprintf("block type 0x%x has invalid length %d (corrupt block)", typ, length))
 		}
 		switch typ {
 		case ngEnhancedPacket, ngSimplePacket, ngObsoletePacket:
 			if length > ngMaxBlockLen {
-				return ngRecord{}, ngErr(start, fmt.Sprintf("packet block length %d is beyond any snaplen", length))
+				return ngRecord{}, corruptErr(start, fmt.Sprintf("packet block length %d is beyond any snaplen (corrupt block)", length))
 			}
 			body, err := n.readBlock(start, length)
 			if err != nil {
@@ -104,7 +104,7 @@ func (n *ngReader) next() (ngRecord, error) {
 			return n.packet(start, typ, body)
 		case ngInterfaceDesc, ngInterfaceStats:
 			if length > ngMaxBlockLen {
-				return ngRecord{}, ngErr(start, fmt.Sprintf("block type 0x%x length %d is too large", typ, length))
+				return ngRecord{}, corruptErr(start, fmt.Sprintf("block type 0x%x length %d is too large (corrupt block)", typ, length))
 			}
 			body, err := n.readBlock(start, length)
 			if err != nil {
@@ -120,7 +120,7 @@ func (n *ngReader) next() (ngRecord, error) {
 		default:
 			// Name resolution, decryption secrets, custom blocks: skipped.
 			if length > ngMaxSkipBlockLen {
-				return ngRecord{}, ngErr(start, fmt.Sprintf("block type 0x%x length %d is too large", typ, length))
+				return ngRecord{}, corruptErr(start, fmt.Sprintf("block type 0x%x length %d is too large (corrupt block)", typ, length))
 			}
 			if _, err := n.r.Discard(int(length)); err != nil {
 				return ngRecord{}, ngErr(start, "the file ends inside a block (cut off?)")
@@ -140,7 +140,7 @@ func (n *ngReader) readBlock(start int64, length uint32) ([]byte, error) {
 		return nil, ngErr(start, "the file ends inside a block (cut off?)")
 	}
 	if trail := n.order.Uint32(b[length-4:]); trail != length {
-		return nil, ngErr(start, fmt.Sprintf("block length %d and trailing length %d differ (corrupt block)", length, trail))
+		return nil, corruptErr(start, fmt.Sprintf("block length %d and trailing length %d differ (corrupt block)", length, trail))
 	}
 	return b[8 : length-4], nil
 }
@@ -178,7 +178,7 @@ func (n *ngReader) sectionHeader(start int64) error {
 
 func (n *ngReader) interfaceDescription(start int64, body []byte) error {
 	if len(body) < 8 {
-		return ngErr(start, "interface description block is too short")
+		return &ngError{offset: start, reason: "interface description block is too short", skipped: true, notPacket: true}
 	}
 	if len(n.ifaces) >= 1<<16 {
 		return ngErr(start, "more than 65536 interfaces")
@@ -240,7 +240,7 @@ func (n *ngReader) packet(start int64, typ uint32, body []byte) (ngRecord, error
 	switch typ {
 	case ngEnhancedPacket, ngObsoletePacket:
 		if len(body) < 20 {
-			return rec, ngErr(start, "packet block is too short")
+			return rec, skipErr(start, "packet block is too short")
 		}
 		if typ == ngEnhancedPacket {
 			ifaceID = int(n.order.Uint32(body[0:4]))
@@ -251,13 +251,13 @@ func (n *ngReader) packet(start int64, typ uint32, body []byte) (ngRecord, error
 		capLen = n.order.Uint32(body[12:16])
 		rec.origLen = int(n.order.Uint32(body[16:20]))
 		if int64(capLen) > int64(len(body)-20) {
-			return rec, ngErr(start, fmt.Sprintf("captured length %d exceeds the %d bytes of the block", capLen, len(body)-20))
+			return rec, skipErr(start, fmt.Sprintf("captured length %d exceeds the %d bytes of the block", capLen, len(body)-20))
 		}
 		data = body[20 : 20+capLen]
 		rec.hasTime = true
 	case ngSimplePacket:
 		if len(body) < 4 {
-			return rec, ngErr(start, "simple packet block is too short")
+			return rec, skipErr(start, "simple packet block is too short")
 		}
 		rec.origLen = int(n.order.Uint32(body[0:4]))
 		data = body[4:]
@@ -266,10 +266,10 @@ func (n *ngReader) packet(start int64, typ uint32, body []byte) (ngRecord, error
 		}
 	}
 	if len(data) > maxSnaplen {
-		return rec, ngErr(start, fmt.Sprintf("record length %d is beyond any snaplen", len(data)))
+		return rec, skipErr(start, fmt.Sprintf("record length %d is beyond any snaplen", len(data)))
 	}
 	if ifaceID >= len(n.ifaces) {
-		return rec, ngErr(start, fmt.Sprintf("packet names interface %d, the section has %d", ifaceID, len(n.ifaces)))
+		return rec, skipErr(start, fmt.Sprintf("packet names interface %d, the section has %d", ifaceID, len(n.ifaces)))
 	}
 	ifc := n.ifaces[ifaceID]
 	if ifc.snaplen != 0 && typ == ngSimplePacket && uint32(len(data)) > ifc.snaplen {
@@ -307,15 +307,70 @@ func pow(base, exp uint64) (uint64, bool) {
 	return v, true
 }
 
-// ngError is a pcapng problem located at a block's offset.
+// ngError is a pcapng problem located at a block's offset. A skipped block
+// was read whole and reading goes on after it; a corrupt one lost the
+// block framing, and reading goes on at the next valid block found.
 type ngError struct {
-	offset int64
-	reason string
+	offset  int64
+	reason  string
+	skipped   bool
+	corrupt   bool
+	notPacket bool // a skipped block that was not a packet record
 }
 
 func (e *ngError) Error() string { return e.reason }
 
 func ngErr(off int64, reason string) error { return &ngError{offset: off, reason: reason} }
+
+// skipErr is a problem inside a block that was read whole.
+func skipErr(off int64, reason string) error {
+	return &ngError{offset: off, reason: reason, skipped: true}
+}
+
+// corruptErr is a block whose framing cannot be trusted.
+func corruptErr(off int64, reason string) error {
+	return &ngError{offset: off, reason: reason, corrupt: true}
+}
+
+// resync looks for the next block whose header and trailing length agree,
+// 4 bytes at a time (blocks are 32-bit aligned), and stops there. It
+// returns how many bytes it skipped, and false at the end of the file.
+func (n *ngReader) resync() (int64, bool) {
+	var skipped int64
+	for {
+		hdr, err := n.r.Peek(12)
+		if err != nil {
+			d, _ := n.r.Discard(len(hdr))
+			return skipped + int64(d), false
+		}
+		typ, length := n.order.Uint32(hdr[0:4]), n.order.Uint32(hdr[4:8])
+		switch typ {
+		case ngInterfaceDesc, ngSimplePacket, ngInterfaceStats, ngEnhancedPacket, ngObsoletePacket, ngSectionHeader:
+			if typ == ngSectionHeader {
+				length = binary.LittleEndian.Uint32(hdr[4:8])
+				if binary.BigEndian.Uint32(hdr[8:12]) == ngByteOrderMagic {
+					length = binary.BigEndian.Uint32(hdr[4:8])
+				}
+			}
+			if length >= 12 && length%4 == 0 && length <= ngMaxBlockLen {
+				if blk, err := n.r.Peek(int(length)); err == nil {
+					trail := n.order.Uint32(blk[length-4:])
+					if typ == ngSectionHeader {
+						trail = binary.LittleEndian.Uint32(blk[length-4:])
+						if binary.BigEndian.Uint32(hdr[8:12]) == ngByteOrderMagic {
+							trail = binary.BigEndian.Uint32(blk[length-4:])
+						}
+					}
+					if trail == length {
+						return skipped, true
+					}
+				}
+			}
+		}
+		n.r.Discard(4)
+		skipped += 4
+	}
+}
 
 // offsetOf returns the block offset carried by a pcapng error.
 func offsetOf(err error) (int64, bool) {

@@ -51,6 +51,8 @@ type Input struct {
 	ReadError error  // where the file broke off, if it did
 	// SuppressedProblems counts the problem reports beyond MaxProblems.
 	SuppressedProblems int
+	// SkippedBlocks counts bad or corrupt blocks read past (pcapng).
+	SkippedBlocks int
 }
 
 // Result is a consistent picture of the run so far.
@@ -80,6 +82,7 @@ type Run struct {
 	done      bool
 	fatal     error
 	suppress  int
+	resumed   int // corrupt or bad blocks read past
 	closeOnce sync.Once
 }
 
@@ -135,6 +138,11 @@ func (r *Run) Step(n int) (done bool, err error) {
 	for range n {
 		rec, err := r.src.Next()
 		if err != nil {
+			if capture.Resumable(err) {
+				r.problem(err.Error())
+				r.resumed++
+				continue
+			}
 			if !errors.Is(err, io.EOF) {
 				r.readErr = err
 			}
@@ -218,7 +226,7 @@ func (r *Run) Snapshot() *Result {
 	defer r.mu.Unlock()
 	a := r.cor.Snapshot()
 	res := &Result{
-		Input:    Input{Name: r.name, Packets: r.frames, ReadError: r.readErr, SuppressedProblems: r.suppress},
+		Input:    Input{Name: r.name, Packets: r.frames, ReadError: r.readErr, SuppressedProblems: r.suppress, SkippedBlocks: r.resumed},
 		Stats:    r.dec.Stats(),
 		Pending:  r.dec.PendingFragments(),
 		Analysis: a,
