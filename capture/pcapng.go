@@ -311,8 +311,8 @@ func pow(base, exp uint64) (uint64, bool) {
 // was read whole and reading goes on after it; a corrupt one lost the
 // block framing, and reading goes on at the next valid block found.
 type ngError struct {
-	offset  int64
-	reason  string
+	offset    int64
+	reason    string
 	skipped   bool
 	corrupt   bool
 	notPacket bool // a skipped block that was not a packet record
