@@ -19,23 +19,18 @@ func runAnalyze(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("analyze", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var asJSON bool
-	var ike, natt portList
+	var in inputFlags
+	in.register(fs)
 	fs.BoolVar(&asJSON, "json", false, "print the analysis as one JSON document (docs/analysis-schema.md)")
-	fs.Var(&ike, "ike-port", "UDP port carrying IKE (repeatable; default 500)")
-	fs.Var(&natt, "natt-port", "UDP port carrying NAT-T IKE and ESP (repeatable; default 4500)")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, "Usage: ipsecpcap analyze [--json] [--ike-port N] [--natt-port N] FILE...\n")
 		fs.PrintDefaults()
 	}
-	files, err := parseInterspersed(fs, args)
-	if err != nil {
+	files, ok := parseFiles(fs, args)
+	if !ok {
 		return exitUnreadable
 	}
-	if len(files) == 0 {
-		fs.Usage()
-		return exitUnreadable
-	}
-	cfg := decode.Config{IKEPorts: ike, NATTPorts: natt}
+	cfg := in.decodeConfig()
 	out := bufio.NewWriterSize(stdout, 64<<10)
 	defer out.Flush()
 	status := exitOK

@@ -23,24 +23,19 @@ func runDecode(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("decode", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var opt decodeOptions
-	var ike, natt portList
+	var in inputFlags
+	in.register(fs)
 	fs.BoolVar(&opt.verbose, "v", false, "print the full payload tree of every packet")
 	fs.BoolVar(&opt.json, "json", false, "print one JSON object per packet")
-	fs.Var(&ike, "ike-port", "UDP port carrying IKE (repeatable; default 500)")
-	fs.Var(&natt, "natt-port", "UDP port carrying NAT-T IKE and ESP (repeatable; default 4500)")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, "Usage: ipsecpcap decode [-v|--json] [--ike-port N] [--natt-port N] FILE...\n")
 		fs.PrintDefaults()
 	}
-	files, err := parseInterspersed(fs, args)
-	if err != nil {
+	files, ok := parseFiles(fs, args)
+	if !ok {
 		return exitUnreadable
 	}
-	if len(files) == 0 {
-		fs.Usage()
-		return exitUnreadable
-	}
-	opt.cfg = decode.Config{IKEPorts: ike, NATTPorts: natt}
+	opt.cfg = in.decodeConfig()
 	out := bufio.NewWriterSize(stdout, 64<<10)
 	defer out.Flush()
 	status := exitOK

@@ -9,12 +9,9 @@
 package main
 
 import (
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
-	"strconv"
 	"strings"
 )
 
@@ -73,43 +70,4 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stderr, "ipsecpcap: unknown command or file %q\n\n%s", args[0], usage)
 	return exitUnreadable
-}
-
-// parseInterspersed parses flags that may come before, between or after the
-// file names, as engineers type them ("decode x.pcap --json").
-func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
-	var files []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			return nil, err
-		}
-		rest := fs.Args()
-		if len(rest) == 0 {
-			return files, nil
-		}
-		files = append(files, rest[0])
-		args = rest[1:]
-	}
-}
-
-// portList is a repeatable port flag.
-type portList []uint16
-
-func (p *portList) String() string {
-	s := make([]string, len(*p))
-	for i, v := range *p {
-		s[i] = strconv.Itoa(int(v))
-	}
-	return strings.Join(s, ",")
-}
-
-func (p *portList) Set(v string) error {
-	for _, f := range strings.Split(v, ",") {
-		n, err := strconv.ParseUint(strings.TrimSpace(f), 10, 16)
-		if err != nil || n == 0 {
-			return errors.New("want a UDP port number 1-65535")
-		}
-		*p = append(*p, uint16(n))
-	}
-	return nil
 }
