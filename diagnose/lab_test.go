@@ -10,7 +10,9 @@ import (
 	"github.com/ipsecpcap/ipsecpcap/capture"
 	"github.com/ipsecpcap/ipsecpcap/correlate"
 	"github.com/ipsecpcap/ipsecpcap/decode"
+	"github.com/ipsecpcap/ipsecpcap/decrypt"
 	"github.com/ipsecpcap/ipsecpcap/diagnose"
+	"github.com/ipsecpcap/ipsecpcap/keys"
 	"github.com/ipsecpcap/ipsecpcap/lab"
 )
 
@@ -28,6 +30,12 @@ func analyzeTolerant(t *testing.T, path string) (*correlate.Analysis, []diagnose
 
 func run(t *testing.T, path string, strict bool) (*correlate.Analysis, []diagnose.Finding) {
 	t.Helper()
+	return runWith(t, path, strict, nil)
+}
+
+// runWith runs the pipeline with a decrypter (nil: none).
+func runWith(t *testing.T, path string, strict bool, dec *decrypt.Decrypter) (*correlate.Analysis, []diagnose.Finding) {
+	t.Helper()
 	f, err := capture.Open(path)
 	if err != nil {
 		if !strict {
@@ -36,7 +44,7 @@ func run(t *testing.T, path string, strict bool) (*correlate.Analysis, []diagnos
 		t.Fatal(err)
 	}
 	defer f.Close()
-	dec := decode.NewDecoder(decode.Config{})
+	dcd := decode.NewDecoder(decode.Config{})
 	c := correlate.New(correlate.Config{})
 	for {
 		rec, err := f.Next()
@@ -49,7 +57,10 @@ func run(t *testing.T, path string, strict bool) (*correlate.Analysis, []diagnos
 			}
 			t.Fatal(err)
 		}
-		if p, _ := dec.Decode(rec); p != nil {
+		if p, _ := dcd.Decode(rec); p != nil {
+			if dec != nil {
+				dec.PacketFrame(p, rec.Data)
+			}
 			c.Add(p)
 		}
 	}
@@ -65,20 +76,47 @@ var withoutKeys = map[string]string{
 	diagnose.P2TSMismatch:       diagnose.P2Rejected,
 }
 
+// withKeys maps what even decryption cannot tell: in IKEv1 the responder
+// never sends its own proposal, so a PFS mismatch and a transform-set
+// mismatch are the same NO_PROPOSAL_CHOSEN to the same Quick Mode offer.
+// The lab shows it: ikev1-p2-transform-mismatch and
+// ikev1-libreswan-pfs-required carry identical decrypted QM1 offers (no
+// PFS), as do ikev1-pfs-one-side and ikev1-pfs-group-mismatch (MODP_2048).
+// The finding names the PFS offered among its causes instead.
+var withKeys = map[string]string{
+	diagnose.P2PFSMismatch: diagnose.P2ProposalMismatch,
+}
+
 // TestLabGroundTruth checks every lab capture against the ground truth of
 // the manifest: the same finding codes, and the failure frame among the
-// evidence of the first error.
+// evidence of the first error; once without keys, once with the keys the
+// lab wrote beside each capture.
 func TestLabGroundTruth(t *testing.T) {
+	t.Run("without keys", func(t *testing.T) { labGroundTruth(t, false) })
+	t.Run("with keys", func(t *testing.T) { labGroundTruth(t, true) })
+}
+
+func labGroundTruth(t *testing.T, useKeys bool) {
 	m, err := lab.Load("../testdata/pcaps/manifest.json")
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, sc := range m.Scenarios {
 		t.Run(sc.Name, func(t *testing.T) {
-			_, fs := analyze(t, filepath.Join("../testdata/pcaps", sc.Capture))
+			path := filepath.Join("../testdata/pcaps", sc.Capture)
+			var dec *decrypt.Decrypter
+			mapping := withoutKeys
+			if useKeys {
+				store, errs := keys.Load(keys.Discover(path))
+				if len(errs) > 0 {
+					t.Fatalf("keys: %v", errs)
+				}
+				dec, mapping = decrypt.New(store), withKeys
+			}
+			_, fs := runWith(t, path, true, dec)
 			var want, got []string
 			for _, c := range sc.ExpectedFindings {
-				if k, ok := withoutKeys[c]; ok {
+				if k, ok := mapping[c]; ok && (!useKeys || sc.IKEVersion == 1) {
 					c = k
 				}
 				if !slices.Contains(want, c) {
@@ -109,6 +147,10 @@ func TestLabGroundTruth(t *testing.T) {
 			}
 			if firstError == nil {
 				t.Fatalf("no error or warning finding; the failure is at frame %d", sc.FailsAt.Frame)
+			}
+			// With keys the notify inside is read: the failure is certain.
+			if useKeys && sc.KeysVerifiedWithTshark && len(sc.NotifySeen) > 0 && firstError.Certainty != diagnose.Certain && firstError.Code != diagnose.DPDPeerDead {
+				t.Errorf("%s is %s with keys", firstError.Code, firstError.Certainty)
 			}
 			if !slices.Contains(firstError.Frames, sc.FailsAt.Frame) {
 				t.Errorf("%s evidence frames %v do not include the failure frame %d", firstError.Code, firstError.Frames, sc.FailsAt.Frame)

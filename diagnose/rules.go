@@ -39,8 +39,10 @@ func ikeSA(a *correlate.Analysis, sa *correlate.IKESA) []Finding {
 	base := func(code string, sev Severity, cert Certainty, summary string, frames ...int) Finding {
 		return Finding{Code: code, Severity: sev, Certainty: cert, IKESA: sa.ID, Summary: who + ": " + summary, Frames: frames}
 	}
+	failCode := ""
 	if sa.Failure != nil {
 		f := failure(sa, base)
+		failCode = f.Code
 		if sa.ContinuedBy != 0 && f.Code == P1DHGroupMismatch {
 			f.Severity = Warning
 			f.Summary += fmt.Sprintf("; the initiator retried with a new IKE SA (#%d)", sa.ContinuedBy)
@@ -48,7 +50,7 @@ func ikeSA(a *correlate.Analysis, sa *correlate.IKESA) []Finding {
 		fs = append(fs, f)
 	}
 	fs = append(fs, dhRetry(sa, base)...)
-	fs = append(fs, recoveredErrors(sa, base)...)
+	fs = append(fs, recoveredErrors(sa, failCode, base)...)
 	if sa.NATD.InitiatorBehindNAT || sa.NATD.ResponderBehindNAT {
 		side := "the initiator"
 		switch {
@@ -230,9 +232,11 @@ func phase2Causes(ex *correlate.Exchange) []Cause {
 
 // recoveredErrors reports error notifies in clear that were not the end of
 // the negotiation: the peers went on (a proposal renegotiated, a retry).
-func recoveredErrors(sa *correlate.IKESA, base baseFunc) []Finding {
+func recoveredErrors(sa *correlate.IKESA, failCode string, base baseFunc) []Finding {
 	var fs []Finding
-	seen := map[string]bool{}
+	// The failure's own code is not news again: a peer repeats its error
+	// for every retransmission.
+	seen := map[string]bool{failCode: true}
 	for i, ex := range sa.Exchanges {
 		for _, m := range ex.Messages {
 			n := m.ErrorNotify()

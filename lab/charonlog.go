@@ -1,167 +1,30 @@
 package lab
 
 import (
-	"bufio"
-	"encoding/hex"
 	"fmt"
 	"io"
 	"os"
-	"regexp"
-	"strconv"
-	"strings"
+
+	"github.com/ipsecpcap/ipsecpcap/keys"
 )
 
-// This file reads the key material that strongSwan's charon writes to its
-// file log at level 4 ("ike = 4", "chd = 4"), the only way to get the keys
-// out of Debian's strongSwan 5.9, which has no save-keys plugin. The lab
-// writes Wireshark's decryption tables from it, and the committed logs next
-// to each capture are the input of the tests that check those tables.
-//
-// charon logs one line per message, prefixed by the worker thread and the
-// subsystem ("14[CHD] ..."); a binary value is a header line
-// "<label> => <n> bytes @ 0x..." followed by hex-dump lines of the same thread
-// ("   0: 97 FA 53 ...  ..S."). Lines of different threads interleave, so all
-// state is kept per thread.
-
-// IKEv1SA is the phase-1 key material of one IKEv1 SA.
-type IKEv1SA struct {
-	ICookie string // initiator cookie, 16 lower-case hex digits
-	RCookie string // responder cookie, 16 lower-case hex digits ("" if unknown)
-	EncKey  string // the phase-1 encryption key Ka, lower-case hex
-	Encr    string // strongSwan's name of the encryption algorithm, e.g. AES_CBC_128
-	Integ   string // strongSwan's name of the hash/integrity algorithm
-	Line    int    // line of the log where the key appeared
-}
-
-// IKEv2SA is the key material of one IKEv2 IKE SA.
-type IKEv2SA struct {
-	SPIi, SPIr string // 16 lower-case hex digits each
-	SKei, SKer string // lower-case hex; for AEAD ciphers the salt is included
-	SKai, SKar string // lower-case hex; empty for AEAD ciphers
-	Encr       string // strongSwan's name, e.g. AES_CBC_128
-	Integ      string // strongSwan's name, e.g. HMAC_SHA2_256_128; "" for AEAD
-	Line       int
-}
-
-// ESPSA is one direction of an ESP SA as charon installed it.
-type ESPSA struct {
-	SPI      uint32
-	Src, Dst string // outer addresses as this charon sees them
-	EncKey   string // lower-case hex (salt included for AEAD)
-	IntegKey string // lower-case hex, empty for AEAD
-	Encr     string // strongSwan's name, e.g. AES_CBC_128
-	Integ    string // strongSwan's name, "" for AEAD
-}
-
-// ChildSA is one CHILD_SA (IKEv2) or IPsec SA pair (IKEv1) installed by charon.
-type ChildSA struct {
-	Name      string // e.g. "net{1}"
-	Initiator bool   // this charon initiated the exchange that created it
-	In, Out   ESPSA
-	TS        string // traffic selectors as logged
-	Line      int
-}
-
-// CharonLog is what ParseCharonLog extracts from one charon log.
-type CharonLog struct {
-	Version  string // strongSwan version from the start-up line
-	IKEv1    []IKEv1SA
-	IKEv2    []IKEv2SA
-	Children []ChildSA
-	// Notifies lists the names of the notify payloads charon sent or
-	// received (long names, e.g. NO_PROPOSAL_CHOSEN), in order of first
-	// appearance, without the informational ones every exchange carries.
-	Notifies []string
-}
-
-var (
-	reLine      = regexp.MustCompile(`(\d+)\[([A-Z]{3})\] (.*)$`)
-	reDumpHead  = regexp.MustCompile(`^(.+?) => (\d+) bytes @ 0x[0-9a-f]+$`)
-	reDumpLine  = regexp.MustCompile(`^ +(\d+): ((?:[0-9A-F]{2} ?)+)`)
-	reSelected  = regexp.MustCompile(`^selected proposal: (IKE|ESP|AH):(\S+)`)
-	reMsg       = regexp.MustCompile(`^(parsed|generating) (\S+) (request|response) \d+ \[(.*)\]`)
-	reSPILine   = regexp.MustCompile(`^ +SPI 0x([0-9a-f]+), src (\S+) dst (\S+)`)
-	reAdding    = regexp.MustCompile(`^(?:adding|registering) (inbound|outbound) ESP SA`)
-	reEstab     = regexp.MustCompile(`^(?:(?:inbound|outbound) )?CHILD_SA (\S+) established with SPIs ([0-9a-f]+)_i(?: [0-9a-f]+_i)? ([0-9a-f]+)_o(?: [0-9a-f]+_o)? and TS (.*)$`)
-	reNotify    = regexp.MustCompile(`^received ([A-Z][A-Z0-9_]+) (?:error )?notify(?: error)?`)
-	reNotifyAbb = regexp.MustCompile(`N\(([A-Z0-9_]+)\)`)
-	reVersion   = regexp.MustCompile(`\(strongSwan ([0-9.]+)`)
+// The charon log parser lives in package keys, which the tool uses to read
+// keys from logs; the lab uses the same parser to write its key tables.
+type (
+	// CharonLog is what ParseCharonLog extracts from one charon log.
+	CharonLog = keys.CharonLog
+	// IKEv1SA is the phase-1 key material of one IKEv1 SA.
+	IKEv1SA = keys.CharonIKEv1
+	// IKEv2SA is the key material of one IKEv2 IKE SA.
+	IKEv2SA = keys.CharonIKEv2
+	// ESPSA is one direction of an ESP SA as charon installed it.
+	ESPSA = keys.CharonESP
+	// ChildSA is one CHILD_SA or IPsec SA pair installed by charon.
+	ChildSA = keys.CharonChild
 )
 
-// notifyShort maps strongSwan's short notify names (as printed in the
-// "parsed/generating ... [ N(NO_PROP) ]" lines) of the notifies that tell
-// what went wrong to their long names. IKEv1 and IKEv2 share most numbers;
-// where they differ the key carries the IKE version.
-var notifyShort = map[string]string{
-	"CRIT":            "UNSUPPORTED_CRITICAL_PAYLOAD",
-	"INVAL_IKE_SPI":   "INVALID_IKE_SPI",
-	"INVAL_MAJOR":     "INVALID_MAJOR_VERSION",
-	"INVAL_SYN":       "INVALID_SYNTAX",
-	"INVAL_MID":       "INVALID_MESSAGE_ID",
-	"INVAL_SPI":       "INVALID_SPI",
-	"NO_PROP":         "NO_PROPOSAL_CHOSEN",
-	"v2:INVAL_KE":     "INVALID_KE_PAYLOAD",
-	"v1:INVAL_KE":     "INVALID_KEY_INFORMATION",
-	"AUTH_FAILED":     "AUTHENTICATION_FAILED",
-	"SINGLE_PAIR":     "SINGLE_PAIR_REQUIRED",
-	"NO_ADD_SAS":      "NO_ADDITIONAL_SAS",
-	"INT_ADDR_FAIL":   "INTERNAL_ADDRESS_FAILURE",
-	"FAIL_CP_REQ":     "FAILED_CP_REQUIRED",
-	"TS_UNACCEPT":     "TS_UNACCEPTABLE",
-	"INVAL_SEL":       "INVALID_SELECTORS",
-	"UNACCEPT_ADDR":   "UNACCEPTABLE_ADDRESSES",
-	"UNEXPECT_NAT":    "UNEXPECTED_NAT_DETECTED",
-	"TEMP_FAIL":       "TEMPORARY_FAILURE",
-	"CHILD_NOT_FOUND": "CHILD_SA_NOT_FOUND",
-	"ATTR_UNSUP":      "ATTRIBUTES_NOT_SUPPORTED",
-	"PLD_MAL":         "PAYLOAD_MALFORMED",
-	"INVAL_ID":        "INVALID_ID_INFORMATION",
-	"INVAL_HASH":      "INVALID_HASH_INFORMATION",
-	"INVAL_PAYLOAD":   "INVALID_PAYLOAD_TYPE",
-	"DPD":             "R_U_THERE",
-	"DPD_ACK":         "R_U_THERE_ACK",
-	"COOKIE":          "COOKIE",
-}
-
-// routineNotifies are notifies of every healthy exchange; they are not
-// reported in CharonLog.Notifies.
-var routineNotifies = map[string]bool{
-	"NAT_DETECTION_SOURCE_IP": true, "NAT_DETECTION_DESTINATION_IP": true,
-	"FRAGMENTATION_SUPPORTED": true, "SIGNATURE_HASH_ALGORITHMS": true,
-	"CHILDLESS_IKEV2_SUPPORTED": true, "MULTIPLE_AUTH_SUPPORTED": true,
-	"MOBIKE_SUPPORTED": true, "NO_ADDITIONAL_ADDRESSES": true,
-	"REDIRECT_SUPPORTED": true, "EAP_ONLY_AUTHENTICATION": true,
-	"MESSAGE_ID_SYNC_SUPPORTED": true, "INITIAL_CONTACT": true,
-	"IKEV2_MESSAGE_ID_SYNC_SUPPORTED": true, "USE_PPK": true,
-	"ESP_TFC_PADDING_NOT_SUPPORTED": true, "IPCOMP_SUPPORTED": true,
-	"USE_TRANSPORT_MODE": true, "REKEY_SA": true,
-}
-
-type dump struct {
-	label string
-	n     int
-	buf   []byte
-}
-
-type childKeys struct {
-	encI, encR, intI, intR string
-}
-
-type threadState struct {
-	dump *dump
-	// context of the job the thread is running
-	spis        []byte // SPIi|SPIr (or cookies) of the IKE SA, from natd_chunk
-	role        string // "initiator" if the last parsed message was a response
-	ikeProp     string // last "selected proposal: IKE:..."
-	espProp     string // last "selected proposal: ESP:..."
-	ikev2       *IKEv2SA
-	ikev2Count  int
-	pendingV1   *IKEv1SA
-	child       *childKeys
-	adding      string // "inbound"/"outbound" after "adding ... ESP SA"
-	in, out     ESPSA
-	exchVersion int
-}
+// ParseCharonLog reads a charon log written at log level 4.
+func ParseCharonLog(r io.Reader) (*CharonLog, error) { return keys.ParseCharonLog(r) }
 
 // ParseCharonLogFile parses the charon log at path.
 func ParseCharonLogFile(path string) (*CharonLog, error) {
@@ -171,269 +34,6 @@ func ParseCharonLogFile(path string) (*CharonLog, error) {
 	}
 	defer f.Close()
 	return ParseCharonLog(f)
-}
-
-// ParseCharonLog extracts IKE and ESP key material and the notifies seen
-// from a charon log written with "ike = 4" and "chd = 4".
-func ParseCharonLog(r io.Reader) (*CharonLog, error) {
-	out := &CharonLog{}
-	threads := map[int]*threadState{}
-	seenNotify := map[string]bool{}
-	addNotify := func(n string) {
-		if n == "" || routineNotifies[n] || seenNotify[n] {
-			return
-		}
-		seenNotify[n] = true
-		out.Notifies = append(out.Notifies, n)
-	}
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	lineNo := 0
-	for sc.Scan() {
-		lineNo++
-		line := sc.Text()
-		if out.Version == "" {
-			if m := reVersion.FindStringSubmatch(line); m != nil && strings.Contains(line, "Starting IKE charon") {
-				out.Version = m[1]
-			}
-		}
-		m := reLine.FindStringSubmatch(line)
-		if m == nil {
-			continue
-		}
-		tid, _ := strconv.Atoi(m[1])
-		msg := m[3]
-		t := threads[tid]
-		if t == nil {
-			t = &threadState{}
-			threads[tid] = t
-		}
-		// continuation of a hex dump
-		if t.dump != nil {
-			if dm := reDumpLine.FindStringSubmatch(msg); dm != nil {
-				for _, tok := range strings.Fields(dm[2]) {
-					if len(t.dump.buf) >= t.dump.n {
-						break
-					}
-					b, err := hex.DecodeString(tok)
-					if err != nil || len(b) != 1 {
-						break
-					}
-					t.dump.buf = append(t.dump.buf, b[0])
-				}
-				if len(t.dump.buf) >= t.dump.n {
-					d := t.dump
-					t.dump = nil
-					finishDump(out, t, d, lineNo)
-				}
-				continue
-			}
-			t.dump = nil // truncated dump: forget it
-		}
-		if dm := reDumpHead.FindStringSubmatch(msg); dm != nil {
-			n, _ := strconv.Atoi(dm[2])
-			d := &dump{label: strings.TrimSpace(dm[1]), n: n}
-			if n == 0 {
-				finishDump(out, t, d, lineNo)
-			} else {
-				t.dump = d
-			}
-			continue
-		}
-		switch {
-		case strings.HasPrefix(msg, "received packet:"):
-			// a new job: forget the context of the last one
-			*t = threadState{}
-		case reMsg.MatchString(msg):
-			mm := reMsg.FindStringSubmatch(msg)
-			if mm[1] == "parsed" {
-				if mm[3] == "response" {
-					t.role = "initiator"
-				} else {
-					t.role = "responder"
-				}
-			}
-			v := 2
-			switch mm[2] {
-			case "ID_PROT", "AGGRESSIVE", "QUICK_MODE", "INFORMATIONAL_V1", "TRANSACTION":
-				v = 1
-			}
-			for _, a := range reNotifyAbb.FindAllStringSubmatch(mm[4], -1) {
-				name := notifyShort[fmt.Sprintf("v%d:%s", v, a[1])]
-				if name == "" {
-					name = notifyShort[a[1]]
-				}
-				addNotify(name)
-			}
-		case reSelected.MatchString(msg):
-			sm := reSelected.FindStringSubmatch(msg)
-			if sm[1] == "IKE" {
-				t.ikeProp = sm[2]
-			} else {
-				t.espProp = sm[2]
-			}
-		case reNotify.MatchString(msg):
-			addNotify(reNotify.FindStringSubmatch(msg)[1])
-		case reAdding.MatchString(msg):
-			t.adding = reAdding.FindStringSubmatch(msg)[1]
-		case reSPILine.MatchString(msg):
-			sm := reSPILine.FindStringSubmatch(msg)
-			spi, err := strconv.ParseUint(sm[1], 16, 32)
-			if err == nil {
-				sa := ESPSA{SPI: uint32(spi), Src: sm[2], Dst: sm[3]}
-				if t.adding == "inbound" {
-					t.in = sa
-				} else if t.adding == "outbound" {
-					t.out = sa
-				}
-			}
-			t.adding = ""
-		case reEstab.MatchString(msg):
-			em := reEstab.FindStringSubmatch(msg)
-			if t.child == nil {
-				break
-			}
-			in, _ := strconv.ParseUint(em[2], 16, 32)
-			outSPI, _ := strconv.ParseUint(em[3], 16, 32)
-			c := ChildSA{Name: em[1], Initiator: t.role == "initiator", TS: em[4], Line: lineNo}
-			encr, integ := splitProposal(t.espProp)
-			c.In = ESPSA{SPI: uint32(in), Encr: encr, Integ: integ}
-			c.Out = ESPSA{SPI: uint32(outSPI), Encr: encr, Integ: integ}
-			if t.in.SPI == c.In.SPI {
-				c.In.Src, c.In.Dst = t.in.Src, t.in.Dst
-			}
-			if t.out.SPI == c.Out.SPI {
-				c.Out.Src, c.Out.Dst = t.out.Src, t.out.Dst
-			}
-			// The "initiator" keys protect what the initiator of the
-			// exchange sends.
-			if c.Initiator {
-				c.Out.EncKey, c.Out.IntegKey = t.child.encI, t.child.intI
-				c.In.EncKey, c.In.IntegKey = t.child.encR, t.child.intR
-			} else {
-				c.In.EncKey, c.In.IntegKey = t.child.encI, t.child.intI
-				c.Out.EncKey, c.Out.IntegKey = t.child.encR, t.child.intR
-			}
-			out.Children = append(out.Children, c)
-			t.child = nil
-			t.in, t.out = ESPSA{}, ESPSA{}
-		}
-	}
-	if err := sc.Err(); err != nil {
-		return nil, err
-	}
-	// IKEv1 keys whose cookies never showed up in their thread
-	for _, t := range threads {
-		if t.pendingV1 != nil && t.pendingV1.ICookie != "" {
-			out.IKEv1 = append(out.IKEv1, *t.pendingV1)
-		}
-	}
-	return out, nil
-}
-
-func finishDump(out *CharonLog, t *threadState, d *dump, lineNo int) {
-	h := hex.EncodeToString(d.buf)
-	switch d.label {
-	case "natd_chunk":
-		if len(d.buf) >= 16 {
-			t.spis = append([]byte(nil), d.buf[:16]...)
-			if t.pendingV1 != nil {
-				t.pendingV1.ICookie = hex.EncodeToString(t.spis[:8])
-				t.pendingV1.RCookie = hex.EncodeToString(t.spis[8:16])
-				out.IKEv1 = append(out.IKEv1, *t.pendingV1)
-				t.pendingV1 = nil
-			}
-			if t.ikev2 != nil && t.ikev2.SPIi == "" && !zero(t.spis[8:16]) {
-				t.ikev2.SPIi = hex.EncodeToString(t.spis[:8])
-				t.ikev2.SPIr = hex.EncodeToString(t.spis[8:16])
-				out.IKEv2 = append(out.IKEv2, *t.ikev2)
-				t.ikev2 = nil
-			}
-		}
-	case "Sk_d secret":
-		encr, integ := splitProposal(t.ikeProp)
-		t.ikev2 = &IKEv2SA{Encr: encr, Integ: integ, Line: lineNo}
-	case "Sk_ai secret", "Sk_ar secret", "Sk_ei secret", "Sk_er secret":
-		if t.ikev2 == nil {
-			return
-		}
-		switch d.label {
-		case "Sk_ai secret":
-			t.ikev2.SKai = h
-		case "Sk_ar secret":
-			t.ikev2.SKar = h
-		case "Sk_ei secret":
-			t.ikev2.SKei = h
-		case "Sk_er secret":
-			t.ikev2.SKer = h
-		}
-	case "Sk_pr secret":
-		if t.ikev2 == nil {
-			return
-		}
-		// complete: attach the SPIs of this job if they are known, else
-		// wait for the job's natd_chunk
-		if len(t.spis) == 16 && !zero(t.spis[8:16]) {
-			t.ikev2.SPIi = hex.EncodeToString(t.spis[:8])
-			t.ikev2.SPIr = hex.EncodeToString(t.spis[8:16])
-			out.IKEv2 = append(out.IKEv2, *t.ikev2)
-			t.ikev2 = nil
-		}
-	case "encryption key Ka":
-		encr, integ := splitProposal(t.ikeProp)
-		sa := &IKEv1SA{EncKey: h, Encr: encr, Integ: integ, Line: lineNo}
-		if len(t.spis) == 16 {
-			sa.ICookie = hex.EncodeToString(t.spis[:8])
-			sa.RCookie = hex.EncodeToString(t.spis[8:16])
-			out.IKEv1 = append(out.IKEv1, *sa)
-		} else {
-			t.pendingV1 = sa
-		}
-	case "encryption initiator key":
-		t.child = &childKeys{encI: h}
-	case "encryption responder key":
-		if t.child != nil {
-			t.child.encR = h
-		}
-	case "integrity initiator key":
-		if t.child != nil {
-			t.child.intI = h
-		}
-	case "integrity responder key":
-		if t.child != nil {
-			t.child.intR = h
-		}
-	}
-}
-
-func zero(b []byte) bool {
-	for _, c := range b {
-		if c != 0 {
-			return false
-		}
-	}
-	return true
-}
-
-// splitProposal returns the encryption and integrity algorithm of a
-// proposal as strongSwan prints it, e.g.
-// "AES_CBC_128/HMAC_SHA2_256_128/PRF_HMAC_SHA2_256/MODP_2048".
-func splitProposal(p string) (encr, integ string) {
-	for _, a := range strings.Split(p, "/") {
-		switch {
-		case strings.HasPrefix(a, "PRF_"), strings.HasPrefix(a, "MODP_"), strings.HasPrefix(a, "ECP_"),
-			strings.HasPrefix(a, "CURVE_"), strings.HasSuffix(a, "_EXT_SEQ"), strings.HasPrefix(a, "NO_EXT"):
-		case strings.HasPrefix(a, "HMAC_"), strings.HasPrefix(a, "AES_XCBC"), strings.HasPrefix(a, "AES_CMAC"):
-			if integ == "" {
-				integ = a
-			}
-		default:
-			if encr == "" {
-				encr = a
-			}
-		}
-	}
-	return encr, integ
 }
 
 // Wireshark 4.0 spells the algorithms of its decryption tables (UATs)
@@ -492,13 +92,13 @@ var (
 )
 
 // IKEv1Line is the ikev1_decryption_table line for the SA.
-func (s IKEv1SA) IKEv1Line() string {
+func IKEv1Line(s IKEv1SA) string {
 	return s.ICookie + "," + s.EncKey
 }
 
 // IKEv2Line is the ikev2_decryption_table line for the SA, or an error if
 // Wireshark has no name for one of its algorithms.
-func (s IKEv2SA) IKEv2Line() (string, error) {
+func IKEv2Line(s IKEv2SA) (string, error) {
 	e, ok := wsIKEv2Encr[s.Encr]
 	if !ok {
 		return "", fmt.Errorf("IKEv2 encryption %q: no Wireshark name", s.Encr)
@@ -512,7 +112,7 @@ func (s IKEv2SA) IKEv2Line() (string, error) {
 
 // ESPLine is the esp_sa line for the SA, with the outer addresses given
 // (use "*" for any), or an error if Wireshark has no name for an algorithm.
-func (s ESPSA) ESPLine(src, dst string) (string, error) {
+func ESPLine(s ESPSA, src, dst string) (string, error) {
 	e, ok := wsESPEncr[s.Encr]
 	if !ok {
 		return "", fmt.Errorf("ESP encryption %q: no Wireshark name", s.Encr)

@@ -63,7 +63,7 @@ func TestParseCharonLogSample(t *testing.T) {
 	if len(l.IKEv2) != 1 {
 		t.Fatalf("%d IKEv2 SAs, want 1", len(l.IKEv2))
 	}
-	got, err := l.IKEv2[0].IKEv2Line()
+	got, err := IKEv2Line(l.IKEv2[0])
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -79,7 +79,7 @@ func TestParseCharonLogSample(t *testing.T) {
 		t.Error("child not initiated by this side")
 	}
 	// what the initiator sends (outbound here) uses the initiator keys
-	out, err := c.Out.ESPLine(c.Out.Src, c.Out.Dst)
+	out, err := ESPLine(c.Out, c.Out.Src, c.Out.Dst)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -117,10 +117,10 @@ func TestCommittedKeysMatchLogs(t *testing.T) {
 					t.Errorf("%s: no strongSwan start-up line", lp)
 				}
 				for _, sa := range l.IKEv1 {
-					v1[sa.IKEv1Line()] = true
+					v1[IKEv1Line(sa)] = true
 				}
 				for _, sa := range l.IKEv2 {
-					line, err := sa.IKEv2Line()
+					line, err := IKEv2Line(sa)
 					if err != nil {
 						t.Error(err)
 					}

@@ -35,8 +35,9 @@ type Options struct {
 	// Packet, when set, sees every IPsec packet after decoding (the decode
 	// command prints them). It runs under the Run's lock.
 	Packet func(p *decode.Packet, t0 time.Time) error
-	// Decrypt, when set, is applied to every packet before correlation.
-	Decrypt func(p *decode.Packet)
+	// Decrypt, when set, is applied to every packet before correlation,
+	// with the bytes of the frame it came from (ESP needs them).
+	Decrypt func(p *decode.Packet, frame []byte)
 }
 
 // MaxProblems bounds the problem reports passed on per file.
@@ -169,7 +170,7 @@ func (r *Run) Step(n int) (done bool, err error) {
 			r.problem(fmt.Sprintf("%s: frame %d, %s %d: %s", r.src.Name, p.Frame, where, pr.Offset, pr.Reason))
 		}
 		if r.opt.Decrypt != nil {
-			r.opt.Decrypt(p)
+			r.opt.Decrypt(p, rec.Data)
 		}
 		if r.opt.Packet != nil {
 			if err := r.opt.Packet(p, r.t0); err != nil {

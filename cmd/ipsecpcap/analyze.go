@@ -38,7 +38,8 @@ func runAnalyze(args []string, stdout, stderr io.Writer) int {
 		if i > 0 && !asJSON {
 			fmt.Fprintln(out)
 		}
-		code := analyzeFile(name, cfg, asJSON, out, stderr)
+		dec, used := in.decrypter(name, stderr)
+		code := analyzeFile(name, cfg, dec, used, asJSON, out, stderr)
 		status = max(status, code)
 	}
 	return status
@@ -46,9 +47,9 @@ func runAnalyze(args []string, stdout, stderr io.Writer) int {
 
 // analyzeFile correlates and diagnoses one capture and prints the result.
 // Its status: 0 healthy, 1 a failure found, 2 not analysable.
-func analyzeFile(name string, cfg decode.Config, asJSON bool, out *bufio.Writer, stderr io.Writer) int {
+func analyzeFile(name string, cfg decode.Config, dec func(*decode.Packet, []byte), keyFiles []string, asJSON bool, out *bufio.Writer, stderr io.Writer) int {
 	problems := flushing{out, stderr}
-	res, err := pipeline.Analyze(name, pipeline.Options{Decode: cfg, Problem: func(s string) { fmt.Fprintln(problems, s) }})
+	res, err := pipeline.Analyze(name, pipeline.Options{Decode: cfg, Decrypt: dec, Problem: func(s string) { fmt.Fprintln(problems, s) }})
 	if err != nil {
 		out.Flush()
 		fmt.Fprintf(stderr, "ipsecpcap: %v\n", err)
@@ -57,7 +58,7 @@ func analyzeFile(name string, cfg decode.Config, asJSON bool, out *bufio.Writer,
 	if res.Input.SuppressedProblems > 0 {
 		fmt.Fprintf(problems, "%s: %d more problems not shown\n", name, res.Input.SuppressedProblems)
 	}
-	in := analysisview.Input{Name: name, Size: res.Input.Size, SHA256: res.Input.SHA256, Packets: res.Input.Packets}
+	in := analysisview.Input{Name: name, Size: res.Input.Size, SHA256: res.Input.SHA256, Packets: res.Input.Packets, KeyFiles: keyFiles}
 	if res.Input.ReadError != nil {
 		in.ReadError = res.Input.ReadError.Error()
 	}

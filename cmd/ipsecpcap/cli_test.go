@@ -153,7 +153,7 @@ func TestAnalyzeExitAndJSON(t *testing.T) {
 	if _, code, _ := func() (string, int, string) { o, e, c := runCLI("analyze", ok); return o, c, e }(); code != 0 {
 		t.Errorf("healthy capture: exit %d", code)
 	}
-	stdout, _, code := runCLI("analyze", "--json", bad)
+	stdout, _, code := runCLI("analyze", "--json", "--no-keys", bad)
 	if code != 1 {
 		t.Errorf("failing capture: exit %d, want 1", code)
 	}
@@ -199,7 +199,54 @@ func TestAnalyzeExitAndJSON(t *testing.T) {
 	if f.Code != "P1_AUTH_FAILED" || f.Severity != "error" || f.Certainty != "inferred" || f.Frames[0] != 4 || len(f.Causes) == 0 || f.Remedy == "" || len(f.Commands) == 0 {
 		t.Errorf("first finding %+v", f)
 	}
+	// The keys the lab left beside the capture are picked up: certain.
+	withKeys, _, _ := runCLI("analyze", "--json", bad)
+	if !strings.Contains(withKeys, `"certainty": "certain"`) || !strings.Contains(withKeys, `"key_files": [`) ||
+		!strings.Contains(withKeys, "ikev2_decryption_table") || strings.Contains(withKeys, `"key_files": []`) {
+		t.Errorf("with the keys beside the capture the failure is not certain, or the key files are not named")
+	}
 	if _, _, code := runCLI("analyze", filepath.Join(t.TempDir(), "missing.pcap")); code != 2 {
 		t.Errorf("missing file: exit %d, want 2", code)
+	}
+}
+
+// TestKeysNeverPrinted: no key from the key files appears in any output.
+func TestKeysNeverPrinted(t *testing.T) {
+	dir := filepath.Join(labCaptures, "lab/ikev2-ok")
+	var secrets []string
+	for _, name := range []string{"ikev2_decryption_table", "esp_sa"} {
+		raw, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, line := range strings.Split(string(raw), "\n") {
+			fields := strings.Split(line, ",")
+			for i, f := range fields {
+				f = strings.TrimPrefix(strings.Trim(f, `"`), "0x")
+				// SPIs (the first two IKEv2 columns, the ESP SPI) are
+				// identifiers, not secrets.
+				if len(f) >= 32 && (name == "esp_sa" || i >= 2) {
+					secrets = append(secrets, strings.ToLower(f))
+				}
+			}
+		}
+	}
+	if len(secrets) < 4 {
+		t.Fatalf("found only %d keys in the lab files", len(secrets))
+	}
+	capture := filepath.Join(dir, "capture.pcap")
+	var all strings.Builder
+	for _, args := range [][]string{{"decode", "-v", capture}, {"decode", "--json", capture}, {"analyze", capture}, {"analyze", "--json", capture}} {
+		o, e, _ := runCLI(args...)
+		all.WriteString(o + e)
+	}
+	out := strings.ToLower(all.String())
+	if !strings.Contains(out, "decrypted") {
+		t.Fatal("nothing was decrypted: the test would prove nothing")
+	}
+	for _, k := range secrets {
+		if strings.Contains(out, k) || strings.Contains(out, k[:16]) {
+			t.Errorf("key material %s… appears in the output", k[:8])
+		}
 	}
 }

@@ -17,6 +17,7 @@ type decodeOptions struct {
 	verbose bool
 	json    bool
 	cfg     decode.Config
+	decrypt func(*decode.Packet, []byte)
 }
 
 func runDecode(args []string, stdout, stderr io.Writer) int {
@@ -46,6 +47,7 @@ func runDecode(args []string, stdout, stderr io.Writer) int {
 			}
 			fmt.Fprintf(out, "==> %s <==\n", name)
 		}
+		opt.decrypt, _ = in.decrypter(name, stderr)
 		if err := decodeFile(name, len(files) > 1, opt, out, stderr); err != nil {
 			out.Flush()
 			fmt.Fprintf(stderr, "ipsecpcap: %v\n", err)
@@ -61,6 +63,7 @@ func decodeFile(name string, multi bool, opt decodeOptions, out *bufio.Writer, s
 	problems := flushing{out, stderr}
 	res, err := pipeline.Analyze(name, pipeline.Options{
 		Decode:  opt.cfg,
+		Decrypt: opt.decrypt,
 		Problem: func(s string) { fmt.Fprintln(problems, s) },
 		Packet: func(p *decode.Packet, t0 time.Time) error {
 			if opt.json {

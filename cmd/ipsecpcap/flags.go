@@ -3,10 +3,14 @@ package main
 import (
 	"errors"
 	"flag"
+	"fmt"
+	"io"
 	"strconv"
 	"strings"
 
 	"github.com/ipsecpcap/ipsecpcap/decode"
+	"github.com/ipsecpcap/ipsecpcap/decrypt"
+	"github.com/ipsecpcap/ipsecpcap/keys"
 )
 
 // parseInterspersed parses flags that may come before, between or after the
@@ -51,11 +55,51 @@ func (p *portList) Set(v string) error {
 // inputFlags are the flags of every command that reads captures.
 type inputFlags struct {
 	ike, natt portList
+	keys      pathList
+	noKeys    bool
 }
 
 func (f *inputFlags) register(fs *flag.FlagSet) {
 	fs.Var(&f.ike, "ike-port", "UDP port carrying IKE (repeatable; default 500)")
 	fs.Var(&f.natt, "natt-port", "UDP port carrying NAT-T IKE and ESP (repeatable; default 4500)")
+	fs.Var(&f.keys, "keys", "key file or directory: Wireshark ikev1/ikev2_decryption_table, esp_sa, ip xfrm state output, charon log (repeatable)")
+	fs.BoolVar(&f.noKeys, "no-keys", false, "do not pick up key files lying next to the capture")
+}
+
+// decrypter loads the keys for one capture: the --keys paths and, unless
+// --no-keys, the key files beside it. Problems in key files are reported
+// (file and line, never key bytes) and do not stop the analysis. It
+// returns nil when there are no keys, and the names of the files used.
+func (f *inputFlags) decrypter(capturePath string, stderr io.Writer) (func(*decode.Packet, []byte), []string) {
+	paths := append([]string(nil), f.keys...)
+	if !f.noKeys && capturePath != "-" {
+		paths = append(paths, keys.Discover(capturePath)...)
+	}
+	if len(paths) == 0 {
+		return nil, nil
+	}
+	store, errs := keys.Load(paths)
+	for _, err := range errs {
+		fmt.Fprintf(stderr, "ipsecpcap: keys: %v\n", err)
+	}
+	if store == nil {
+		return nil, nil
+	}
+	if a, b, c := store.Counts(); a+b+c == 0 {
+		return nil, nil
+	}
+	d := decrypt.New(store)
+	return d.PacketFrame, store.Sources()
+}
+
+// pathList is a repeatable path flag.
+type pathList []string
+
+func (s *pathList) String() string { return strings.Join(*s, ",") }
+
+func (s *pathList) Set(v string) error {
+	*s = append(*s, v)
+	return nil
 }
 
 func (f *inputFlags) decodeConfig() decode.Config {

@@ -1,10 +1,118 @@
 package main
 
-import "io"
+import (
+	"flag"
+	"fmt"
+	"io"
+	"os"
 
-// wantTUI reports whether a bare `ipsecpcap FILE...` should open the
-// terminal UI (issue 6): stdout is a terminal and --no-tui was not given.
-func wantTUI(args []string, stdout io.Writer) bool { return false }
+	"github.com/ipsecpcap/ipsecpcap/decode"
+	"github.com/ipsecpcap/ipsecpcap/diagnose"
+	"github.com/ipsecpcap/ipsecpcap/pipeline"
+	"github.com/ipsecpcap/ipsecpcap/tui"
+)
 
-// runTUI opens the terminal UI on the captures.
-func runTUI(args []string, stdout, stderr io.Writer) int { return runAnalyze(args, stdout, stderr) }
+// tuiFlags are the flags only the terminal UI knows; the text summary does
+// not accept them.
+var tuiFlags = map[string]bool{"--no-tui": true, "-no-tui": true, "--ascii": true, "-ascii": true}
+
+// wantTUI reports whether a bare `ipsecpcap FILE...` should be handled by
+// runTUI: stdout is a terminal, one capture file is given (not standard
+// input), and neither --no-tui nor --json was given. It also returns true
+// when a UI-only flag (--no-tui, --ascii) is present, so that runTUI strips
+// it before printing the text summary, which does not know these flags.
+func wantTUI(args []string, stdout io.Writer) bool {
+	for _, a := range args {
+		if tuiFlags[a] {
+			return true
+		}
+	}
+	return terminalUsable(args, stdout)
+}
+
+// terminalUsable: the UI can run for these arguments on this stdout.
+func terminalUsable(args []string, stdout io.Writer) bool {
+	f, ok := stdout.(*os.File)
+	if !ok || !isTerminal(f) || os.Getenv("TERM") == "dumb" {
+		return false
+	}
+	files := 0
+	for i := 0; i < len(args); i++ {
+		switch a := args[i]; a {
+		case "--no-tui", "-no-tui", "--json", "-json", "-":
+			return false
+		case "--ike-port", "-ike-port", "--natt-port", "-natt-port":
+			i++ // its value
+		default:
+			if a != "" && a[0] != '-' {
+				files++
+			}
+		}
+	}
+	return files == 1
+}
+
+func isTerminal(f *os.File) bool {
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+// runTUI opens the terminal UI on the capture; with --no-tui, or when the
+// UI cannot run, it prints the text summary instead. Its exit status is
+// analyze's: 0 healthy, 1 a failure found, 2 could not analyse.
+func runTUI(args []string, stdout, stderr io.Writer) int {
+	var rest []string
+	for _, a := range args {
+		if !tuiFlags[a] {
+			rest = append(rest, a)
+		}
+	}
+	if !terminalUsable(args, stdout) {
+		return runAnalyze(rest, stdout, stderr)
+	}
+	fs := flag.NewFlagSet("ipsecpcap", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var ascii, noTUI bool
+	var ike, natt portList
+	fs.BoolVar(&ascii, "ascii", false, "draw with plain ASCII only")
+	fs.BoolVar(&noTUI, "no-tui", false, "print the text summary instead of the terminal UI")
+	fs.Var(&ike, "ike-port", "UDP port carrying IKE (repeatable; default 500)")
+	fs.Var(&natt, "natt-port", "UDP port carrying NAT-T IKE and ESP (repeatable; default 4500)")
+	files, err := parseInterspersed(fs, args)
+	if err != nil {
+		return exitUnreadable
+	}
+	if len(files) != 1 {
+		return runAnalyze(rest, stdout, stderr)
+	}
+	var problems []string
+	cfg := decode.Config{IKEPorts: ike, NATTPorts: natt}
+	opt := pipeline.Options{Decode: cfg, Problem: func(s string) {
+		if len(problems) < 20 {
+			problems = append(problems, s)
+		}
+	}}
+	run, err := pipeline.Start(files[0], opt)
+	if err != nil {
+		fmt.Fprintf(stderr, "ipsecpcap: %v\n", err)
+		return exitUnreadable
+	}
+	defer run.Close()
+	noColor := os.Getenv("NO_COLOR") != ""
+	res, err := tui.Run(run, tui.Options{ASCII: ascii, NoColor: noColor, Decode: cfg}, os.Stdin, stdout)
+	for _, p := range problems {
+		fmt.Fprintln(stderr, p)
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "ipsecpcap: %v\n", err)
+		return exitUnreadable
+	}
+	if res != nil {
+		for _, f := range res.Findings {
+			if f.Severity == diagnose.Error {
+				return exitFailure
+			}
+		}
+	}
+	return exitOK
+}

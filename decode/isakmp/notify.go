@@ -128,10 +128,19 @@ func (n *Notify) Detail() string {
 		}
 		return strings.Join(parts, " ")
 	}
-	if len(n.SPI) > 0 {
+	if len(n.SPI) > 0 && !allZero(n.SPI) {
 		return "SPI " + hexString(n.SPI)
 	}
 	return ""
+}
+
+func allZero(b []byte) bool {
+	for _, c := range b {
+		if c != 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // hashAlgorithmName names RFC 7427 hash algorithm identifiers.

@@ -41,6 +41,8 @@ type InputDoc struct {
 	First     string `json:"first_time,omitempty"`
 	Last      string `json:"last_time,omitempty"`
 	ReadError string `json:"read_error,omitempty"`
+	// KeyFiles are the key files used, by name.
+	KeyFiles []string `json:"key_files"`
 	// IKE/ESP/keepalive/ICMP counts as correlated.
 	IKEPackets int `json:"ike_packets"`
 	ESPPackets int `json:"esp_packets"`
@@ -175,6 +177,9 @@ type ESPDoc struct {
 func BuildDocument(in Input, version string, a *correlate.Analysis, fs []diagnose.Finding) Document {
 	d := Document{Schema: SchemaVersion, Tool: ToolInfo{"ipsecpcap", version}, Verdict: "healthy",
 		Peers: []PeerDoc{}, IKESAs: []IKESADoc{}, ESP: []ESPDoc{}, Findings: fs}
+	if d.Input.KeyFiles == nil {
+		d.Input.KeyFiles = []string{}
+	}
 	if d.Findings == nil {
 		d.Findings = []diagnose.Finding{}
 	}
@@ -184,7 +189,7 @@ func BuildDocument(in Input, version string, a *correlate.Analysis, fs []diagnos
 		}
 	}
 	t0 := a.FirstTime
-	d.Input = InputDoc{Name: in.Name, Size: in.Size, SHA256: in.SHA256, Packets: in.Packets, ReadError: in.ReadError,
+	d.Input = InputDoc{Name: in.Name, Size: in.Size, SHA256: in.SHA256, Packets: in.Packets, ReadError: in.ReadError, KeyFiles: in.KeyFiles,
 		IKEPackets: a.IKEPackets, ESPPackets: a.ESPPackets, Keepalives: a.Keepalives, ICMPErrors: a.ICMPErrors}
 	if !t0.IsZero() {
 		d.Input.First, d.Input.Last = t0.UTC().Format(time.RFC3339Nano), a.LastTime.UTC().Format(time.RFC3339Nano)

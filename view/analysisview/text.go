@@ -24,6 +24,8 @@ type Input struct {
 	SHA256    string
 	Packets   int // frames read
 	ReadError string
+	// KeyFiles are the key files used (names only: keys never appear).
+	KeyFiles []string
 }
 
 // WriteText writes the text summary.
@@ -34,6 +36,9 @@ func WriteText(w io.Writer, in Input, a *correlate.Analysis, fs []diagnose.Findi
 		fmt.Fprintf(w, ", %s – %s (%s)", t0.UTC().Format("2006-01-02 15:04:05.000"), a.LastTime.UTC().Format("15:04:05.000"), a.LastTime.Sub(t0).Round(time.Millisecond))
 	}
 	fmt.Fprintln(w)
+	if len(in.KeyFiles) > 0 {
+		fmt.Fprintf(w, "keys: %s\n", strings.Join(in.KeyFiles, ", "))
+	}
 	if in.ReadError != "" {
 		fmt.Fprintf(w, "warning: %s; the analysis covers the frames before it\n", in.ReadError)
 	}

@@ -47,6 +47,29 @@ func Describe(p *decode.Packet, t0 time.Time) Obj {
 			{"quoted", Describe(p.ICMP.Quoted, t0)},
 		})
 	}
+	if d := p.Decrypted; d != nil {
+		do := Obj{{"ok", d.OK}}
+		if !d.OK {
+			do.add("reason", d.Reason)
+		}
+		if len(d.Payloads) > 0 {
+			do.add("summary", isakmp.SummaryOf(d.Payloads))
+			var pls []Obj
+			for i := range d.Payloads {
+				pls = append(pls, describePayload(&d.Payloads[i]))
+			}
+			do.add("payloads", pls)
+		}
+		if in := d.Inner; in != nil {
+			io := Obj{{"src", in.Src.String()}, {"dst", in.Dst.String()}, {"protocol", in.Protocol}}
+			if in.SrcPort != 0 || in.DstPort != 0 {
+				io = append(io, KV{"sport", in.SrcPort}, KV{"dport", in.DstPort})
+			}
+			io.add("length", in.Length)
+			do.add("inner", io)
+		}
+		o.add("decrypted", do)
+	}
 	if len(p.Problems) > 0 {
 		var probs []Obj
 		for _, pr := range p.Problems {

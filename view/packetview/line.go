@@ -20,6 +20,21 @@ func Line(p *decode.Packet, t0 time.Time) string {
 	var sb strings.Builder
 	fmt.Fprintf(&sb, "%5d %10.6f %s → %s ", p.Frame, p.Time.Sub(t0).Seconds(), endpoint(p, p.Src), endpoint(p, p.Dst))
 	sb.WriteString(what(p))
+	if d := p.Decrypted; d != nil {
+		switch {
+		case !d.OK:
+			sb.WriteString(" (not decrypted: " + d.Reason + ")")
+		case d.Inner != nil:
+			fmt.Fprintf(&sb, " → %s → %s proto %d", d.Inner.Src, d.Inner.Dst, d.Inner.Protocol)
+		default:
+			sb.WriteString(" → " + isakmp.SummaryOf(d.Payloads))
+			for _, pl := range d.Payloads {
+				if n, ok := pl.Body.(*isakmp.Notify); ok && n.IsError() {
+					sb.WriteString(" " + n.Name())
+				}
+			}
+		}
+	}
 	if p.Fragments != nil {
 		sb.WriteString(" (reassembled from frames " + joinInts(p.Fragments) + ")")
 	}

@@ -74,14 +74,14 @@ func buildTables(dir, view string) (*tables, error) {
 				continue
 			}
 			seen["v1"+sa.ICookie] = true
-			t.v1 = append(t.v1, sa.IKEv1Line())
+			t.v1 = append(t.v1, lab.IKEv1Line(sa))
 		}
 		for _, sa := range l.IKEv2 {
 			if sa.SPIi == "" || seen["v2"+sa.SPIi+sa.SPIr] {
 				continue
 			}
 			seen["v2"+sa.SPIi+sa.SPIr] = true
-			line, err := sa.IKEv2Line()
+			line, err := lab.IKEv2Line(sa)
 			if err != nil {
 				return nil, err
 			}
@@ -115,7 +115,7 @@ func buildTables(dir, view string) (*tables, error) {
 		if src == "" || dst == "" {
 			src, dst = "*", "*"
 		}
-		line, err := e.sa.ESPLine(src, dst)
+		line, err := lab.ESPLine(e.sa, src, dst)
 		if err != nil {
 			return nil, err
 		}

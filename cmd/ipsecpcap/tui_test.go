@@ -1,0 +1,100 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+const pskMismatch = "../../testdata/pcaps/lab/ikev1-main-psk-mismatch/capture.pcap"
+
+func TestWantTUINotATerminal(t *testing.T) {
+	var buf bytes.Buffer
+	if wantTUI([]string{pskMismatch}, &buf) {
+		t.Error("wantTUI on a buffer")
+	}
+	f, err := os.CreateTemp(t.TempDir(), "out")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if wantTUI([]string{pskMismatch}, f) {
+		t.Error("wantTUI on a regular file")
+	}
+}
+
+// The UI-only flags are accepted when the text summary is printed.
+func TestNoTUIPrintsSummary(t *testing.T) {
+	for _, args := range [][]string{{"--no-tui", pskMismatch}, {pskMismatch, "--ascii"}} {
+		var out, errb bytes.Buffer
+		code := run(args, &out, &errb)
+		if code != 1 || !strings.Contains(out.String(), "FAILURE  P1_AUTH_FAILED") {
+			t.Errorf("%v: exit %d, stderr %q, stdout:\n%s", args, code, errb.String(), out.String())
+		}
+	}
+}
+
+// TestTUIInTmux runs the binary in a real terminal, reads the screen and
+// navigates to the evidence.
+func TestTUIInTmux(t *testing.T) {
+	if _, err := exec.LookPath("tmux"); err != nil {
+		t.Skip("tmux not installed")
+	}
+	if testing.Short() {
+		t.Skip("short")
+	}
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "ipsecpcap")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	capture, _ := filepath.Abs(pskMismatch)
+	session := fmt.Sprintf("ipsecpcap-tui-%d", os.Getpid())
+	tmux := func(args ...string) string {
+		out, err := exec.Command("tmux", append([]string{"-L", session}, args...)...).CombinedOutput()
+		if err != nil {
+			t.Fatalf("tmux %v: %v\n%s", args, err, out)
+		}
+		return string(out)
+	}
+	shell := fmt.Sprintf("%s %s; echo EXIT=$?; sleep 30", bin, capture)
+	tmux("new-session", "-d", "-s", session, "-x", "100", "-y", "30", "env", "TERM=xterm-256color", "sh", "-c", shell)
+	t.Cleanup(func() { exec.Command("tmux", "-L", session, "kill-server").Run() })
+	screen := func(want string) string {
+		var s string
+		for range 50 {
+			s = tmux("capture-pane", "-p", "-t", session)
+			if strings.Contains(s, want) {
+				return s
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		t.Fatalf("%q not on screen:\n%s", want, s)
+		return s
+	}
+	s := screen("P1_AUTH_FAILED")
+	for _, want := range []string{"failed at MM5 (frame 6)", "pre-shared key differs", "MM5 mid=0", "×4"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("%q not on the first screen:\n%s", want, s)
+		}
+	}
+	// Findings pane, enter: the evidence (MM5), enter: its details.
+	tmux("send-keys", "-t", session, "Tab")
+	tmux("send-keys", "-t", session, "Enter")
+	time.Sleep(200 * time.Millisecond)
+	tmux("send-keys", "-t", session, "Enter")
+	s = screen("Evidence for")
+	if !strings.Contains(s, "MM5 — Main Mode") || !strings.Contains(s, "5,7,9,11") {
+		t.Errorf("detail of MM5 not shown:\n%s", s)
+	}
+	tmux("send-keys", "-t", session, "q")
+	s = screen("EXIT=")
+	if !strings.Contains(s, "EXIT=1") {
+		t.Errorf("exit status not 1 (a failure found):\n%s", s)
+	}
+}

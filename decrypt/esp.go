@@ -1,0 +1,196 @@
+package decrypt
+
+import (
+	"encoding/binary"
+	"fmt"
+	"net/netip"
+
+	"github.com/ipsecpcap/ipsecpcap/decode"
+	"github.com/ipsecpcap/ipsecpcap/keys"
+)
+
+// ESP decrypts the ESP packet b (header, payload and ICV) of p with the
+// keys for its SPI and addresses and fills p.Decrypted; it leaves it nil
+// when there is no key (RFC 4303, 3602, 3686, 4106, 4309, 7634).
+func (d *Decrypter) ESP(p *decode.Packet, b []byte) {
+	if d == nil || p == nil || len(b) < 8 {
+		return
+	}
+	spi := binary.BigEndian.Uint32(b[0:4])
+	k, ok := d.store.ESP(spi, p.Src.Addr(), p.Dst.Addr())
+	if !ok {
+		return
+	}
+	p.Decrypted = openESP(k, b, p.Src.Addr(), p.Dst.Addr())
+}
+
+// openESP decrypts one ESP packet. With ESN (RFC 4303 §2.2.1) the high
+// half of the sequence number is not on the wire; it is taken as 0, which
+// is right until 2^32 packets have been sent.
+func openESP(k *keys.ESPKeys, b []byte, src, dst netip.Addr) *decode.Decrypted {
+	pt, reason := espPlain(k, b, k.ESN)
+	if reason == ReasonIntegrity && !k.ESN {
+		// perhaps an SA with extended sequence numbers
+		if pt2, r2 := espPlain(k, b, true); r2 == "" {
+			pt, reason = pt2, r2
+		}
+	}
+	if reason != "" {
+		return fail(reason)
+	}
+	if len(pt) < 2 {
+		return fail(ReasonPadding)
+	}
+	padLen, nh := int(pt[len(pt)-2]), pt[len(pt)-1]
+	if padLen+2 > len(pt) {
+		return fail(ReasonPadding)
+	}
+	// RFC 4303 §2.4: the default padding, which every implementation
+	// sends, is 1, 2, 3, ... A valid ICV with bad padding means a wrong
+	// encryption key (the integrity key was right).
+	for i := 0; i < padLen; i++ {
+		if pt[len(pt)-2-padLen+i] != byte(i+1) {
+			return fail(ReasonPadding)
+		}
+	}
+	inner, ok := innerPacket(pt[:len(pt)-2-padLen], nh, src, dst)
+	if !ok {
+		return fail(fmt.Sprintf("next header %d does not match the decrypted data: wrong key", nh))
+	}
+	return &decode.Decrypted{OK: true, Inner: inner}
+}
+
+// espPlain verifies (where there is an ICV to check) and decrypts; it
+// returns the plaintext, padding and trailer included, or why not.
+func espPlain(k *keys.ESPKeys, b []byte, esn bool) ([]byte, string) {
+	payload := b[8:]
+	c := k.Encr.Cipher
+	if c.AEAD() {
+		icv := k.Encr.ICVLen
+		if len(payload) < 8+icv {
+			return nil, fmt.Sprintf("ESP payload of %d bytes is shorter than IV and ICV", len(payload))
+		}
+		aad := b[:8]
+		if esn {
+			aad = make([]byte, 12)
+			copy(aad, b[:4])
+			copy(aad[8:], b[4:8])
+		}
+		pt, err := aeadOpen(c, k.EncKey, payload[:8], payload[8:len(payload)-icv], payload[len(payload)-icv:], aad)
+		if err != nil {
+			return nil, err.Error()
+		}
+		return pt, ""
+	}
+	icvLen := k.Integ.TruncLen
+	if k.Integ.Alg == keys.IntegNone {
+		icvLen = 0
+	}
+	if len(payload) < icvLen {
+		return nil, "ESP payload shorter than its ICV"
+	}
+	data := b[:len(b)-icvLen]
+	if esn {
+		data = append(append([]byte(nil), data...), 0, 0, 0, 0)
+	}
+	_, err := verifyICV(k.Integ, k.IntegKey, data, b[len(b)-icvLen:])
+	if err != nil {
+		return nil, err.Error()
+	}
+	body := payload[:len(payload)-icvLen]
+	switch c {
+	case keys.CipherNull:
+		return body, ""
+	case keys.CipherAESCTR:
+		key, salt := splitSalt(k.EncKey, 4)
+		blk, err := blockCipher(c, key)
+		if err != nil {
+			return nil, err.Error()
+		}
+		if len(body) < 8 {
+			return nil, "ESP payload shorter than its IV"
+		}
+		return ctrDecrypt(blk, salt, body[:8], body[8:]), ""
+	case keys.CipherAESCBC, keys.Cipher3DES, keys.CipherDES:
+		blk, err := blockCipher(c, k.EncKey)
+		if err != nil {
+			return nil, err.Error()
+		}
+		bs := blk.BlockSize()
+		if len(body) < bs {
+			return nil, "ESP payload shorter than its IV"
+		}
+		pt, err := cbcDecrypt(blk, body[:bs], body[bs:])
+		if err != nil {
+			return nil, err.Error()
+		}
+		return pt, ""
+	}
+	return nil, fmt.Sprintf("ESP encryption %s is not supported", c)
+}
+
+// innerPacket reads the addresses, protocol and ports of the packet ESP
+// carried: an IP packet in tunnel mode (next header 4 or 41), a transport
+// payload otherwise (addresses then are the outer ones).
+func innerPacket(b []byte, nh uint8, src, dst netip.Addr) (*decode.InnerPacket, bool) {
+	in := &decode.InnerPacket{NextHeader: nh, Length: len(b)}
+	ports := func(proto uint8, l4 []byte) {
+		switch proto {
+		case 6, 17, 132, 136:
+			if len(l4) >= 4 {
+				in.SrcPort = binary.BigEndian.Uint16(l4[0:2])
+				in.DstPort = binary.BigEndian.Uint16(l4[2:4])
+			}
+		}
+	}
+	switch nh {
+	case 4:
+		if len(b) < 20 || b[0]>>4 != 4 {
+			return in, false
+		}
+		ihl := int(b[0]&0x0f) * 4
+		if ihl < 20 || ihl > len(b) {
+			return in, false
+		}
+		in.Src = netip.AddrFrom4([4]byte(b[12:16]))
+		in.Dst = netip.AddrFrom4([4]byte(b[16:20]))
+		in.Protocol = b[9]
+		in.Length = int(binary.BigEndian.Uint16(b[2:4]))
+		if in.Length < ihl || in.Length > len(b) {
+			return in, false
+		}
+		if binary.BigEndian.Uint16(b[6:8])&0x1fff == 0 {
+			ports(in.Protocol, b[ihl:])
+		}
+		return in, true
+	case 41:
+		if len(b) < 40 || b[0]>>4 != 6 {
+			return in, false
+		}
+		in.Src = netip.AddrFrom16([16]byte(b[8:24]))
+		in.Dst = netip.AddrFrom16([16]byte(b[24:40]))
+		in.Protocol = b[6]
+		in.Length = 40 + int(binary.BigEndian.Uint16(b[4:6]))
+		if in.Length > len(b) {
+			return in, false
+		}
+		ports(in.Protocol, b[40:])
+		return in, true
+	case 59: // no next header: a dummy packet (RFC 4303 §2.6)
+		return in, true
+	default:
+		if !transportProto[nh] {
+			return in, false
+		}
+		in.Src, in.Dst, in.Protocol = src, dst, nh
+		ports(nh, b)
+		return in, true
+	}
+}
+
+// transportProto are the next headers accepted for transport mode: the
+// common ones, so that a wrong key's random byte is not taken for one.
+var transportProto = map[uint8]bool{
+	1: true, 2: true, 6: true, 17: true, 47: true, 50: true, 58: true,
+	89: true, 103: true, 112: true, 115: true, 132: true, 136: true,
+}

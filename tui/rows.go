@@ -1,0 +1,661 @@
+package tui
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/ipsecpcap/ipsecpcap/correlate"
+	"github.com/ipsecpcap/ipsecpcap/decode/isakmp"
+	"github.com/ipsecpcap/ipsecpcap/diagnose"
+)
+
+// tunnel is one entry of the Tunnels pane: an IKE SA, or the ESP of a peer
+// pair that has no IKE SA in the capture.
+type tunnel struct {
+	sa     *correlate.IKESA // nil for ESP only
+	pair   *correlate.PeerPair
+	failed bool
+	errs   []string // codes of the error findings about its IKE SA
+	search string   // lower-case text the filter matches against
+}
+
+// key identifies a tunnel across snapshots.
+func (t tunnel) key() string {
+	if t.sa != nil {
+		return fmt.Sprintf("sa%d", t.sa.ID)
+	}
+	return "esp" + t.pair.A.String() + "/" + t.pair.B.String()
+}
+
+type rowKind int
+
+const (
+	rowText rowKind = iota
+	rowPhase
+	rowMsg
+	rowESP
+	rowFinding
+)
+
+// row is one line of a pane. text is plain (no styling); the gutter (cursor
+// and failure marks) is added when drawing.
+type row struct {
+	text    string
+	kind    rowKind
+	fail    bool
+	tone    string // "err", "warn", "ok", "dim", "head" or ""
+	msg     *correlate.Message
+	ex      *correlate.Exchange
+	msgNo   int
+	esp     *correlate.ESPFlow
+	finding int // index into the findings of the snapshot, or -1
+}
+
+// buildTunnels lists every IKE SA, failed ones first, then the peer pairs
+// with ESP and no IKE SA.
+func buildTunnels(a *correlate.Analysis, fs []diagnose.Finding) []tunnel {
+	if a == nil {
+		return nil
+	}
+	var ts []tunnel
+	for _, pp := range a.Peers {
+		for _, id := range pp.IKESAs {
+			sa := a.IKESAByID(id)
+			if sa == nil {
+				continue
+			}
+			t := tunnel{sa: sa, pair: pp, failed: sa.Failure != nil || sa.State == correlate.StateFailed}
+			for _, f := range fs {
+				if f.IKESA == id && f.Severity == diagnose.Error {
+					t.errs = append(t.errs, f.Code)
+				}
+			}
+			t.search = searchText(a, t, fs)
+			ts = append(ts, t)
+		}
+	}
+	rank := func(t tunnel) int {
+		switch {
+		case t.failed:
+			return 0
+		case len(t.errs) > 0:
+			return 1
+		}
+		return 2
+	}
+	slices.SortStableFunc(ts, func(x, y tunnel) int {
+		if c := cmp.Compare(rank(x), rank(y)); c != 0 {
+			return c
+		}
+		return cmp.Compare(x.sa.ID, y.sa.ID)
+	})
+	for _, pp := range a.Peers {
+		if len(pp.IKESAs) == 0 && len(pp.ESP) > 0 {
+			t := tunnel{pair: pp}
+			t.search = searchText(a, t, fs)
+			ts = append(ts, t)
+		}
+	}
+	return ts
+}
+
+// searchText is what `/` matches: addresses, SPIs and cookies, exchanges,
+// notify names and finding codes.
+func searchText(a *correlate.Analysis, t tunnel, fs []diagnose.Finding) string {
+	var b strings.Builder
+	w := func(s string) { b.WriteString(strings.ToLower(s)); b.WriteByte(' ') }
+	w(t.pair.A.String())
+	w(t.pair.B.String())
+	if sa := t.sa; sa != nil {
+		w(sa.InitiatorSPI.String())
+		w(sa.ResponderSPI.String())
+		w(fmt.Sprintf("#%d ikev%d %s %s", sa.ID, sa.Version, sa.Mode(), sa.State))
+		for _, ex := range sa.Exchanges {
+			w(ex.Name())
+			w(ex.Type.String())
+			for _, m := range ex.Messages {
+				for _, n := range m.Notifies {
+					w(n.Name)
+				}
+			}
+		}
+	}
+	for _, i := range espOf(a, t) {
+		f := a.ESP[i]
+		w(fmt.Sprintf("0x%08x %08x", f.SPI, f.SPI))
+	}
+	for _, f := range fs {
+		if t.sa != nil && f.IKESA == t.sa.ID {
+			w(f.Code)
+		}
+	}
+	return b.String()
+}
+
+// espOf returns the ESP flows shown with a tunnel: those linked to its IKE
+// SA and those of its peer pair linked to none.
+func espOf(a *correlate.Analysis, t tunnel) []int {
+	var out []int
+	for _, i := range t.pair.ESP {
+		if i < 0 || i >= len(a.ESP) {
+			continue
+		}
+		f := a.ESP[i]
+		if t.sa == nil || f.IKESA == t.sa.ID || f.IKESA == 0 {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+// shortName is the exchange's name in a ladder label.
+func shortName(ex *correlate.Exchange) string {
+	switch ex.Type {
+	case isakmp.ExchangeV1Informational, isakmp.ExchangeInformational:
+		return "INFO"
+	case isakmp.ExchangeIKESAInit:
+		return "SA_INIT"
+	case isakmp.ExchangeIKEAuth:
+		return "AUTH"
+	case isakmp.ExchangeCreateChildSA:
+		return "CHILD_SA"
+	case isakmp.ExchangeV1Transaction:
+		return "CFG"
+	}
+	return ex.Name()
+}
+
+// msgLabel names message n (1-based) of an exchange: MM5, QM1, AUTH req.
+func msgLabel(ex *correlate.Exchange, m *correlate.Message, n int) string {
+	switch ex.Type {
+	case isakmp.ExchangeV1Main:
+		return fmt.Sprintf("MM%d", n)
+	case isakmp.ExchangeV1Aggressive:
+		return fmt.Sprintf("AM%d", n)
+	case isakmp.ExchangeV1Quick:
+		return fmt.Sprintf("QM%d", n)
+	}
+	if ex.Type >= isakmp.ExchangeIKESAInit {
+		if m.Response {
+			return shortName(ex) + " rsp"
+		}
+		return shortName(ex) + " req"
+	}
+	return shortName(ex)
+}
+
+// failedAt is the status text of a failed SA: "failed at MM5 (frame 6)".
+func failedAt(sa *correlate.IKESA) string {
+	f := sa.Failure
+	if f == nil {
+		return string(sa.State)
+	}
+	where := "?"
+	if f.Exchange >= 0 && f.Exchange < len(sa.Exchanges) {
+		ex := sa.Exchanges[f.Exchange]
+		switch ex.Type {
+		case isakmp.ExchangeV1Main, isakmp.ExchangeV1Aggressive, isakmp.ExchangeV1Quick:
+			var m *correlate.Message
+			if f.Message >= 1 && f.Message <= len(ex.Messages) {
+				m = ex.Messages[f.Message-1]
+			}
+			where = msgLabel(ex, m, f.Message)
+		default:
+			where = fmt.Sprintf("%s msg %d", ex.Name(), f.Message)
+		}
+	}
+	s := fmt.Sprintf("failed at %s (frame %d)", where, f.Frame)
+	if f.Notify != nil {
+		s += " " + f.Notify.Name
+	}
+	return s
+}
+
+// statusMark and tone of a tunnel.
+func (m *Model) tunnelMark(t tunnel) (string, string) {
+	g := m.g
+	if t.sa == nil {
+		return g.esp, "dim"
+	}
+	if t.failed {
+		return g.fail, "err"
+	}
+	if len(t.errs) > 0 {
+		return g.warn, "err"
+	}
+	switch t.sa.State {
+	case correlate.StateEstablished:
+		return g.ok, "ok"
+	case correlate.StateDeleted:
+		return g.deleted, "warn"
+	case correlate.StateRekeyed:
+		return g.rekeyed, "ok"
+	}
+	return g.incomplete, "warn"
+}
+
+// tunnelRow is the Tunnels pane line of a tunnel.
+func (m *Model) tunnelRow(t tunnel) row {
+	mark, tone := m.tunnelMark(t)
+	a := m.res.Analysis
+	if t.sa == nil {
+		n := 0
+		var pk uint64
+		for _, i := range espOf(a, t) {
+			n++
+			pk += a.ESP[i].Packets
+		}
+		return row{text: m.s(fmt.Sprintf("%s ESP only  %s ↔ %s  %d SPI, %d packets, no IKE SA in capture", mark, t.pair.A, t.pair.B, n, pk)), tone: tone, finding: -1}
+	}
+	sa := t.sa
+	ver := fmt.Sprintf("IKEv%d", sa.Version)
+	if mode := sa.Mode(); sa.Version == 1 && mode != "" {
+		ver += " " + mode
+	}
+	status := string(sa.State)
+	if t.failed {
+		status = failedAt(sa)
+	}
+	if len(t.errs) > 0 && !t.failed {
+		status += " " + strings.Join(t.errs, " ")
+	}
+	ok, bad := 0, 0
+	for _, c := range sa.Children {
+		switch c.State {
+		case correlate.StateEstablished:
+			ok++
+		case correlate.StateFailed:
+			bad++
+		}
+	}
+	extra := fmt.Sprintf("%d ex, %d pkts", len(sa.Exchanges), sa.Packets)
+	if ok+bad > 0 {
+		extra += fmt.Sprintf(", child %d ok", ok)
+		if bad > 0 {
+			extra += fmt.Sprintf("/%d failed", bad)
+		}
+	}
+	if n := len(espOf(a, t)); n > 0 {
+		extra += fmt.Sprintf(", ESP %d SPI", n)
+	}
+	txt := fmt.Sprintf("%s #%-2d %-13s %s → %s  %s  %s", mark, sa.ID, ver, sa.Initiator.Addr(), sa.Responder.Addr(), status, extra)
+	return row{text: m.s(txt), tone: tone, finding: -1}
+}
+
+// gutter is the width taken by time and frame before the ladder.
+const gutter = 17
+
+// timelineRows is the ladder of a tunnel. Widths are for the pane's inner
+// width w (without the two-column cursor/failure gutter).
+func (m *Model) timelineRows(t tunnel, w int) []row {
+	a := m.res.Analysis
+	t0 := a.FirstTime
+	lw := max(w-gutter, 12)
+	var rows []row
+	failFrames := map[int]bool{}
+	var failMsg *correlate.Message
+	if sa := t.sa; sa != nil {
+		if f := sa.Failure; f != nil {
+			failFrames[f.Frame] = true
+			if f.Exchange >= 0 && f.Exchange < len(sa.Exchanges) {
+				ex := sa.Exchanges[f.Exchange]
+				if f.Message >= 1 && f.Message <= len(ex.Messages) {
+					failMsg = ex.Messages[f.Message-1]
+				}
+			}
+		}
+		for _, c := range sa.Children {
+			if c.State == correlate.StateFailed && c.Frame != 0 {
+				failFrames[c.Frame] = true
+			}
+		}
+		for _, f := range m.res.Findings {
+			if f.Severity == diagnose.Error && len(f.Frames) > 0 && (f.IKESA == sa.ID || f.IKESA == 0 && findingTouches(a, f, t)) {
+				failFrames[f.Frames[0]] = true
+			}
+		}
+		lastPhase, lastType := -1, isakmp.ExchangeType(0)
+		for _, ex := range sa.Exchanges {
+			if ex.Phase != lastPhase || ex.Type != lastType {
+				label := ex.Name()
+				if ex.Phase > 0 {
+					label = fmt.Sprintf("phase %d · %s", ex.Phase, ex.Name())
+				}
+				if ex.Attempt > 0 {
+					label += fmt.Sprintf(", attempt %d", ex.Attempt+1)
+				}
+				rows = append(rows, row{text: m.phaseLine(label, w, ex.Phase != lastPhase), kind: rowPhase, tone: "dim", finding: -1})
+				lastPhase, lastType = ex.Phase, ex.Type
+			}
+			for i, msg := range ex.Messages {
+				label := msgLabel(ex, msg, i+1)
+				label += fmt.Sprintf(" mid=%d %s", ex.MessageID, msg.Summary)
+				if msg.Encrypted {
+					label += fmt.Sprintf(" %dB", msg.Length)
+				}
+				if msg.Sent > 1 {
+					label += fmt.Sprintf(" ×%d", msg.Sent)
+				}
+				fail := msg == failMsg
+				for _, f := range msg.Frames {
+					if failFrames[f] {
+						fail = true
+					}
+				}
+				for _, n := range msg.Notifies {
+					if n.Error {
+						label += " " + n.Name
+						fail = true
+					}
+				}
+				right := msg.Dir != correlate.FromResponder
+				rows = append(rows, row{
+					text: m.s(stamp(msg.Times[0].Sub(t0), msg.Frames[0])) + m.arrow(m.s(label), lw, right),
+					kind: rowMsg, fail: fail, msg: msg, ex: ex, msgNo: i + 1, finding: -1,
+				})
+			}
+		}
+		for _, e := range sa.ICMPErrors {
+			rows = append(rows, row{text: m.s(fmt.Sprintf("%s ICMP %s from %s", stampFrame(e.Frame), e.Description, e.From)), tone: "warn", finding: -1})
+		}
+	}
+	esp := espOf(a, t)
+	if len(esp) > 0 {
+		rows = append(rows, row{text: m.phaseLine("ESP", w, true), kind: rowPhase, tone: "dim", finding: -1})
+	}
+	for _, i := range esp {
+		f := a.ESP[i]
+		label := fmt.Sprintf("ESP 0x%08x %d pkts %s", f.SPI, f.Packets, bytesText(f.Bytes))
+		if f.Lost > 0 {
+			label += fmt.Sprintf(" lost %d", f.Lost)
+		}
+		if f.Replays > 0 {
+			label += fmt.Sprintf(" replay %d", f.Replays)
+		}
+		if f.IKESA == 0 {
+			label += " (no SA)"
+		}
+		right := true
+		if t.sa != nil {
+			right = f.Src.Addr() == t.sa.Initiator.Addr()
+		} else {
+			right = f.Src.Addr() == t.pair.A
+		}
+		fail := false
+		for fr := range failFrames {
+			fail = fail || fr >= f.FirstFrame && fr <= f.LastFrame
+		}
+		for _, fd := range m.res.Findings {
+			if t.sa == nil && fd.Severity == diagnose.Error && len(fd.Frames) > 0 && fd.Frames[0] >= f.FirstFrame && fd.Frames[0] <= f.LastFrame {
+				fail = true
+			}
+		}
+		rows = append(rows, row{text: m.s(stamp(f.First.Sub(t0), f.FirstFrame)) + m.arrow(m.s(label), lw, right), kind: rowESP, esp: f, fail: fail, tone: "dim", finding: -1})
+	}
+	if len(rows) == 0 {
+		rows = append(rows, row{text: "(no messages yet)", tone: "dim", finding: -1})
+	}
+	return rows
+}
+
+func stamp(d time.Duration, frame int) string {
+	return fmt.Sprintf("%+8.3fs #%-5d ", d.Seconds(), frame)
+}
+
+func stampFrame(frame int) string {
+	return fmt.Sprintf("%9s #%-5d", "", frame)
+}
+
+// phaseLine marks an exchange or phase boundary across the ladder.
+func (m *Model) phaseLine(label string, w int, boundary bool) string {
+	fill := m.g.thin
+	if boundary {
+		fill = m.g.thick
+	}
+	s := strings.Repeat(" ", gutter) + fill + fill + " " + m.s(label) + " "
+	if n := w - displayWidth(s); n > 0 {
+		s += strings.Repeat(fill, n)
+	}
+	return s
+}
+
+// arrow draws one message between the two gateway columns.
+func (m *Model) arrow(label string, lw int, right bool) string {
+	g := m.g
+	inner := lw - 2
+	room := inner - 4
+	if displayWidth(label) > room {
+		label = truncate(label, room, g.ellipsis)
+	}
+	fill := inner - 4 - displayWidth(label)
+	if fill < 0 {
+		fill = 0
+	}
+	var s string
+	if right {
+		s = g.line + " " + label + " " + strings.Repeat(g.line, fill) + g.right
+	} else {
+		s = g.left + strings.Repeat(g.line, fill) + " " + label + " " + g.line
+	}
+	return g.bar + s + g.bar
+}
+
+// ladderHeader names the two gateways above their columns.
+func (m *Model) ladderHeader(t tunnel, w int) string {
+	var l, r string
+	if t.sa != nil {
+		l, r = "initiator "+t.sa.Initiator.Addr().String(), t.sa.Responder.Addr().String()+" responder"
+	} else {
+		l, r = t.pair.A.String(), t.pair.B.String()
+	}
+	s := strings.Repeat(" ", gutter) + l
+	if n := w - displayWidth(s) - displayWidth(r); n > 0 {
+		s += strings.Repeat(" ", n)
+	} else {
+		s += " "
+	}
+	return s + r
+}
+
+// findingRows lists a tunnel's findings, then the capture-wide ones, each
+// with its causes, remedy and commands wrapped to w.
+func (m *Model) findingRows(t tunnel, w int) []row {
+	var rows []row
+	fs := m.res.Findings
+	add := func(i int) {
+		f := fs[i]
+		mark, tone := m.g.info, "dim"
+		switch f.Severity {
+		case diagnose.Error:
+			mark, tone = m.g.fail, "err"
+		case diagnose.Warning:
+			mark, tone = m.g.warn, "warn"
+		}
+		head := fmt.Sprintf("%s %s  %s %s  frames %s", mark, f.Code, f.Severity, f.Certainty, frameList(f.Frames, 6))
+		rows = append(rows, row{text: truncate(m.s(head), w, m.g.ellipsis), kind: rowFinding, tone: tone, finding: i})
+		wrapped := func(prefix, s string) {
+			for _, l := range strings.Split(wrap(m.s(s), w-len(prefix)), "\n") {
+				rows = append(rows, row{text: prefix + l, kind: rowFinding, finding: i})
+			}
+		}
+		wrapped("  ", f.Summary)
+		for j, c := range f.Causes {
+			wrapped("    ", fmt.Sprintf("%d. %s — %s", j+1, c.Cause, c.Why))
+		}
+		if f.Remedy != "" {
+			wrapped("    ", "Remedy: "+f.Remedy)
+		}
+		for _, c := range f.Commands {
+			rows = append(rows, row{text: truncate(m.s(fmt.Sprintf("      %-12s %s", c.Platform+":", c.Command)), w, m.g.ellipsis), kind: rowFinding, tone: "dim", finding: i})
+		}
+	}
+	for i, f := range fs {
+		if t.sa != nil && f.IKESA == t.sa.ID {
+			add(i)
+		}
+	}
+	for i, f := range fs {
+		if f.IKESA == 0 && (t.sa == nil || findingTouches(m.res.Analysis, f, t) || !findingOnESP(m.res.Analysis, f)) {
+			add(i)
+		}
+	}
+	if len(rows) == 0 {
+		rows = append(rows, row{text: "(no findings for this tunnel)", tone: "dim", finding: -1})
+	}
+	return rows
+}
+
+// findingTouches reports whether a capture-wide finding cites a frame of
+// the tunnel's ESP, or of no tunnel at all.
+func findingTouches(a *correlate.Analysis, f diagnose.Finding, t tunnel) bool {
+	if len(f.Frames) == 0 {
+		return true
+	}
+	for _, i := range espOf(a, t) {
+		e := a.ESP[i]
+		for _, fr := range f.Frames {
+			if fr >= e.FirstFrame && fr <= e.LastFrame {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// findingOnESP reports whether a finding cites a frame of any ESP flow.
+func findingOnESP(a *correlate.Analysis, f diagnose.Finding) bool {
+	for _, e := range a.ESP {
+		for _, fr := range f.Frames {
+			if fr >= e.FirstFrame && fr <= e.LastFrame {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func frameList(frames []int, most int) string {
+	if len(frames) == 0 {
+		return "-"
+	}
+	var parts []string
+	for i, f := range frames {
+		if i == most {
+			parts = append(parts, fmt.Sprintf("…+%d", len(frames)-most))
+			break
+		}
+		parts = append(parts, fmt.Sprint(f))
+	}
+	return strings.Join(parts, ",")
+}
+
+func bytesText(n uint64) string {
+	switch {
+	case n >= 10<<30:
+		return fmt.Sprintf("%.1f GB", float64(n)/(1<<30))
+	case n >= 10<<20:
+		return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
+	case n >= 10<<10:
+		return fmt.Sprintf("%.1f KB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d B", n)
+}
+
+// detailLines describes a message or ESP flow, field by field.
+func (m *Model) detailLines(r row) []string {
+	t0 := m.res.Analysis.FirstTime
+	var l []string
+	add := func(k, v string) { l = append(l, fmt.Sprintf("%-16s %s", k, v)) }
+	switch {
+	case r.msg != nil:
+		msg, ex := r.msg, r.ex
+		l = append(l, fmt.Sprintf("%s — %s, message %d of the exchange", msgLabel(ex, msg, r.msgNo), ex.Name(), r.msgNo), "")
+		add("Direction", fmt.Sprintf("%s  %s → %s", msg.Dir, msg.Src, msg.Dst))
+		add("Exchange", fmt.Sprintf("%s (%d), phase %d", ex.Name(), ex.Type, ex.Phase))
+		add("Message ID", fmt.Sprintf("%d (0x%08x)", msg.MessageID, msg.MessageID))
+		add("Response", fmt.Sprint(msg.Response))
+		add("Frames", frameList(msg.Frames, 16))
+		times := make([]string, len(msg.Times))
+		for i, tm := range msg.Times {
+			times[i] = fmt.Sprintf("%+.3fs", tm.Sub(t0).Seconds())
+		}
+		add("Times", strings.Join(times, ", "))
+		add("Sent", fmt.Sprintf("%d (%d retransmissions)", msg.Sent, msg.Retransmissions()))
+		add("Length", fmt.Sprintf("%d bytes", msg.Length))
+		add("Payloads", msg.Summary)
+		if msg.Encrypted {
+			add("Encrypted", fmt.Sprintf("yes, first inner payload %s (not decrypted)", msg.FirstInner))
+		} else {
+			add("Encrypted", "no (payloads in clear)")
+		}
+		if len(msg.Notifies) == 0 {
+			add("Notifies", "none in clear")
+		}
+		for _, n := range msg.Notifies {
+			s := fmt.Sprintf("%s (%d)", n.Name, n.Type)
+			if n.Error {
+				s += " error"
+			}
+			if n.Detail != "" {
+				s += ": " + n.Detail
+			}
+			if n.AcceptedGroup != 0 {
+				s += fmt.Sprintf(", accepted group %d", n.AcceptedGroup)
+			}
+			add("Notify", s)
+		}
+		if msg.KEGroup != 0 {
+			add("KE group", fmt.Sprint(msg.KEGroup))
+		}
+		add("UDP-encap", fmt.Sprint(msg.UDPEncapsulated))
+		if msg.IPFragmented {
+			add("IP fragmented", "yes")
+		}
+		if msg.IKEFragments > 0 {
+			add("IKE fragments", fmt.Sprint(msg.IKEFragments))
+		}
+		if r.fail {
+			l = append(l, "", "This message is at the failure point of the tunnel.")
+		}
+		var cites []string
+		for _, f := range m.res.Findings {
+			for _, fr := range f.Frames {
+				if slices.Contains(msg.Frames, fr) {
+					cites = append(cites, f.Code)
+					break
+				}
+			}
+		}
+		if len(cites) > 0 {
+			add("Evidence for", strings.Join(cites, ", "))
+		}
+	case r.esp != nil:
+		f := r.esp
+		l = append(l, fmt.Sprintf("ESP SPI 0x%08x", f.SPI), "")
+		add("Direction", fmt.Sprintf("%s → %s", f.Src, f.Dst))
+		add("Frames", fmt.Sprintf("%d–%d", f.FirstFrame, f.LastFrame))
+		add("Time", fmt.Sprintf("%+.3fs – %+.3fs", f.First.Sub(t0).Seconds(), f.Last.Sub(t0).Seconds()))
+		add("Packets", fmt.Sprint(f.Packets))
+		add("Bytes", fmt.Sprint(f.Bytes))
+		add("Highest seq", fmt.Sprint(f.MaxSeq))
+		add("Lost", fmt.Sprintf("%d in %d gaps", f.Lost, f.GapEvents))
+		add("Repeated", fmt.Sprint(f.Replays))
+		add("Out of order", fmt.Sprint(f.OutOfOrder))
+		add("UDP-encap", fmt.Sprint(f.UDPEncapsulated))
+		if f.IKESA != 0 {
+			add("IKE SA", fmt.Sprintf("#%d", f.IKESA))
+		} else {
+			add("IKE SA", "none negotiated in this capture")
+		}
+		if f.AfterDeleteFrame != 0 {
+			add("After delete", fmt.Sprintf("frame %d", f.AfterDeleteFrame))
+		}
+	}
+	for i := range l {
+		l[i] = m.s(l[i])
+	}
+	return l
+}

@@ -1,0 +1,283 @@
+package tui
+
+import (
+	"fmt"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/lipgloss"
+)
+
+// styles paint plain text; with NO_COLOR every one is the identity.
+type styles struct {
+	tone                 map[string]func(string) string
+	cursor, title, focus func(string) string
+	failRow              func(string) string
+}
+
+func newStyles(noColor bool) styles {
+	id := func(s string) string { return s }
+	if noColor {
+		return styles{tone: map[string]func(string) string{}, cursor: id, title: id, focus: id, failRow: id}
+	}
+	r := func(st lipgloss.Style) func(string) string { return func(s string) string { return st.Render(s) } }
+	return styles{
+		tone: map[string]func(string) string{
+			"err":  r(lipgloss.NewStyle().Foreground(lipgloss.Color("9")).Bold(true)),
+			"warn": r(lipgloss.NewStyle().Foreground(lipgloss.Color("11"))),
+			"ok":   r(lipgloss.NewStyle().Foreground(lipgloss.Color("10"))),
+			"dim":  r(lipgloss.NewStyle().Foreground(lipgloss.Color("8"))),
+		},
+		cursor:  r(lipgloss.NewStyle().Reverse(true)),
+		title:   r(lipgloss.NewStyle().Bold(true)),
+		focus:   r(lipgloss.NewStyle().Bold(true).Foreground(lipgloss.Color("14"))),
+		failRow: r(lipgloss.NewStyle().Foreground(lipgloss.Color("15")).Background(lipgloss.Color("1")).Bold(true)),
+	}
+}
+
+func (st styles) paint(tone, s string) string {
+	if f, ok := st.tone[tone]; ok {
+		return f(s)
+	}
+	return s
+}
+
+// View draws the screen: never wider than the terminal, never taller.
+func (m *Model) View() string {
+	if m.quitting {
+		return ""
+	}
+	var out []string
+	out = append(out, m.header())
+	switch {
+	case m.help:
+		out = append(out, m.fill(m.helpLines(), m.height-2)...)
+	case m.detail != nil:
+		lines := []string{m.titleLine("Detail", true, "esc back")}
+		body := m.detail[min(m.detailTop, len(m.detail)):]
+		for _, l := range body {
+			lines = append(lines, " "+l)
+		}
+		out = append(out, m.fill(lines, m.height-2)...)
+	default:
+		out = append(out, m.body()...)
+	}
+	out = append(out, m.footer())
+	for i, l := range out {
+		if m.opt.ASCII {
+			l = asciify(l)
+		}
+		out[i] = truncate(l, m.width, "")
+	}
+	return strings.Join(out, "\n")
+}
+
+// fill pads or cuts lines to n, wrapping long ones.
+func (m *Model) fill(lines []string, n int) []string {
+	var out []string
+	for _, l := range lines {
+		for _, w := range strings.Split(wrap(l, m.width), "\n") {
+			out = append(out, w)
+		}
+	}
+	if len(out) > n {
+		out = out[:n]
+	}
+	for len(out) < n {
+		out = append(out, "")
+	}
+	return out
+}
+
+func (m *Model) header() string {
+	res := m.res
+	name := filepath.Base(res.Input.Name)
+	a := res.Analysis
+	failed := 0
+	for _, t := range m.all {
+		if t.failed {
+			failed++
+		}
+	}
+	s := "ipsecpcap " + name + "  "
+	if !res.Done {
+		s += m.progress() + "  "
+	}
+	s += fmt.Sprintf("%d frames", res.Input.Packets)
+	if a != nil {
+		s += fmt.Sprintf(", %d IKE, %d ESP, %d SA", a.IKEPackets, a.ESPPackets, len(a.IKESAs))
+	}
+	if failed > 0 {
+		s += fmt.Sprintf(", %d failed", failed)
+	}
+	if res.Done && res.Input.ReadError != nil {
+		s += "  (file cut short)"
+	}
+	tone := "ok"
+	if failed > 0 {
+		tone = "err"
+	}
+	return m.st.title(m.st.paint(tone, truncate(m.s(s), m.width, m.g.ellipsis)))
+}
+
+// progress is the loading bar: bytes read, percent and rate.
+func (m *Model) progress() string {
+	read, total := m.run.Progress()
+	el := time.Since(m.start).Seconds()
+	rate := 0.0
+	if el > 0 {
+		rate = float64(read) / el
+	}
+	if total <= 0 {
+		return fmt.Sprintf("reading %s %s", bytesText(uint64(read)), rateText(rate))
+	}
+	frac := float64(read) / float64(total)
+	const n = 12
+	k := clamp(int(frac*n), 0, n)
+	return fmt.Sprintf("[%s%s] %.0f%% %s of %s, %s", strings.Repeat(m.g.full, k), strings.Repeat(m.g.empty, n-k),
+		frac*100, bytesText(uint64(read)), bytesText(uint64(total)), rateText(rate))
+}
+
+func (m *Model) titleLine(name string, focused bool, extra string) string {
+	g := m.g
+	mark := "  "
+	if focused {
+		mark = g.cursor + " "
+	}
+	s := mark + name
+	if extra != "" {
+		s += "  " + extra
+	}
+	s += " "
+	if n := m.width - displayWidth(s); n > 0 {
+		s += strings.Repeat(g.line, n)
+	}
+	s = truncate(m.s(s), m.width, "")
+	if focused {
+		return m.st.focus(s)
+	}
+	return m.st.paint("dim", s)
+}
+
+// drawRows draws h rows of a pane from its top, with the gutter.
+func (m *Model) drawRows(p *pane, h int, focused bool) []string {
+	var out []string
+	w := m.innerWidth()
+	for i := p.top; i < p.top+h; i++ {
+		if i >= len(p.rows) {
+			out = append(out, "")
+			continue
+		}
+		r := p.rows[i]
+		cur := " "
+		if i == p.cur {
+			cur = m.g.cursor
+		}
+		mark := " "
+		if r.fail {
+			mark = m.g.fail
+		}
+		text := truncate(r.text, w, m.g.ellipsis)
+		var line string
+		switch {
+		case i == p.cur && focused:
+			line = m.st.cursor(cur + mark + text)
+		case r.fail:
+			line = cur + m.st.failRow(mark+text)
+		default:
+			line = cur + mark + m.st.paint(r.tone, text)
+		}
+		out = append(out, line)
+	}
+	return out
+}
+
+func (m *Model) body() []string {
+	h := m.layout()
+	var out []string
+	extra := fmt.Sprintf("%d", len(m.tunnels))
+	if q := m.filter.Value(); q != "" {
+		extra = fmt.Sprintf("%d of %d match %q", len(m.tunnels), len(m.all), q)
+	}
+	out = append(out, m.titleLine(paneNames[paneTunnels], m.focus == paneTunnels, extra))
+	if len(m.tunnels) == 0 {
+		msg := "  (no IKE or ESP traffic yet)"
+		if m.filter.Value() != "" {
+			msg = "  (no tunnel matches the filter; esc clears it)"
+		}
+		out = append(out, msg)
+		for i := 1; i < h.tun; i++ {
+			out = append(out, "")
+		}
+	} else {
+		out = append(out, m.drawRows(&m.tun, h.tun, m.focus == paneTunnels)...)
+	}
+	t, ok := m.current()
+	tlExtra := ""
+	if ok && t.sa != nil {
+		tlExtra = fmt.Sprintf("IKE SA #%d %s/%s", t.sa.ID, t.sa.InitiatorSPI, t.sa.ResponderSPI)
+		if t.sa.Version == 2 {
+			tlExtra = fmt.Sprintf("IKE SA #%d %s", t.sa.ID, t.sa.InitiatorSPI)
+		}
+	}
+	out = append(out, m.titleLine(paneNames[paneTimeline], m.focus == paneTimeline, tlExtra))
+	if ok {
+		out = append(out, m.st.paint("dim", truncate(m.s("  "+m.ladderHeader(t, m.innerWidth())), m.width, "")))
+	} else {
+		out = append(out, "")
+	}
+	out = append(out, m.drawRows(&m.tl, h.tl, m.focus == paneTimeline)...)
+	out = append(out, m.titleLine(paneNames[paneFindings], m.focus == paneFindings, ""))
+	out = append(out, m.drawRows(&m.fi, h.fi, m.focus == paneFindings)...)
+	return out
+}
+
+func (m *Model) footer() string {
+	if m.filtering {
+		return truncate(m.s("/"+m.filter.Value()+"_  (enter keeps, esc clears)"), m.width, "")
+	}
+	s := "q quit  ? help  tab pane  j/k move  enter open  / filter  n/N failure"
+	if m.detail != nil {
+		s = "esc back  j/k scroll  q quit  ? help"
+	}
+	if m.help {
+		s = "any key closes the help"
+	}
+	if q := m.filter.Value(); q != "" && !m.help && m.detail == nil {
+		s = fmt.Sprintf("filter %q (esc clears)  ", q) + s
+	}
+	if m.loadErr != nil {
+		s = "error: " + m.loadErr.Error() + "  " + s
+	}
+	return m.st.paint("dim", truncate(m.s(s), m.width, m.g.ellipsis))
+}
+
+// keyHelp lists every key, for the help overlay.
+var keyHelp = [][2]string{
+	{"↑ / k", "move up"},
+	{"↓ / j", "move down"},
+	{"g / home", "first row"},
+	{"G / end", "last row"},
+	{"pgup / ctrl+u", "page up"},
+	{"pgdown / ctrl+d / space", "page down"},
+	{"mouse wheel", "scroll the focused pane"},
+	{"tab / shift+tab", "next / previous pane (Tunnels, Timeline, Findings)"},
+	{"enter", "tunnel: timeline; message: details; finding: evidence"},
+	{"esc", "close details, clear the filter"},
+	{"/", "filter: address, SPI/cookie, exchange, notify, code"},
+	{"n / N", "next / previous failure point"},
+	{"?", "this help"},
+	{"q / ctrl+c", "quit"},
+}
+
+func (m *Model) helpLines() []string {
+	lines := []string{m.titleLine("Help", true, "keys"), ""}
+	for _, k := range keyHelp {
+		lines = append(lines, m.s(fmt.Sprintf("  %-24s %s", k[0], k[1])))
+	}
+	g := m.g
+	lines = append(lines, "", m.s(fmt.Sprintf("  marks: %s established  %s failed  %s incomplete  %s deleted  %s rekeyed  %s ESP only",
+		g.ok, g.fail, g.incomplete, g.deleted, g.rekeyed, g.esp)))
+	return lines
+}
