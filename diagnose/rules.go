@@ -188,8 +188,17 @@ func notifyCode(version int, ex *correlate.Exchange, n *correlate.Notify) (strin
 		return P2PFSMismatch, []Cause{{"PFS group not accepted", "the peer wants " + n.Detail + " for the child SA"}}
 	case v2 && t == 17:
 		return P1DHGroupMismatch, []Cause{{"DH group not accepted", "the responder wants " + n.Detail}}
-	case t == 24 || v1 && (t == 23 || t == 1 || t == 16 || t == 25):
-		return P1AuthFailed, []Cause{{"pre-shared key, certificate or identity rejected", n.Name + " is what a peer sends when the authentication does not verify"}}
+	case v1 && (t == 1 || t == 16):
+		return P1AuthFailed, []Cause{
+			{"pre-shared key differs", n.Name + " to an encrypted message: with another key the peer decrypts garbage, the classic symptom of a PSK changed on one side"},
+			{"identity or certificate rejected", "less likely with this notify"},
+		}
+	case t == 24 || v1 && (t == 23 || t == 25):
+		return P1AuthFailed, []Cause{
+			{"pre-shared key differs", n.Name + " is what a peer sends when the authentication does not verify"},
+			{"identity not accepted (no matching peer configuration)", "the same answer when no connection matches the IDs"},
+			{"certificate not trusted", "the same answer for a failed signature check"},
+		}
 	case v1 && t == 18 || v2 && t == 38:
 		return P2TSMismatch, []Cause{{"protected flows not mirrored", n.Name + " means the proposed traffic selectors match no policy on the peer"}}
 	case t == 14:

@@ -26,9 +26,13 @@ const maxDumpBytes = 1024
 // loadFrame reads the capture again up to a frame (earlier frames are
 // decoded too, for IP reassembly) and describes it: the payload tree as
 // `decode -v` prints it, then a hex dump of the IKE message or ESP packet.
-func loadFrame(name string, cfg decode.Config, frame int) tea.Cmd {
+func loadFrame(name string, cfg decode.Config, newDecrypt func() func(*decode.Packet, []byte), frame int) tea.Cmd {
 	return func() tea.Msg {
-		lines, err := describeFrame(name, cfg, frame)
+		var decrypt func(*decode.Packet, []byte)
+		if newDecrypt != nil {
+			decrypt = newDecrypt()
+		}
+		lines, err := describeFrame(name, cfg, decrypt, frame)
 		if err != nil {
 			lines = append(lines, fmt.Sprintf("frame %d: %v", frame, err))
 		}
@@ -36,7 +40,7 @@ func loadFrame(name string, cfg decode.Config, frame int) tea.Cmd {
 	}
 }
 
-func describeFrame(name string, cfg decode.Config, frame int) ([]string, error) {
+func describeFrame(name string, cfg decode.Config, decrypt func(*decode.Packet, []byte), frame int) ([]string, error) {
 	if name == "-" || name == "" {
 		return nil, errors.New("standard input cannot be read again")
 	}
@@ -63,6 +67,9 @@ func describeFrame(name string, cfg decode.Config, frame int) ([]string, error) 
 			t0, first = true, &capture.Record{Time: rec.Time}
 		}
 		p, derr := dec.Decode(rec)
+		if p != nil && decrypt != nil {
+			decrypt(p, rec.Data)
+		}
 		if rec.Frame != frame {
 			continue
 		}

@@ -28,6 +28,10 @@ type Options struct {
 	// Decode is the decoder configuration of the run (extra ports), used
 	// to decode a frame again for the detail view.
 	Decode decode.Config
+	// Decrypter, when set, returns a fresh decryption function with the
+	// run's keys, so the detail view can decrypt a frame again (IKEv1 IV
+	// chains need every message before it).
+	Decrypter func() func(p *decode.Packet, frame []byte)
 }
 
 // Panes.
@@ -481,7 +485,7 @@ func (m *Model) enter() tea.Cmd {
 			}
 			m.detail, m.detailTop, m.detailFrm = m.detailLines(r), 0, frame
 			m.detail = append(m.detail, "", m.s(fmt.Sprintf("Decoding frame %d…", frame)))
-			return loadFrame(m.run.Name(), m.opt.Decode, frame)
+			return loadFrame(m.run.Name(), m.opt.Decode, m.opt.Decrypter, frame)
 		}
 	case paneFindings:
 		if m.fi.cur < len(m.fi.rows) {

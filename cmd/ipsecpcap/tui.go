@@ -41,7 +41,7 @@ func terminalUsable(args []string, stdout io.Writer) bool {
 		switch a := args[i]; a {
 		case "--no-tui", "-no-tui", "--json", "-json", "-":
 			return false
-		case "--ike-port", "-ike-port", "--natt-port", "-natt-port":
+		case "--ike-port", "-ike-port", "--natt-port", "-natt-port", "--keys", "-keys":
 			i++ // its value
 		default:
 			if a != "" && a[0] != '-' {
@@ -73,11 +73,10 @@ func runTUI(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("ipsecpcap", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var ascii, noTUI bool
-	var ike, natt portList
+	var in inputFlags
 	fs.BoolVar(&ascii, "ascii", false, "draw with plain ASCII only")
 	fs.BoolVar(&noTUI, "no-tui", false, "print the text summary instead of the terminal UI")
-	fs.Var(&ike, "ike-port", "UDP port carrying IKE (repeatable; default 500)")
-	fs.Var(&natt, "natt-port", "UDP port carrying NAT-T IKE and ESP (repeatable; default 4500)")
+	in.register(fs)
 	files, err := parseInterspersed(fs, args)
 	if err != nil {
 		return exitUnreadable
@@ -86,8 +85,9 @@ func runTUI(args []string, stdout, stderr io.Writer) int {
 		return runAnalyze(rest, stdout, stderr)
 	}
 	var problems []string
-	cfg := decode.Config{IKEPorts: ike, NATTPorts: natt}
-	opt := pipeline.Options{Decode: cfg, Problem: func(s string) {
+	cfg := in.decodeConfig()
+	decrypt, _ := in.decrypter(files[0], stderr)
+	opt := pipeline.Options{Decode: cfg, Decrypt: decrypt, Problem: func(s string) {
 		if len(problems) < 20 {
 			problems = append(problems, s)
 		}
@@ -99,7 +99,14 @@ func runTUI(args []string, stdout, stderr io.Writer) int {
 	}
 	defer run.Close()
 	noColor := os.Getenv("NO_COLOR") != ""
-	res, err := tui.Run(run, tui.Options{ASCII: ascii, NoColor: noColor, Decode: cfg}, os.Stdin, stdout)
+	topt := tui.Options{ASCII: ascii, NoColor: noColor, Decode: cfg}
+	if decrypt != nil {
+		topt.Decrypter = func() func(*decode.Packet, []byte) {
+			d, _ := in.decrypter(files[0], io.Discard)
+			return d
+		}
+	}
+	res, err := tui.Run(run, topt, os.Stdin, stdout)
 	for _, p := range problems {
 		fmt.Fprintln(stderr, p)
 	}

@@ -83,14 +83,16 @@ func TestTUIInTmux(t *testing.T) {
 			t.Errorf("%q not on the first screen:\n%s", want, s)
 		}
 	}
-	// Findings pane, enter: the evidence (MM5), enter: its details.
+	// Findings pane, enter: the evidence, enter: its details. The lab left
+	// its keys beside the capture, so the evidence is the decrypted
+	// PAYLOAD_MALFORMED answer to MM5.
 	tmux("send-keys", "-t", session, "Tab")
 	tmux("send-keys", "-t", session, "Enter")
 	time.Sleep(200 * time.Millisecond)
 	tmux("send-keys", "-t", session, "Enter")
 	s = screen("Evidence for")
-	if !strings.Contains(s, "MM5 — Main Mode") || !strings.Contains(s, "5,7,9,11") {
-		t.Errorf("detail of MM5 not shown:\n%s", s)
+	if !strings.Contains(s, "PAYLOAD_MALFORMED") || !strings.Contains(s, "[ HASH N(PLD_MAL) ]") || !strings.Contains(s, "decrypted") {
+		t.Errorf("detail of the decrypted answer to MM5 not shown:\n%s", s)
 	}
 	tmux("send-keys", "-t", session, "q")
 	s = screen("EXIT=")
