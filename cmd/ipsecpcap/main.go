@@ -1,7 +1,9 @@
 // Command ipsecpcap analyses IPsec (IKEv1, IKEv2, ESP) in packet captures.
 //
+//	ipsecpcap FILE                 (the terminal UI on a terminal)
 //	ipsecpcap analyze [--json] FILE...
 //	ipsecpcap decode [-v|--json] [--ike-port N] [--natt-port N] FILE...
+//	ipsecpcap report FILE --format md|html|text|json [-o OUT] [--tunnel SEL] [--slice OUT.pcap] [--redact]
 //
 // FILE may be pcap or pcapng, gzip-compressed or not, or "-" for standard
 // input. Exit status: 0 done (analyze: healthy), 1 analyze found a failure,
@@ -24,7 +26,11 @@ Usage:
   ipsecpcap analyze [flags] FILE...  the failure point, its causes and remedy, and the timeline per tunnel (--json: one document)
   ipsecpcap FILE...                  same as analyze
   ipsecpcap decode [flags] FILE...   one line per IKE/ESP packet (-v: payload tree, --json: JSON lines)
+  ipsecpcap report FILE [--format md|html|text|json] [-o OUT] [--tunnel SEL] [--slice OUT.pcap] [--redact]
+                                     a timeline to attach to a ticket
   ipsecpcap version
+
+Every command takes --keys PATH (repeatable) and picks up key files beside the capture (--no-keys: don't).
 
 Exit status of analyze: 0 healthy, 1 a failure found, 2 could not analyse.
 

@@ -90,7 +90,7 @@ func TestTUIInTmux(t *testing.T) {
 	tmux("send-keys", "-t", session, "Enter")
 	time.Sleep(200 * time.Millisecond)
 	tmux("send-keys", "-t", session, "Enter")
-	s = screen("Evidence for")
+	s = screen("PLD_MAL")
 	if !strings.Contains(s, "PAYLOAD_MALFORMED") || !strings.Contains(s, "[ HASH N(PLD_MAL) ]") || !strings.Contains(s, "decrypted") {
 		t.Errorf("detail of the decrypted answer to MM5 not shown:\n%s", s)
 	}

@@ -177,9 +177,6 @@ type ESPDoc struct {
 func BuildDocument(in Input, version string, a *correlate.Analysis, fs []diagnose.Finding) Document {
 	d := Document{Schema: SchemaVersion, Tool: ToolInfo{"ipsecpcap", version}, Verdict: "healthy",
 		Peers: []PeerDoc{}, IKESAs: []IKESADoc{}, ESP: []ESPDoc{}, Findings: fs}
-	if d.Input.KeyFiles == nil {
-		d.Input.KeyFiles = []string{}
-	}
 	if d.Findings == nil {
 		d.Findings = []diagnose.Finding{}
 	}
@@ -191,6 +188,9 @@ func BuildDocument(in Input, version string, a *correlate.Analysis, fs []diagnos
 	t0 := a.FirstTime
 	d.Input = InputDoc{Name: in.Name, Size: in.Size, SHA256: in.SHA256, Packets: in.Packets, ReadError: in.ReadError, KeyFiles: in.KeyFiles,
 		IKEPackets: a.IKEPackets, ESPPackets: a.ESPPackets, Keepalives: a.Keepalives, ICMPErrors: a.ICMPErrors}
+	if d.Input.KeyFiles == nil {
+		d.Input.KeyFiles = []string{}
+	}
 	if !t0.IsZero() {
 		d.Input.First, d.Input.Last = t0.UTC().Format(time.RFC3339Nano), a.LastTime.UTC().Format(time.RFC3339Nano)
 	}

@@ -1,0 +1,304 @@
+package report
+
+import (
+	"fmt"
+	"html/template"
+	"io"
+	"path/filepath"
+	"strings"
+
+	"github.com/ipsecpcap/ipsecpcap/correlate"
+	"github.com/ipsecpcap/ipsecpcap/diagnose"
+)
+
+// The HTML report is one self-contained file: inline CSS, inline SVG, no
+// script, no external reference, everything escaped by html/template.
+
+type htmlData struct {
+	Title     string
+	Verdict   string
+	Failed    bool
+	Findings  []diagnose.Finding
+	Tunnels   []htmlTunnel
+	ESP       []htmlESP
+	Slice     *Slice
+	SliceMap  []string
+	EndMarker string
+	Custody   [][2]string
+}
+
+type htmlTunnel struct {
+	Title   string
+	SPIs    string
+	State   string
+	Failed  bool
+	Chosen  string
+	Filter  string
+	Ladder  ladder
+	Rows    []exchangeRow
+	ICMP    []string
+	Frames  string
+	Finding string
+}
+
+type htmlESP struct {
+	SPI, Dir, Frames, Filter, IKESA string
+	Packets, Bytes                  uint64
+	MaxSeq                          uint32
+	Lost, Replays                   uint64
+}
+
+// ladder is an SVG sequence diagram of one IKE SA.
+type ladder struct {
+	W, H                     int
+	XI, XR                   int
+	LineTop                  int
+	LineBottom               int
+	Initiator                string
+	Responder                string
+	Arrows                   []ladderArrow
+	Notes                    []ladderNote
+	BoxW, BoxLeftI, BoxLeftR int
+}
+
+type ladderArrow struct {
+	Y, X1, X2, LabelX int
+	Head              string // polygon points
+	Left              string // time and frame
+	Frames            string // every transmission, for the tooltip
+	Label             string
+	Payloads          string
+	Failed            bool
+	Lost              bool // an unanswered request: dashed
+	ESP               bool // an ESP flow: dashed, blue
+}
+
+type ladderNote struct {
+	X, Y, W, H, TextX, TextY int
+	Text                     string
+}
+
+const (
+	ladderW     = 960
+	ladderXI    = 250
+	ladderXR    = 840
+	ladderRow   = 46
+	ladderTop   = 64
+	ladderBoxW  = 200
+	ladderNoteH = 26
+)
+
+func (r *Report) buildLadder(sa *correlate.IKESA) ladder {
+	l := ladder{W: ladderW, XI: ladderXI, XR: ladderXR, LineTop: 40, BoxW: ladderBoxW,
+		BoxLeftI: ladderXI - ladderBoxW/2, BoxLeftR: ladderXR - ladderBoxW/2,
+		Initiator: sa.Initiator.Addr().String() + " (initiator)", Responder: sa.Responder.Addr().String() + " (responder)"}
+	y := ladderTop
+	top := r.saFinding(sa.ID)
+	noted := false
+	addNote := func() {
+		y += 4
+		l.Notes = append(l.Notes, ladderNote{X: ladderXI - 40, Y: y, W: ladderXR - ladderXI + 80, H: ladderNoteH,
+			TextX: (ladderXI + ladderXR) / 2, TextY: y + 17, Text: failNote(sa, top)})
+		y += ladderNoteH + 12
+		noted = true
+	}
+	for _, s := range steps(sa, r.t0()) {
+		y += ladderRow
+		a := ladderArrow{Y: y, X1: ladderXI, X2: ladderXR, LabelX: (ladderXI + ladderXR) / 2, Failed: s.Failed,
+			Left: fmt.Sprintf("%+.3fs  frame %d", s.Rel, s.Frames[0])}
+		if s.Sent > 1 {
+			a.Left += fmt.Sprintf(" (×%d)", s.Sent)
+		}
+		if !s.FromInit {
+			a.X1, a.X2 = ladderXR, ladderXI
+		}
+		dir := 1
+		if a.X2 < a.X1 {
+			dir = -1
+		}
+		a.Head = fmt.Sprintf("%d,%d %d,%d %d,%d", a.X2, y, a.X2-10*dir, y-5, a.X2-10*dir, y+5)
+		a.Frames = "frames " + frameRanges(s.Frames)
+		a.Label = fmt.Sprintf("%s MID %d · msg %d", s.Exchange, s.MessageID, s.N)
+		if s.Sent > 1 {
+			a.Label += fmt.Sprintf(" · sent ×%d", s.Sent)
+		}
+		if len(s.Errors) > 0 {
+			a.Label += " · " + strings.Join(s.Errors, ", ")
+		}
+		a.Payloads = s.Payloads
+		if s.Encrypted {
+			a.Payloads += fmt.Sprintf(" %dB", s.Length)
+		}
+		a.Frames += ": " + a.Payloads
+		if rs := []rune(a.Payloads); len(rs) > 100 {
+			a.Payloads = string(rs[:99]) + "…"
+		}
+		a.Lost = s.Failed && sa.Failure.Kind == correlate.FailNoResponse
+		l.Arrows = append(l.Arrows, a)
+		if s.Failed {
+			addNote()
+		}
+	}
+	flows, fromInit := r.saFlows(sa)
+	for i, f := range flows {
+		y += ladderRow - 12
+		a := ladderArrow{Y: y, X1: ladderXI, X2: ladderXR, LabelX: (ladderXI + ladderXR) / 2, ESP: true,
+			Left: fmt.Sprintf("%+.3fs  frame %d", r.t0().rel(f.First), f.FirstFrame), Label: flowLabel(f)}
+		if !fromInit[i] {
+			a.X1, a.X2 = ladderXR, ladderXI
+		}
+		dir := 1
+		if a.X2 < a.X1 {
+			dir = -1
+		}
+		a.Head = fmt.Sprintf("%d,%d %d,%d %d,%d", a.X2, y, a.X2-10*dir, y-5, a.X2-10*dir, y+5)
+		a.Frames = fmt.Sprintf("ESP frames %d–%d", f.FirstFrame, f.LastFrame)
+		l.Arrows = append(l.Arrows, a)
+	}
+	if !noted && (sa.Failure != nil || top != nil) {
+		addNote()
+	}
+	l.LineBottom = y + 20
+	l.H = y + 30
+	return l
+}
+
+func (r *Report) writeHTML(w io.Writer) error {
+	d := htmlData{Title: "IPsec capture report: " + filepath.Base(r.Custody.Name), Findings: r.Findings, Slice: r.Slice, Custody: r.custodyRows()}
+	if top := r.failing(); top != nil {
+		d.Failed = true
+		d.Verdict = fmt.Sprintf("FAILURE — %s (%s), frame %s. %s", top.Code, top.Certainty, frameRanges(top.Frames), top.Summary)
+	} else {
+		d.Verdict = "No failure found."
+	}
+	if r.Slice != nil {
+		d.SliceMap = sliceMap(r.Slice.Frames)
+		if r.Slice.EndMarker != 0 {
+			d.EndMarker = endMarkerText(r.Slice)
+		}
+	}
+	for _, sa := range r.Analysis.IKESAs {
+		t := htmlTunnel{Title: saTitle(sa), SPIs: sa.InitiatorSPI.String() + " / " + sa.ResponderSPI.String(), State: saState(sa),
+			Failed: sa.Failure != nil, Chosen: strings.Join(sa.Phase1Chosen, ", "), Filter: saFilter(sa), Ladder: r.buildLadder(sa),
+			Rows: exchangeRows(sa, r.t0()), Frames: fmt.Sprintf("%d–%d", sa.FirstFrame, sa.LastFrame)}
+		for _, e := range sa.ICMPErrors {
+			t.ICMP = append(t.ICMP, fmt.Sprintf("ICMP %s from %s (frame %d)", e.Description, e.From, e.Frame))
+		}
+		d.Tunnels = append(d.Tunnels, t)
+	}
+	for _, f := range r.Analysis.ESP {
+		e := htmlESP{SPI: fmt.Sprintf("%08x", f.SPI), Dir: fmt.Sprintf("%s → %s", f.Src, f.Dst), Frames: fmt.Sprintf("%d–%d", f.FirstFrame, f.LastFrame),
+			Filter: espFilter(f), IKESA: "-", Packets: f.Packets, Bytes: f.Bytes, MaxSeq: f.MaxSeq, Lost: f.Lost, Replays: f.Replays}
+		if f.IKESA != 0 {
+			e.IKESA = fmt.Sprintf("#%d", f.IKESA)
+		}
+		d.ESP = append(d.ESP, e)
+	}
+	return htmlTemplate.Execute(w, d)
+}
+
+var htmlTemplate = template.Must(template.New("report").Funcs(template.FuncMap{
+	"frames": frameRanges,
+	"inc":    func(i int) int { return i + 1 },
+}).Parse(`<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{{.Title}}</title>
+<style>
+body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, Helvetica, Arial, sans-serif; color: #1b1f23; margin: 24px auto; max-width: 1000px; padding: 0 16px; }
+h1 { font-size: 22px; margin: 0 0 12px; }
+h2 { font-size: 18px; border-bottom: 1px solid #d0d7de; padding-bottom: 4px; margin-top: 28px; }
+h3 { font-size: 15px; margin: 18px 0 6px; }
+code, .mono { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, "Liberation Mono", monospace; font-size: 12px; }
+.verdict { padding: 10px 14px; border-radius: 6px; font-weight: 600; }
+.verdict.fail { background: #ffebe9; border: 1px solid #ff8182; }
+.verdict.ok { background: #dafbe1; border: 1px solid #4ac26b; }
+.finding { border: 1px solid #d0d7de; border-left: 5px solid #8c959f; border-radius: 4px; padding: 6px 12px; margin: 10px 0; }
+.finding.error { border-left-color: #cf222e; }
+.finding.warning { border-left-color: #bf8700; }
+.finding.info { border-left-color: #0969da; }
+table { border-collapse: collapse; width: 100%; margin: 8px 0; }
+th, td { border: 1px solid #d0d7de; padding: 3px 6px; text-align: left; vertical-align: top; }
+th { background: #f6f8fa; }
+tr.failed td { background: #ffebe9; }
+td.num { text-align: right; white-space: nowrap; }
+svg { max-width: 100%; height: auto; }
+svg text { font-family: ui-monospace, Menlo, Consolas, "Liberation Mono", monospace; }
+.tunnel, .finding, svg { page-break-inside: avoid; break-inside: avoid; }
+@media print {
+  body { margin: 0; max-width: none; font-size: 11px; }
+  h2 { page-break-after: avoid; break-after: avoid; }
+  .verdict, tr.failed td, .finding { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+}
+</style>
+</head>
+<body>
+<h1>{{.Title}}</h1>
+<p class="verdict {{if .Failed}}fail{{else}}ok{{end}}">{{.Verdict}}</p>
+
+<h2>Findings</h2>
+{{if not .Findings}}<p>None.</p>{{end}}
+{{range $i, $f := .Findings}}<div class="finding {{$f.Severity}}">
+<h3>{{inc $i}}. <code>{{$f.Code}}</code> — {{$f.Severity}}, {{$f.Certainty}}, frame {{frames $f.Frames}}{{if $f.IKESA}}, IKE SA #{{$f.IKESA}}{{end}}</h3>
+<p>{{$f.Summary}}</p>
+{{if $f.Causes}}<p>Probable causes, most likely first:</p>
+<ol>{{range $f.Causes}}<li><strong>{{.Cause}}</strong> — {{.Why}}</li>{{end}}</ol>{{end}}
+{{if $f.Remedy}}<p><strong>Remedy:</strong> {{$f.Remedy}}</p>{{end}}
+{{if $f.Commands}}<table><tr><th>Platform</th><th>Command</th></tr>
+{{range $f.Commands}}<tr><td>{{.Platform}}</td><td><code>{{.Command}}</code></td></tr>
+{{end}}</table>{{end}}
+</div>
+{{end}}
+<h2>Tunnels</h2>
+{{if not .Tunnels}}<p>No IKE SA in the capture.</p>{{end}}
+{{range .Tunnels}}<div class="tunnel">
+<h3>{{.Title}}</h3>
+<p>SPIs <code>{{.SPIs}}</code> · frames {{.Frames}} · state: {{.State}}{{if .Chosen}}<br>Phase 1 proposal chosen: <code>{{.Chosen}}</code>{{end}}<br>Wireshark: <code>{{.Filter}}</code></p>
+{{with .Ladder}}<svg width="{{.W}}" height="{{.H}}" viewBox="0 0 {{.W}} {{.H}}" role="img" aria-label="ladder diagram">
+<rect x="0" y="0" width="{{.W}}" height="{{.H}}" fill="#ffffff"/>
+<rect x="{{.BoxLeftI}}" y="8" width="{{.BoxW}}" height="28" rx="4" fill="#eaeef2" stroke="#57606a"/>
+<text x="{{.XI}}" y="27" font-size="12" text-anchor="middle">{{.Initiator}}</text>
+<rect x="{{.BoxLeftR}}" y="8" width="{{.BoxW}}" height="28" rx="4" fill="#eaeef2" stroke="#57606a"/>
+<text x="{{.XR}}" y="27" font-size="12" text-anchor="middle">{{.Responder}}</text>
+<line x1="{{.XI}}" y1="{{.LineTop}}" x2="{{.XI}}" y2="{{.LineBottom}}" stroke="#8c959f" stroke-width="1.5"/>
+<line x1="{{.XR}}" y1="{{.LineTop}}" x2="{{.XR}}" y2="{{.LineBottom}}" stroke="#8c959f" stroke-width="1.5"/>
+{{range .Arrows}}<g class="msg{{if .Failed}} failed{{end}}">
+<title>{{.Frames}}</title>
+<text x="8" y="{{.Y}}" font-size="10" fill="#57606a">{{.Left}}</text>
+<line x1="{{.X1}}" y1="{{.Y}}" x2="{{.X2}}" y2="{{.Y}}" stroke="{{if .Failed}}#cf222e{{else if .ESP}}#0969da{{else}}#24292f{{end}}" stroke-width="{{if .Failed}}2.5{{else}}1.5{{end}}"{{if or .Lost .ESP}} stroke-dasharray="6 4"{{end}}/>
+<polygon points="{{.Head}}" fill="{{if .Failed}}#cf222e{{else if .ESP}}#0969da{{else}}#24292f{{end}}"/>
+{{if .ESP}}<text x="{{.LabelX}}" y="{{.Y}}" dy="-5" font-size="10" text-anchor="middle" fill="#0969da">{{.Label}}</text>
+{{else}}<text x="{{.LabelX}}" y="{{.Y}}" dy="-18" font-size="11" text-anchor="middle"{{if .Failed}} fill="#cf222e" font-weight="bold"{{end}}>{{.Label}}</text>
+<text x="{{.LabelX}}" y="{{.Y}}" dy="-5" font-size="9.5" text-anchor="middle" fill="#57606a">{{.Payloads}}</text>
+{{end}}
+</g>
+{{end}}{{range .Notes}}<g class="note">
+<rect x="{{.X}}" y="{{.Y}}" width="{{.W}}" height="{{.H}}" rx="3" fill="#ffebe9" stroke="#cf222e"/>
+<text x="{{.TextX}}" y="{{.TextY}}" font-size="11" text-anchor="middle" fill="#82071e">{{.Text}}</text>
+</g>
+{{end}}</svg>{{end}}
+<table><tr><th>Time</th><th>Frames</th><th>Phase</th><th>Exchange</th><th>MID</th><th>Messages</th><th>Wireshark filter</th></tr>
+{{range .Rows}}<tr{{if .Failed}} class="failed"{{end}}><td class="num">{{.Rel}}</td><td>{{.Frames}}</td><td>{{.Phase}}</td><td>{{.Exchange}}{{if .Failed}} ✗{{end}}</td><td class="num">{{.MID}}</td><td class="mono">{{.Messages}}</td><td><code>{{.Filter}}</code></td></tr>
+{{end}}</table>
+{{range .ICMP}}<p>{{.}}</p>{{end}}
+</div>
+{{end}}
+{{if .ESP}}<h2>ESP flows</h2>
+<table><tr><th>SPI</th><th>From → to</th><th>Frames</th><th>Packets</th><th>Bytes</th><th>Max seq</th><th>Lost</th><th>Repeated</th><th>IKE SA</th><th>Wireshark filter</th></tr>
+{{range .ESP}}<tr><td><code>{{.SPI}}</code></td><td>{{.Dir}}</td><td>{{.Frames}}</td><td class="num">{{.Packets}}</td><td class="num">{{.Bytes}}</td><td class="num">{{.MaxSeq}}</td><td class="num">{{.Lost}}</td><td class="num">{{.Replays}}</td><td>{{.IKESA}}</td><td><code>{{.Filter}}</code></td></tr>
+{{end}}</table>{{end}}
+{{with .Slice}}<h2>Evidence slice</h2>
+<p><code>{{.File}}</code>: {{len .Frames}} packets, {{.Size}} bytes, SHA-256 <code>{{.SHA256}}</code>.</p>{{end}}
+{{if .EndMarker}}<p>{{.EndMarker}}</p>{{end}}
+{{if .SliceMap}}<table><tr><th>Slice frame → original frame</th></tr>
+{{range .SliceMap}}<tr><td>{{.}}</td></tr>
+{{end}}</table>{{end}}
+<h2>Chain of custody</h2>
+<table>
+{{range .Custody}}<tr><th>{{index . 0}}</th><td>{{index . 1}}</td></tr>
+{{end}}</table>
+</body>
+</html>
+`))

@@ -1,0 +1,230 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"path/filepath"
+	"strings"
+
+	"github.com/ipsecpcap/ipsecpcap/correlate"
+	"github.com/ipsecpcap/ipsecpcap/diagnose"
+)
+
+// writeMarkdown writes the Markdown report: verdict and findings first, then
+// per tunnel a Mermaid sequence diagram and the timeline table, then the ESP
+// flows, the evidence slice and the chain of custody.
+func (r *Report) writeMarkdown(w io.Writer) {
+	fmt.Fprintf(w, "# IPsec capture report: %s\n\n", mdText(filepath.Base(r.Custody.Name)))
+	if top := r.failing(); top != nil {
+		fmt.Fprintf(w, "**Verdict: FAILURE — `%s` (%s), frame %s.** %s\n\n", top.Code, top.Certainty, frameRanges(top.Frames), mdText(top.Summary))
+	} else {
+		fmt.Fprint(w, "**Verdict: no failure found.**\n\n")
+	}
+	fmt.Fprint(w, "## Findings\n\n")
+	if len(r.Findings) == 0 {
+		fmt.Fprint(w, "None.\n\n")
+	}
+	for i, f := range r.Findings {
+		r.mdFinding(w, i+1, f)
+	}
+	fmt.Fprint(w, "## Tunnels\n\n")
+	if len(r.Analysis.IKESAs) == 0 {
+		fmt.Fprint(w, "No IKE SA in the capture.\n\n")
+	}
+	for _, sa := range r.Analysis.IKESAs {
+		r.mdTunnel(w, sa)
+	}
+	r.mdESP(w, r.Analysis.ESP, "## ESP flows")
+	if s := r.Slice; s != nil {
+		fmt.Fprint(w, "## Evidence slice\n\n")
+		fmt.Fprintf(w, "`%s`: %d packets, %d bytes, SHA-256 `%s`. Slice frame → original frame:\n\n", mdText(filepath.Base(s.File)), len(s.Frames), s.Size, s.SHA256)
+		for _, m := range sliceMap(s.Frames) {
+			fmt.Fprintf(w, "- %s\n", m)
+		}
+		fmt.Fprintln(w)
+		if s.EndMarker != 0 {
+			fmt.Fprintf(w, "%s\n\n", mdText(endMarkerText(s)))
+		}
+	}
+	fmt.Fprint(w, "## Chain of custody\n\n| | |\n|---|---|\n")
+	for _, row := range r.custodyRows() {
+		fmt.Fprintf(w, "| %s | %s |\n", row[0], mdCell(row[1]))
+	}
+}
+
+func (r *Report) mdFinding(w io.Writer, n int, f diagnose.Finding) {
+	fmt.Fprintf(w, "### %d. `%s` — %s, %s, frame %s\n\n", n, f.Code, f.Severity, f.Certainty, orDash(frameRanges(f.Frames)))
+	if f.IKESA != 0 {
+		fmt.Fprintf(w, "IKE SA #%d. ", f.IKESA)
+	}
+	fmt.Fprintf(w, "%s\n\n", mdText(f.Summary))
+	if len(f.Causes) > 0 {
+		fmt.Fprint(w, "Probable causes, most likely first:\n\n")
+		for i, c := range f.Causes {
+			fmt.Fprintf(w, "%d. **%s** — %s\n", i+1, mdText(c.Cause), mdText(c.Why))
+		}
+		fmt.Fprintln(w)
+	}
+	if f.Remedy != "" {
+		fmt.Fprintf(w, "**Remedy:** %s\n\n", mdText(f.Remedy))
+	}
+	if len(f.Commands) > 0 {
+		fmt.Fprint(w, "| Platform | Command |\n|---|---|\n")
+		for _, c := range f.Commands {
+			fmt.Fprintf(w, "| %s | `%s` |\n", mdCell(c.Platform), mdCode(c.Command))
+		}
+		fmt.Fprintln(w)
+	}
+}
+
+func (r *Report) mdTunnel(w io.Writer, sa *correlate.IKESA) {
+	t0 := r.t0()
+	fmt.Fprintf(w, "### %s\n\n", mdText(saTitle(sa)))
+	fmt.Fprintf(w, "- SPIs: `%s` / `%s`\n", sa.InitiatorSPI, sa.ResponderSPI)
+	fmt.Fprintf(w, "- State: %s\n", mdText(saState(sa)))
+	if len(sa.Phase1Chosen) > 0 {
+		fmt.Fprintf(w, "- Phase 1 proposal chosen: `%s`\n", mdCode(strings.Join(sa.Phase1Chosen, ", ")))
+	}
+	fmt.Fprintf(w, "- Frames %d–%d; Wireshark: `%s`\n\n", sa.FirstFrame, sa.LastFrame, saFilter(sa))
+	fmt.Fprint(w, "```mermaid\n")
+	r.writeMermaid(w, sa)
+	fmt.Fprint(w, "```\n\n")
+	fmt.Fprint(w, "| Time | Frames | Phase | Exchange | MID | Messages | Wireshark filter |\n|---:|---|---|---|---:|---|---|\n")
+	for _, row := range exchangeRows(sa, t0) {
+		ex := mdCell(row.Exchange)
+		if row.Failed {
+			ex = "**" + ex + " ✗**"
+		}
+		fmt.Fprintf(w, "| %s | %s | %s | %s | %s | `%s` | `%s` |\n", row.Rel, row.Frames, row.Phase, ex, row.MID, mdCode(row.Messages), row.Filter)
+	}
+	fmt.Fprintln(w)
+	for _, e := range sa.ICMPErrors {
+		fmt.Fprintf(w, "- ICMP %s from %s (frame %d)\n", mdText(e.Description), e.From, e.Frame)
+	}
+	if len(sa.ICMPErrors) > 0 {
+		fmt.Fprintln(w)
+	}
+}
+
+// writeMermaid writes a sequenceDiagram of an IKE SA's messages.
+func (r *Report) writeMermaid(w io.Writer, sa *correlate.IKESA) {
+	fmt.Fprint(w, "sequenceDiagram\n")
+	fmt.Fprintf(w, "    participant I as %s initiator\n", mermaidText(sa.Initiator.Addr().String()))
+	fmt.Fprintf(w, "    participant R as %s responder\n", mermaidText(sa.Responder.Addr().String()))
+	t0 := r.t0()
+	top := r.saFinding(sa.ID)
+	noted := false
+	for _, s := range steps(sa, t0) {
+		from, to := "I", "R"
+		if !s.FromInit {
+			from, to = "R", "I"
+		}
+		label := fmt.Sprintf("%s MID %d msg %d %s", s.Exchange, s.MessageID, s.N, s.Payloads)
+		if s.Encrypted {
+			label += fmt.Sprintf(" %dB", s.Length)
+		}
+		if s.Sent > 1 {
+			label += fmt.Sprintf(" ×%d", s.Sent)
+		}
+		for _, e := range s.Errors {
+			label += " " + e
+		}
+		label += fmt.Sprintf(" (frame %s, %+.3fs)", capFrames(s.Frames, 8), s.Rel)
+		arrow := "->>"
+		if s.Failed {
+			fmt.Fprint(w, "    rect rgb(255, 215, 215)\n")
+			arrow = "-x"
+			if sa.Failure.Kind != correlate.FailNoResponse {
+				arrow = "->>"
+			}
+		}
+		fmt.Fprintf(w, "    %s%s%s: %s\n", from, arrow, to, mermaidText(label))
+		if s.Failed {
+			fmt.Fprintf(w, "    Note over I,R: %s\n", mermaidText(failNote(sa, top)))
+			fmt.Fprint(w, "    end\n")
+			noted = true
+		}
+	}
+	flows, fromInit := r.saFlows(sa)
+	for i, f := range flows {
+		from, to := "I", "R"
+		if !fromInit[i] {
+			from, to = "R", "I"
+		}
+		fmt.Fprintf(w, "    %s-->>%s: %s\n", from, to, mermaidText(flowLabel(f)))
+	}
+	if !noted && (sa.Failure != nil || top != nil) {
+		fmt.Fprintf(w, "    Note over I,R: %s\n", mermaidText(failNote(sa, top)))
+	}
+}
+
+// failNote is the failure's one-line note in a diagram.
+func failNote(sa *correlate.IKESA, f *diagnose.Finding) string {
+	var parts []string
+	if f != nil {
+		parts = append(parts, fmt.Sprintf("FAILURE %s (%s), frame %s", f.Code, f.Certainty, capFrames(f.Frames, 6)))
+	}
+	if t := failureText(sa); t != "" {
+		parts = append(parts, t)
+	}
+	return strings.Join(parts, ": ")
+}
+
+func (r *Report) mdESP(w io.Writer, flows []*correlate.ESPFlow, title string) {
+	if len(flows) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "%s\n\n", title)
+	fmt.Fprint(w, "| SPI | From → to | Frames | Packets | Bytes | Max seq | Lost | Repeated | IKE SA | Wireshark filter |\n|---|---|---|---:|---:|---:|---:|---:|---|---|\n")
+	for _, f := range flows {
+		sa := "-"
+		if f.IKESA != 0 {
+			sa = fmt.Sprintf("#%d", f.IKESA)
+		}
+		encap := ""
+		if f.UDPEncapsulated {
+			encap = " (UDP)"
+		}
+		fmt.Fprintf(w, "| `%08x` | %s → %s%s | %d–%d | %d | %d | %d | %d | %d | %s | `%s` |\n", f.SPI, f.Src.Addr(), f.Dst.Addr(), encap,
+			f.FirstFrame, f.LastFrame, f.Packets, f.Bytes, f.MaxSeq, f.Lost, f.Replays, sa, espFilter(f))
+	}
+	fmt.Fprintln(w)
+}
+
+// mdText escapes the characters Markdown would interpret in running text.
+func mdText(s string) string {
+	var b strings.Builder
+	for _, c := range s {
+		switch c {
+		case '\\', '`', '*', '_', '[', ']', '<', '>', '|', '#':
+			b.WriteByte('\\')
+		}
+		if c == '\n' {
+			c = ' '
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
+}
+
+// mdCell escapes text for a table cell.
+func mdCell(s string) string { return mdText(s) }
+
+// mdCode prepares text for a code span inside a table: no backticks, no pipes.
+func mdCode(s string) string {
+	s = strings.ReplaceAll(s, "`", "'")
+	s = strings.ReplaceAll(s, "|", "\\|")
+	return strings.ReplaceAll(s, "\n", " ")
+}
+
+// mermaidText escapes what Mermaid would read as syntax in a message or
+// note: statement separators, entity codes, HTML and line breaks.
+func mermaidText(s string) string {
+	r := strings.NewReplacer("#", "#35;", ";", "#59;", "<", "#60;", ">", "#62;", "\n", " ", "%", "#37;", "{", "#123;", "}", "#125;")
+	return r.Replace(s)
+}
+
+// endMarkerText explains the end-of-capture packet in a slice.
+func endMarkerText(s *Slice) string {
+	return fmt.Sprintf("Original frame %d is the capture's last IPsec packet, kept so that the slice ends when the capture did (unanswered requests are recognised by the time that follows them).", s.EndMarker)
+}

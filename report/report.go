@@ -1,0 +1,405 @@
+// Package report turns an analysis into something an engineer attaches to a
+// ticket: Markdown with Mermaid sequence diagrams, one self-contained HTML
+// file with inline SVG ladder diagrams, 100-column text, or the analysis JSON
+// document — each with the chain of custody of the capture, optionally
+// limited to some tunnels (IKE SAs), with an evidence slice of the capture
+// and with the IP addresses redacted.
+//
+// It formats what pipeline, correlate and diagnose produced; the only packets
+// it reads are the ones it copies into a slice.
+package report
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"net/netip"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/ipsecpcap/ipsecpcap/correlate"
+	"github.com/ipsecpcap/ipsecpcap/diagnose"
+	"github.com/ipsecpcap/ipsecpcap/pipeline"
+	"github.com/ipsecpcap/ipsecpcap/view/analysisview"
+)
+
+// Formats.
+const (
+	FormatMarkdown = "md"
+	FormatHTML     = "html"
+	FormatText     = "text"
+	FormatJSON     = "json"
+)
+
+// Formats lists the accepted formats.
+var Formats = []string{FormatMarkdown, FormatHTML, FormatText, FormatJSON}
+
+// Options configure a report.
+type Options struct {
+	// Tunnel selects IKE SAs (see Select); empty selects all.
+	Tunnel string
+	// Redact replaces every IP address consistently.
+	Redact bool
+	// KeyFiles are the key files used; only their base names are reported.
+	KeyFiles []string
+	// Version is the tool's version.
+	Version string
+	// Now is the analysis time (injected so that golden files are stable).
+	Now time.Time
+}
+
+// Custody is the chain of custody of the capture behind a report.
+type Custody struct {
+	Name    string `json:"name"`
+	Size    int64  `json:"size"`
+	SHA256  string `json:"sha256"`
+	Packets int    `json:"packets"`
+	// FirstTime and LastTime are the first and last IPsec packet's times.
+	FirstTime    string   `json:"first_time,omitempty"`
+	LastTime     string   `json:"last_time,omitempty"`
+	ReadError    string   `json:"read_error,omitempty"`
+	Tool         string   `json:"tool"`
+	ToolVersion  string   `json:"tool_version"`
+	AnalysisTime string   `json:"analysis_time"`
+	KeyFiles     []string `json:"key_files"`
+	Redacted     bool     `json:"redacted"`
+	// Selection is the --tunnel selector and the IKE SAs it selected.
+	Selection string `json:"selection,omitempty"`
+	Selected  []int  `json:"selected_ike_sas,omitempty"`
+}
+
+// Slice describes an evidence slice written next to the report.
+type Slice struct {
+	File   string `json:"file"`
+	SHA256 string `json:"sha256"`
+	Size   int64  `json:"size"`
+	// Frames are the original frame numbers: slice frame i+1 is Frames[i].
+	Frames []int `json:"original_frames"`
+	// EndMarker is the original frame of the capture's last IPsec packet,
+	// kept (though it may belong to another tunnel) so that the slice ends
+	// when the capture did: unanswered requests are told from ones cut off
+	// by the end of the capture by the time that follows them.
+	EndMarker int `json:"end_marker,omitempty"`
+}
+
+// Report is an analysis ready to be written in any format.
+type Report struct {
+	Custody   Custody
+	Input     analysisview.Input
+	Analysis  *correlate.Analysis // limited to the selected tunnels
+	Findings  []diagnose.Finding  // idem
+	Slice     *Slice
+	endMarker int
+	version   string
+	red       *redactor
+}
+
+// New builds a report from a pipeline result.
+func New(res *pipeline.Result, opt Options) (*Report, error) {
+	a := res.Analysis
+	in := analysisview.Input{Name: res.Input.Name, Size: res.Input.Size, SHA256: res.Input.SHA256, Packets: res.Input.Packets}
+	if res.Input.ReadError != nil {
+		in.ReadError = res.Input.ReadError.Error()
+	}
+	r := &Report{Input: in, Analysis: a, Findings: res.Findings, version: opt.Version}
+	c := Custody{Name: in.Name, Size: in.Size, SHA256: in.SHA256, Packets: in.Packets, ReadError: in.ReadError,
+		Tool: "ipsecpcap", ToolVersion: opt.Version, AnalysisTime: opt.Now.UTC().Format(time.RFC3339), KeyFiles: []string{}, Redacted: opt.Redact}
+	if !a.FirstTime.IsZero() {
+		c.FirstTime, c.LastTime = a.FirstTime.UTC().Format(time.RFC3339Nano), a.LastTime.UTC().Format(time.RFC3339Nano)
+	}
+	for _, k := range opt.KeyFiles {
+		c.KeyFiles = append(c.KeyFiles, filepath.Base(k))
+	}
+	r.Input.KeyFiles = c.KeyFiles // input.key_files of the analysis document
+	if opt.Tunnel != "" {
+		ids, err := Select(a, opt.Tunnel)
+		if err != nil {
+			return nil, err
+		}
+		c.Selection, c.Selected = opt.Tunnel, ids
+		r.Analysis, r.Findings = restrict(a, res.Findings, ids)
+	}
+	r.Custody = c
+	if opt.Redact {
+		// Seed the placeholders from the whole document so that every format
+		// maps the same address to the same placeholder.
+		var seed bytes.Buffer
+		analysisview.WriteJSON(&seed, r.document())
+		r.red = newRedactor()
+		r.red.seed(seed.Bytes())
+	}
+	return r, nil
+}
+
+// Failed reports whether a finding of severity error is in the report.
+func (r *Report) Failed() bool {
+	for _, f := range r.Findings {
+		if f.Severity == diagnose.Error {
+			return true
+		}
+	}
+	return false
+}
+
+// Write writes the report in a format (md, html, text, json).
+func (r *Report) Write(w io.Writer, format string) error {
+	var b bytes.Buffer
+	var err error
+	switch format {
+	case FormatMarkdown:
+		r.writeMarkdown(&b)
+	case FormatText:
+		r.writeText(&b)
+	case FormatHTML:
+		err = r.writeHTML(&b)
+	case FormatJSON:
+		err = r.writeJSON(&b)
+	default:
+		return fmt.Errorf("unknown format %q (want one of %s)", format, strings.Join(Formats, ", "))
+	}
+	if err != nil {
+		return err
+	}
+	out := b.Bytes()
+	if r.red != nil && format != FormatText { // the text writer redacts as it wraps
+		out = r.red.apply(out)
+	}
+	_, err = w.Write(out)
+	return err
+}
+
+// Select returns the IDs of the IKE SAs a selector names: a comma-separated
+// list of IKE SA IDs ("2" or "#2"), peer addresses (either gateway), IKE SPIs
+// (16 hex digits, initiator's or responder's) or ESP SPIs (8 hex digits, with
+// or without 0x: the IKE SA the flow is linked to).
+func Select(a *correlate.Analysis, sel string) ([]int, error) {
+	set := map[int]bool{}
+	for item := range strings.SplitSeq(sel, ",") {
+		item = strings.TrimSpace(item)
+		if item == "" {
+			continue
+		}
+		matched := false
+		if addr, err := netip.ParseAddr(item); err == nil {
+			for _, sa := range a.IKESAs {
+				if sa.Initiator.Addr() == addr || sa.Responder.Addr() == addr {
+					set[sa.ID], matched = true, true
+				}
+			}
+		} else if id, err := strconv.Atoi(strings.TrimPrefix(item, "#")); err == nil && len(item) < 8 {
+			if a.IKESAByID(id) != nil {
+				set[id], matched = true, true
+			}
+		} else {
+			hex := strings.ToLower(strings.TrimPrefix(strings.TrimPrefix(item, "0x"), "0X"))
+			for _, sa := range a.IKESAs {
+				if sa.InitiatorSPI.String() == hex || sa.ResponderSPI.String() == hex && !sa.ResponderSPI.IsZero() {
+					set[sa.ID], matched = true, true
+				}
+			}
+			if v, err := strconv.ParseUint(hex, 16, 32); err == nil && len(hex) <= 8 {
+				for _, f := range a.ESP {
+					if f.SPI == uint32(v) && f.IKESA != 0 {
+						set[f.IKESA], matched = true, true
+					}
+				}
+			}
+		}
+		if !matched {
+			return nil, fmt.Errorf("--tunnel %q: no IKE SA matches (give an IKE SA number, a peer address, an IKE SPI or an ESP SPI)", item)
+		}
+	}
+	if len(set) == 0 {
+		return nil, fmt.Errorf("--tunnel %q selects nothing", sel)
+	}
+	ids := make([]int, 0, len(set))
+	for id := range set {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	return ids, nil
+}
+
+// restrict limits an analysis and its findings to some IKE SAs: their peer
+// pairs, their ESP flows, their findings and the capture-wide findings whose
+// evidence is in their frames.
+func restrict(a *correlate.Analysis, fs []diagnose.Finding, ids []int) (*correlate.Analysis, []diagnose.Finding) {
+	keep := map[int]bool{}
+	for _, id := range ids {
+		keep[id] = true
+	}
+	out := &correlate.Analysis{FirstTime: a.FirstTime, LastTime: a.LastTime}
+	espIndex := map[int]int{}
+	for i, f := range a.ESP {
+		if keep[f.IKESA] {
+			espIndex[i] = len(out.ESP)
+			out.ESP = append(out.ESP, f)
+			out.ESPPackets += int(f.Packets)
+		}
+	}
+	remap := func(v []int) []int {
+		var r []int
+		for _, i := range v {
+			if j, ok := espIndex[i]; ok {
+				r = append(r, j)
+			}
+		}
+		return r
+	}
+	frames := map[int]bool{}
+	for _, sa := range a.IKESAs {
+		if !keep[sa.ID] {
+			continue
+		}
+		c := *sa
+		c.Children = nil
+		for _, ch := range sa.Children {
+			ch.ESP = remap(ch.ESP)
+			c.Children = append(c.Children, ch)
+		}
+		out.IKESAs = append(out.IKESAs, &c)
+		for _, ex := range sa.Exchanges {
+			for _, m := range ex.Messages {
+				out.IKEPackets += m.Sent
+				for _, f := range m.Frames {
+					frames[f] = true
+				}
+			}
+		}
+		out.ICMPErrors += len(sa.ICMPErrors)
+		for _, e := range sa.ICMPErrors {
+			frames[e.Frame] = true
+		}
+	}
+	for _, f := range out.ESP {
+		for fr := f.FirstFrame; fr <= f.LastFrame && fr-f.FirstFrame < 1<<16; fr++ {
+			frames[fr] = true
+		}
+	}
+	for _, pp := range a.Peers {
+		var sas []int
+		for _, id := range pp.IKESAs {
+			if keep[id] {
+				sas = append(sas, id)
+			}
+		}
+		if len(sas) == 0 {
+			continue
+		}
+		c := *pp
+		c.IKESAs, c.ESP = sas, remap(pp.ESP)
+		out.Peers = append(out.Peers, &c)
+		out.Keepalives += pp.NATKeepalives
+	}
+	var outF []diagnose.Finding
+	for _, f := range fs {
+		if f.IKESA != 0 && keep[f.IKESA] || f.IKESA == 0 && len(f.Frames) > 0 && frames[f.Frames[0]] {
+			outF = append(outF, f)
+		}
+	}
+	return out, outF
+}
+
+// timeBase is the origin of relative times: the capture's first IPsec
+// packet, as in analyze's output.
+type timeBase time.Time
+
+func (t timeBase) rel(x time.Time) float64 { return x.Sub(time.Time(t)).Seconds() }
+
+func (r *Report) t0() timeBase { return timeBase(r.Analysis.FirstTime) }
+
+// document is the analysis JSON document of what the report covers.
+func (r *Report) document() analysisview.Document {
+	return analysisview.BuildDocument(r.Input, r.version, r.Analysis, r.Findings)
+}
+
+// failing returns the first finding of severity error, or nil.
+func (r *Report) failing() *diagnose.Finding {
+	for i := range r.Findings {
+		if r.Findings[i].Severity == diagnose.Error {
+			return &r.Findings[i]
+		}
+	}
+	return nil
+}
+
+// custodyRows are the chain-of-custody lines, label and value.
+func (r *Report) custodyRows() [][2]string {
+	c := r.Custody
+	rows := [][2]string{
+		{"Input file", c.Name},
+		{"Size", fmt.Sprintf("%d bytes", c.Size)},
+		{"SHA-256", c.SHA256},
+		{"Packets", strconv.Itoa(c.Packets)},
+		{"First IPsec packet", orDash(c.FirstTime)},
+		{"Last IPsec packet", orDash(c.LastTime)},
+		{"Tool", c.Tool + " " + c.ToolVersion},
+		{"Analysis time", c.AnalysisTime},
+		{"Key files", orDash(strings.Join(c.KeyFiles, ", "))},
+	}
+	if c.ReadError != "" {
+		rows = append(rows, [2]string{"Read error", c.ReadError + " (the analysis covers the frames before it)"})
+	}
+	if c.Selection != "" {
+		rows = append(rows, [2]string{"Tunnels selected", fmt.Sprintf("%s → IKE SA %s", c.Selection, joinInts(c.Selected, ", ", "#"))})
+	}
+	if c.Redacted {
+		rows = append(rows, [2]string{"Redaction", "IP addresses replaced (same address → same placeholder, /24 kept together)"})
+	}
+	return rows
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func joinInts(v []int, sep, prefix string) string {
+	s := make([]string, len(v))
+	for i, x := range v {
+		s[i] = prefix + strconv.Itoa(x)
+	}
+	return strings.Join(s, sep)
+}
+
+// frameRanges writes frames compactly: "1–6, 9, 12–14".
+func frameRanges(frames []int) string {
+	var parts []string
+	for i := 0; i < len(frames); {
+		j := i
+		for j+1 < len(frames) && frames[j+1] == frames[j]+1 {
+			j++
+		}
+		if j == i {
+			parts = append(parts, strconv.Itoa(frames[i]))
+		} else {
+			parts = append(parts, fmt.Sprintf("%d–%d", frames[i], frames[j]))
+		}
+		i = j + 1
+	}
+	return strings.Join(parts, ", ")
+}
+
+// sliceMap is the slice-frame → original-frame mapping as runs:
+// "1–6 → 3–8".
+func sliceMap(frames []int) []string {
+	var out []string
+	for i := 0; i < len(frames); {
+		j := i
+		for j+1 < len(frames) && frames[j+1] == frames[j]+1 {
+			j++
+		}
+		if j == i {
+			out = append(out, fmt.Sprintf("%d → %d", i+1, frames[i]))
+		} else {
+			out = append(out, fmt.Sprintf("%d–%d → %d–%d", i+1, j+1, frames[i], frames[j]))
+		}
+		i = j + 1
+	}
+	return out
+}

@@ -1,0 +1,241 @@
+package report
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/ipsecpcap/ipsecpcap/correlate"
+	"github.com/ipsecpcap/ipsecpcap/diagnose"
+)
+
+// step is one message of a tunnel's ladder, as every format draws it.
+type step struct {
+	Exchange  string
+	ExIndex   int
+	MessageID uint32
+	N         int // 1-based within the exchange
+	FromInit  bool
+	Rel       float64 // seconds since the first IPsec packet
+	Frames    []int
+	Sent      int
+	Payloads  string
+	Length    int
+	Encrypted bool
+	Errors    []string // error notifies in clear
+	Failed    bool     // the failure point of the IKE SA
+}
+
+// Label is the arrow's text: "IKE_AUTH MID 1 msg 2 [ E{IDr…} ] 240B".
+func (s step) Label() string {
+	l := fmt.Sprintf("%s MID %d msg %d %s", s.Exchange, s.MessageID, s.N, s.Payloads)
+	if s.Encrypted {
+		l += fmt.Sprintf(" %dB", s.Length)
+	}
+	if s.Sent > 1 {
+		l += fmt.Sprintf(" ×%d", s.Sent)
+	}
+	for _, e := range s.Errors {
+		l += " " + e
+	}
+	return l
+}
+
+// capFrames writes at most n frames, then how many more: "5, 7, 9, …+61".
+func capFrames(frames []int, n int) string {
+	if len(frames) <= n {
+		return frameRanges(frames)
+	}
+	return fmt.Sprintf("%s, …+%d", frameRanges(frames[:n]), len(frames)-n)
+}
+
+// steps lists an IKE SA's messages in order of their first transmission.
+func steps(sa *correlate.IKESA, t0 timeBase) []step {
+	var out []step
+	for i, ex := range sa.Exchanges {
+		for n, m := range ex.Messages {
+			s := step{Exchange: ex.Name(), ExIndex: i, MessageID: ex.MessageID, N: n + 1, FromInit: m.Dir == correlate.FromInitiator,
+				Rel: t0.rel(m.Times[0]), Frames: m.Frames, Sent: m.Sent, Payloads: m.Summary, Length: m.Length, Encrypted: m.Encrypted}
+			for _, nt := range m.Notifies {
+				if nt.Error {
+					s.Errors = append(s.Errors, nt.Name)
+				}
+			}
+			if fl := sa.Failure; fl != nil && containsInt(m.Frames, fl.Frame) {
+				s.Failed = true
+			}
+			out = append(out, s)
+		}
+	}
+	// Stable sort by first frame: exchanges interleave (informationals).
+	for i := 1; i < len(out); i++ {
+		for j := i; j > 0 && out[j].Frames[0] < out[j-1].Frames[0]; j-- {
+			out[j], out[j-1] = out[j-1], out[j]
+		}
+	}
+	return out
+}
+
+func containsInt(v []int, x int) bool {
+	for _, y := range v {
+		if y == x {
+			return true
+		}
+	}
+	return false
+}
+
+// failureText says where an IKE SA stopped, or "".
+func failureText(sa *correlate.IKESA) string {
+	fl := sa.Failure
+	if fl == nil {
+		return ""
+	}
+	ex := sa.Exchanges[fl.Exchange]
+	s := fmt.Sprintf("failed at %s message %d (frame %d): %s", ex.Name(), fl.Message, fl.Frame, strings.ReplaceAll(string(fl.Kind), "_", " "))
+	if fl.Notify != nil {
+		s += " " + fl.Notify.Name
+	}
+	return s
+}
+
+// saFinding is the most severe finding about an IKE SA, or nil.
+func (r *Report) saFinding(id int) *diagnose.Finding {
+	for i := range r.Findings {
+		if r.Findings[i].IKESA == id && r.Findings[i].Severity == diagnose.Error {
+			return &r.Findings[i]
+		}
+	}
+	return nil
+}
+
+// saTitle names an IKE SA: "IKE SA #1 · IKEv2 · 198.18.1.1 → 198.18.1.2".
+func saTitle(sa *correlate.IKESA) string {
+	v := fmt.Sprintf("IKEv%d", sa.Version)
+	if sa.Version == 1 && sa.Mode() != "" {
+		v += " " + sa.Mode() + " mode"
+	}
+	return fmt.Sprintf("IKE SA #%d · %s · %s → %s", sa.ID, v, sa.Initiator.Addr(), sa.Responder.Addr())
+}
+
+// saState is the state line of an IKE SA.
+func saState(sa *correlate.IKESA) string {
+	s := string(sa.State)
+	if f := failureText(sa); f != "" {
+		s = f
+	} else if sa.EstablishedFrame != 0 {
+		s += fmt.Sprintf(" (frame %d)", sa.EstablishedFrame)
+	}
+	if sa.Continues != 0 {
+		s += fmt.Sprintf("; retry of IKE SA #%d", sa.Continues)
+	}
+	if sa.ContinuedBy != 0 {
+		s += fmt.Sprintf("; retried as IKE SA #%d", sa.ContinuedBy)
+	}
+	return s
+}
+
+// exchangeFilter is the Wireshark display filter of one exchange. When
+// another exchange of the IKE SA has the same message ID (an IKEv2 request
+// retried with new content), the frame range tells them apart.
+func exchangeFilter(sa *correlate.IKESA, ex *correlate.Exchange) string {
+	f := fmt.Sprintf("isakmp.ispi == %s && isakmp.messageid == 0x%08x", sa.InitiatorSPI, ex.MessageID)
+	for _, other := range sa.Exchanges {
+		if other != ex && other.MessageID == ex.MessageID {
+			return f + fmt.Sprintf(" && frame.number >= %d && frame.number <= %d", ex.First(), ex.Last())
+		}
+	}
+	return f
+}
+
+// saFilter is the Wireshark display filter of a whole IKE SA.
+func saFilter(sa *correlate.IKESA) string {
+	return fmt.Sprintf("isakmp.ispi == %s", sa.InitiatorSPI)
+}
+
+// espFilter is the Wireshark display filter of an ESP flow.
+func espFilter(f *correlate.ESPFlow) string {
+	return fmt.Sprintf("esp.spi == 0x%08x", f.SPI)
+}
+
+// exchangeRow is one line of a tunnel's timeline table.
+type exchangeRow struct {
+	Rel      string
+	Frames   string
+	Phase    string
+	Exchange string
+	MID      string
+	Messages string
+	Filter   string
+	Failed   bool
+}
+
+func exchangeRows(sa *correlate.IKESA, t0 timeBase) []exchangeRow {
+	var rows []exchangeRow
+	for i, ex := range sa.Exchanges {
+		var fr []int
+		var msgs []string
+		failed := false
+		for n, m := range ex.Messages {
+			fr = append(fr, m.Frames...)
+			d := "I→R"
+			if m.Dir == correlate.FromResponder {
+				d = "R→I"
+			}
+			t := fmt.Sprintf("%d. %s %s", n+1, d, m.Summary)
+			if m.Sent > 1 {
+				t += fmt.Sprintf(" ×%d", m.Sent)
+			}
+			for _, nt := range m.Notifies {
+				if nt.Error {
+					t += " " + nt.Name
+				}
+			}
+			msgs = append(msgs, t)
+		}
+		if sa.Failure != nil && sa.Failure.Exchange == i {
+			failed = true
+		}
+		sortInts(fr)
+		phase := map[int]string{0: "-", 1: "1", 2: "2"}[ex.Phase]
+		name := ex.Name()
+		if ex.Attempt > 0 {
+			name += fmt.Sprintf(" (attempt %d)", ex.Attempt+1)
+		}
+		rows = append(rows, exchangeRow{Rel: fmt.Sprintf("%+.3f s", t0.rel(ex.Messages[0].Times[0])), Frames: frameRanges(fr),
+			Phase: phase, Exchange: name, MID: fmt.Sprint(ex.MessageID), Messages: strings.Join(msgs, "; "),
+			Filter: exchangeFilter(sa, ex), Failed: failed})
+	}
+	return rows
+}
+
+func sortInts(v []int) {
+	for i := 1; i < len(v); i++ {
+		for j := i; j > 0 && v[j] < v[j-1]; j-- {
+			v[j], v[j-1] = v[j-1], v[j]
+		}
+	}
+}
+
+// saFlows are the ESP flows linked to an IKE SA, with their direction
+// relative to its initiator.
+func (r *Report) saFlows(sa *correlate.IKESA) (flows []*correlate.ESPFlow, fromInit []bool) {
+	for _, f := range r.Analysis.ESP {
+		if f.IKESA == sa.ID {
+			flows = append(flows, f)
+			fromInit = append(fromInit, f.Src.Addr() == sa.Initiator.Addr())
+		}
+	}
+	return flows, fromInit
+}
+
+// flowLabel is an ESP flow's arrow text.
+func flowLabel(f *correlate.ESPFlow) string {
+	s := fmt.Sprintf("ESP SPI 0x%08x, %d packets, seq ≤%d", f.SPI, f.Packets, f.MaxSeq)
+	if f.Lost > 0 {
+		s += fmt.Sprintf(", %d lost", f.Lost)
+	}
+	if f.Replays > 0 {
+		s += fmt.Sprintf(", %d repeated", f.Replays)
+	}
+	return s + fmt.Sprintf(" (frames %d–%d)", f.FirstFrame, f.LastFrame)
+}
