@@ -408,3 +408,42 @@ func mustHex(s string) []byte {
 	}
 	return b
 }
+
+// TestCountsBeyondReason: proposals, transforms and attributes counted
+// beyond any real peer's are cut at the caps with an error at the offset
+// where the cap was reached, and the message is still decoded.
+func TestCountsBeyondReason(t *testing.T) {
+	var props [][]byte
+	for i := 0; i < maxProposals+5; i++ {
+		props = append(props, v2Proposal(i == maxProposals+4, byte(i+1), 1, nil, v2Transform(true, 1, 12)))
+	}
+	m := mustDecode(t, message(0x20, ExchangeIKESAInit, FlagInitiator, 0, pl{PayloadV2SA, cat(props...)}, pl{PayloadV2Nonce, make([]byte, 16)}))
+	sa := m.Payloads[0].Body.(*SA)
+	if len(sa.Proposals) != maxProposals || len(m.Errors) != 1 || !strings.Contains(m.Errors[0].Error(), "more than 64 proposals") ||
+		m.Errors[0].Offset != HeaderLen+4+maxProposals*len(props[0]) {
+		t.Errorf("%d proposals, errors %v", len(sa.Proposals), m.Errors)
+	}
+	if len(m.Payloads) != 2 {
+		t.Errorf("the payload after the SA was not decoded")
+	}
+
+	var ts [][]byte
+	for i := 0; i < maxTransforms+1; i++ {
+		ts = append(ts, v2Transform(i == maxTransforms, 1, 12))
+	}
+	m = mustDecode(t, message(0x20, ExchangeIKESAInit, FlagInitiator, 0, pl{PayloadV2SA, v2Proposal(true, 1, 1, nil, ts...)}))
+	p := m.Payloads[0].Body.(*SA).Proposals[0]
+	if len(p.Transforms) != maxTransforms || len(m.Errors) == 0 || !strings.Contains(m.Errors[0].Error(), "more than 256 transforms") {
+		t.Errorf("%d transforms, errors %v", len(p.Transforms), m.Errors)
+	}
+
+	var attrs [][]byte
+	for i := 0; i < maxAttributes+3; i++ {
+		attrs = append(attrs, tv(14, 128))
+	}
+	m = mustDecode(t, message(0x20, ExchangeIKESAInit, FlagInitiator, 0, pl{PayloadV2SA, v2Proposal(true, 1, 1, nil, v2Transform(true, 1, 12, attrs...))}))
+	x := m.Payloads[0].Body.(*SA).Proposals[0].Transforms[0]
+	if len(x.Attributes) != maxAttributes || len(m.Errors) != 1 || !strings.Contains(m.Errors[0].Error(), "more than 64 attributes") {
+		t.Errorf("%d attributes, errors %v", len(x.Attributes), m.Errors)
+	}
+}
