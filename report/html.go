@@ -75,7 +75,32 @@ type ladderArrow struct {
 
 type ladderNote struct {
 	X, Y, W, H, TextX, TextY int
-	Text                     string
+	Lines                    []string // the note wrapped to fit the box
+}
+
+// noteChars is how many characters of the 11 px monospace note fit in its
+// box between the two lifelines.
+const noteChars = 96
+
+// wrapWords breaks text into lines of at most n characters at spaces.
+func wrapWords(text string, n int) []string {
+	var lines []string
+	line := ""
+	for _, w := range strings.Fields(text) {
+		switch {
+		case line == "":
+			line = w
+		case len([]rune(line))+1+len([]rune(w)) <= n:
+			line += " " + w
+		default:
+			lines = append(lines, line)
+			line = w
+		}
+	}
+	if line != "" {
+		lines = append(lines, line)
+	}
+	return lines
 }
 
 const (
@@ -96,10 +121,12 @@ func (r *Report) buildLadder(sa *correlate.IKESA) ladder {
 	top := r.saFinding(sa.ID)
 	noted := false
 	addNote := func() {
-		y += 4
-		l.Notes = append(l.Notes, ladderNote{X: ladderXI - 40, Y: y, W: ladderXR - ladderXI + 80, H: ladderNoteH,
-			TextX: (ladderXI + ladderXR) / 2, TextY: y + 17, Text: failNote(sa, top)})
-		y += ladderNoteH + 12
+		y += 9 // below the arrowhead
+		lines := wrapWords(failNote(sa, top), noteChars)
+		h := ladderNoteH + 15*(len(lines)-1)
+		l.Notes = append(l.Notes, ladderNote{X: ladderXI - 40, Y: y, W: ladderXR - ladderXI + 80, H: h,
+			TextX: (ladderXI + ladderXR) / 2, TextY: y + 17, Lines: lines})
+		y += h + 12
 		noted = true
 	}
 	for _, s := range steps(sa, r.t0()) {
@@ -276,7 +303,7 @@ svg text { font-family: ui-monospace, Menlo, Consolas, "Liberation Mono", monosp
 </g>
 {{end}}{{range .Notes}}<g class="note">
 <rect x="{{.X}}" y="{{.Y}}" width="{{.W}}" height="{{.H}}" rx="3" fill="#ffebe9" stroke="#cf222e"/>
-<text x="{{.TextX}}" y="{{.TextY}}" font-size="11" text-anchor="middle" fill="#82071e">{{.Text}}</text>
+<text x="{{.TextX}}" y="{{.TextY}}" font-size="11" text-anchor="middle" fill="#82071e">{{$x := .TextX}}{{range $i, $l := .Lines}}<tspan x="{{$x}}"{{if $i}} dy="15"{{end}}>{{$l}}</tspan>{{end}}</text>
 </g>
 {{end}}</svg>{{end}}
 <table><tr><th>Time</th><th>Frames</th><th>Phase</th><th>Exchange</th><th>MID</th><th>Messages</th><th>Wireshark filter</th></tr>
