@@ -10,6 +10,7 @@ import (
 	"github.com/ipsecpcap/ipsecpcap/correlate"
 	"github.com/ipsecpcap/ipsecpcap/decode/isakmp"
 	"github.com/ipsecpcap/ipsecpcap/diagnose"
+	"github.com/ipsecpcap/ipsecpcap/view/analysisview"
 )
 
 // tunnel is one entry of the Tunnels pane: an IKE SA, or the ESP of a peer
@@ -474,7 +475,7 @@ func (m *Model) findingRows(t tunnel, w int) []row {
 		case diagnose.Warning:
 			mark, tone = m.g.warn, "warn"
 		}
-		head := fmt.Sprintf("%s %s  %s %s  frames %s", mark, f.Code, f.Severity, f.Certainty, frameList(f.Frames, 6))
+		head := fmt.Sprintf("%s %s  %s %s  frames %s", mark, f.Code, f.Severity, f.Certainty, analysisview.FrameList(f.Frames, 6))
 		rows = append(rows, row{text: truncate(m.s(head), w, m.g.ellipsis), kind: rowFinding, tone: tone, finding: i})
 		wrapped := func(prefix, s string) {
 			for _, l := range strings.Split(wrap(m.s(s), w-len(prefix)), "\n") {
@@ -537,21 +538,6 @@ func findingOnESP(a *correlate.Analysis, f diagnose.Finding) bool {
 	return false
 }
 
-func frameList(frames []int, most int) string {
-	if len(frames) == 0 {
-		return "-"
-	}
-	var parts []string
-	for i, f := range frames {
-		if i == most {
-			parts = append(parts, fmt.Sprintf("…+%d", len(frames)-most))
-			break
-		}
-		parts = append(parts, fmt.Sprint(f))
-	}
-	return strings.Join(parts, ",")
-}
-
 func bytesText(n uint64) string {
 	switch {
 	case n >= 10<<30:
@@ -577,7 +563,7 @@ func (m *Model) detailLines(r row) []string {
 		add("Exchange", fmt.Sprintf("%s (%d), phase %d", ex.Name(), ex.Type, ex.Phase))
 		add("Message ID", fmt.Sprintf("%d (0x%08x)", msg.MessageID, msg.MessageID))
 		add("Response", fmt.Sprint(msg.Response))
-		add("Frames", frameList(msg.Frames, 16))
+		add("Frames", analysisview.FrameList(msg.Frames, 16))
 		times := make([]string, len(msg.Times))
 		for i, tm := range msg.Times {
 			times[i] = fmt.Sprintf("%+.3fs", tm.Sub(t0).Seconds())

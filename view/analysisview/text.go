@@ -47,7 +47,7 @@ func WriteText(w io.Writer, in Input, a *correlate.Analysis, fs []diagnose.Findi
 	if len(fs) > 0 {
 		fmt.Fprintln(w, "Findings")
 		for _, f := range fs {
-			fmt.Fprintf(w, "  %-7s %-21s %-8s %-14s %s\n", f.Severity, f.Code, f.Certainty, frameList(f.Frames, 4), f.Summary)
+			fmt.Fprintf(w, "  %-7s %-21s %-8s %-14s %s\n", f.Severity, f.Code, f.Certainty, FrameList(f.Frames, 4), f.Summary)
 		}
 		fmt.Fprintln(w)
 	}
@@ -70,7 +70,7 @@ func writeVerdict(w io.Writer, fs []diagnose.Finding) {
 		fmt.Fprintln(w)
 		return
 	}
-	fmt.Fprintf(w, "FAILURE  %s (%s), frame %s\n", top.Code, top.Certainty, frameList(top.Frames, 6))
+	fmt.Fprintf(w, "FAILURE  %s (%s), frame %s\n", top.Code, top.Certainty, FrameList(top.Frames, 6))
 	fmt.Fprintf(w, "  %s\n", top.Summary)
 	if len(top.Causes) > 0 {
 		fmt.Fprintln(w, "  Probable causes, most likely first:")
@@ -160,7 +160,7 @@ func writeIKESA(w io.Writer, sa *correlate.IKESA, t0 time.Time) {
 				fmt.Fprintf(w, " (not decrypted: %s)", m.DecryptFailure)
 			}
 			if m.Sent > 1 {
-				fmt.Fprintf(w, "  ×%d (frames %s)", m.Sent, frameList(m.Frames, 8))
+				fmt.Fprintf(w, "  ×%d (frames %s)", m.Sent, FrameList(m.Frames, 8))
 			}
 			for _, n := range m.Notifies {
 				if n.Error {
@@ -178,7 +178,8 @@ func writeIKESA(w io.Writer, sa *correlate.IKESA, t0 time.Time) {
 	}
 }
 
-func frameList(frames []int, most int) string {
+// FrameList writes frame numbers as "5,7,9,…+3": at most most of them.
+func FrameList(frames []int, most int) string {
 	if len(frames) == 0 {
 		return "-"
 	}
