@@ -426,7 +426,7 @@ func addOff(off, n int) int {
 }
 
 func (d *Decoder) newPacket(f *frame, dg datagram, k Kind, src, dst netip.AddrPort, encap bool, off int) *Packet {
-	return &Packet{
+	p := &Packet{
 		Frame:           f.rec.Frame,
 		Time:            f.rec.Time,
 		Kind:            k,
@@ -437,6 +437,10 @@ func (d *Decoder) newPacket(f *frame, dg datagram, k Kind, src, dst netip.AddrPo
 		Length:          dg.wireLen,
 		PayloadOffset:   off,
 	}
+	if dg.fragments != nil && k == KindESP {
+		p.Reassembled = dg.payload
+	}
+	return p
 }
 
 // ikePacket decodes an ISAKMP message. The bytes are copied: the capture

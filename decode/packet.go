@@ -61,6 +61,10 @@ type Packet struct {
 	// Fragments lists the frames of an IP datagram reassembled from
 	// fragments, this frame last; nil for an unfragmented datagram.
 	Fragments []int
+	// Reassembled is the reassembled datagram's transport payload (UDP
+	// header included) when Fragments is set: the bytes a reassembled ESP
+	// packet is read from, since it lies in no single frame.
+	Reassembled []byte
 	// Truncated is set when the frame was cut short by the capture's
 	// snaplen before the end of the IKE message or ESP packet.
 	Truncated bool

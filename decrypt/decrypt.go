@@ -78,8 +78,23 @@ func (d *Decrypter) PacketFrame(p *decode.Packet, frame []byte) {
 // bytes of its frame, or nil when they are not all there (a reassembled
 // datagram, or a frame cut by the snaplen).
 func ESPBytes(p *decode.Packet, frame []byte) []byte {
-	if p == nil || p.Kind != decode.KindESP || p.PayloadOffset < 0 || p.Truncated {
+	if p == nil || p.Kind != decode.KindESP || p.Truncated {
 		return nil
+	}
+	if p.PayloadOffset < 0 {
+		// Reassembled from IP fragments: the datagram is kept with the
+		// packet (UDP header first when encapsulated).
+		b := p.Reassembled
+		if p.UDPEncapsulated {
+			if len(b) < 8 {
+				return nil
+			}
+			b = b[8:]
+		}
+		if len(b) < 8 {
+			return nil
+		}
+		return b
 	}
 	n := p.Length
 	if p.UDPEncapsulated {

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ipsecpcap/ipsecpcap/capture"
 	"github.com/ipsecpcap/ipsecpcap/decode"
 	"github.com/ipsecpcap/ipsecpcap/decode/isakmp"
 	"github.com/ipsecpcap/ipsecpcap/decrypt"
@@ -221,5 +222,51 @@ func TestPublicTampered(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestReassembledESP: an ESP packet that arrived in IP fragments lies in no
+// single frame; it is read from the datagram the decoder reassembled.
+func TestReassembledESP(t *testing.T) {
+	path := filepath.Join(sharedCaptures, "packetgen-plugin-ipsec/spec/esp4-cbc.pcapng")
+	if !exists(path) {
+		t.Skipf("%s not present", path)
+	}
+	store, errs := keys.Load([]string{filepath.Join("testdata", "esp4-cbc")})
+	if len(errs) > 0 {
+		t.Fatalf("keys: %v", errs)
+	}
+	f, err := capture.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	dec := decode.NewDecoder(decode.Config{})
+	checked := 0
+	for {
+		rec, err := f.Next()
+		if err != nil {
+			break
+		}
+		p, _ := dec.Decode(rec)
+		if p == nil || p.Kind != decode.KindESP {
+			continue
+		}
+		whole := *p
+		decrypt.New(store).PacketFrame(&whole, rec.Data)
+		// The same packet as if reassembled: no frame offset, the datagram
+		// kept with the packet.
+		frag := *p
+		frag.PayloadOffset, frag.Fragments = -1, []int{rec.Frame - 1, rec.Frame}
+		frag.Reassembled = append([]byte(nil), rec.Data[p.PayloadOffset:]...)
+		decrypt.New(store).PacketFrame(&frag, nil)
+		if whole.Decrypted == nil || !whole.Decrypted.OK || frag.Decrypted == nil || !frag.Decrypted.OK ||
+			*frag.Decrypted.Inner != *whole.Decrypted.Inner {
+			t.Fatalf("frame %d: whole %+v, reassembled %+v", rec.Frame, whole.Decrypted, frag.Decrypted)
+		}
+		checked++
+	}
+	if checked == 0 {
+		t.Fatal("no ESP packet checked")
 	}
 }
