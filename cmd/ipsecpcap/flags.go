@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -78,7 +79,8 @@ func (f *inputFlags) decrypter(capturePath string, stderr io.Writer) (func(*deco
 	if len(paths) == 0 {
 		return nil, nil
 	}
-	store, errs := keys.Load(paths)
+	slices.Sort(paths)
+	store, errs := keys.Load(slices.Compact(paths))
 	for _, err := range errs {
 		fmt.Fprintf(stderr, "ipsecpcap: keys: %v\n", err)
 	}
