@@ -79,8 +79,15 @@ func (f *inputFlags) decrypter(capturePath string, stderr io.Writer) (func(*deco
 	if len(paths) == 0 {
 		return nil, nil
 	}
-	slices.Sort(paths)
-	store, errs := keys.Load(slices.Compact(paths))
+	// Once each, in order: the first file to name an SA wins, and
+	// keys.Discover puts Wireshark's tables before logs.
+	var unique []string
+	for _, p := range paths {
+		if !slices.Contains(unique, p) {
+			unique = append(unique, p)
+		}
+	}
+	store, errs := keys.Load(unique)
 	for _, err := range errs {
 		fmt.Fprintf(stderr, "ipsecpcap: keys: %v\n", err)
 	}
