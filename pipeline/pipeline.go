@@ -8,11 +8,8 @@
 package pipeline
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"hash"
 	"io"
 	"os"
 	"sync"
@@ -105,7 +102,7 @@ func Start(name string, opt Options) (*Run, error) {
 		}
 		raw, closer = f, f
 	}
-	h := &hashingReader{r: raw, h: sha256.New()}
+	h := newHashingReader(raw)
 	src, err := capture.NewReader(h, label, closer)
 	if err != nil {
 		if closer != nil {
@@ -212,7 +209,12 @@ func (r *Run) finish() {
 	r.close()
 }
 
-func (r *Run) close() { r.closeOnce.Do(func() { r.src.Close() }) }
+func (r *Run) close() {
+	r.closeOnce.Do(func() {
+		r.src.Close()
+		r.raw.Sum() // ends the digest goroutine
+	})
+}
 
 // Close releases the file; a run may be closed before its end.
 func (r *Run) Close() {
@@ -235,7 +237,7 @@ func (r *Run) Snapshot() *Result {
 		Done:     r.done,
 	}
 	if r.done {
-		res.Input.Size, res.Input.SHA256 = r.raw.n, hex.EncodeToString(r.raw.h.Sum(nil))
+		res.Input.Size, res.Input.SHA256 = r.raw.n, r.raw.Sum()
 	}
 	return res
 }
@@ -251,20 +253,6 @@ func Analyze(name string, opt Options) (*Result, error) {
 		return nil, err
 	}
 	return r.Snapshot(), nil
-}
-
-// hashingReader digests and counts what is read through it.
-type hashingReader struct {
-	r io.Reader
-	h hash.Hash
-	n int64
-}
-
-func (h *hashingReader) Read(p []byte) (int, error) {
-	n, err := h.r.Read(p)
-	h.h.Write(p[:n])
-	h.n += int64(n)
-	return n, err
 }
 
 // Summary is the one-line count of what the decoder saw.
