@@ -289,23 +289,30 @@ func aesXCBC(key, data []byte) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	return cbcMAC(b1, data, k2, k3), nil
+}
+
+// cbcMAC is the CBC-MAC shared by AES-XCBC and AES-CMAC: the last block is
+// XORed with kFull when it is whole, else padded with 0x80 and XORed with
+// kPartial.
+func cbcMAC(b cipher.Block, data, kFull, kPartial []byte) []byte {
 	e := make([]byte, 16)
 	for len(data) > 16 {
 		subtle.XORBytes(e, e, data[:16])
-		b1.Encrypt(e, e)
+		b.Encrypt(e, e)
 		data = data[16:]
 	}
 	last := make([]byte, 16)
 	copy(last, data)
 	if len(data) == 16 {
-		subtle.XORBytes(last, last, k2)
+		subtle.XORBytes(last, last, kFull)
 	} else {
 		last[len(data)] = 0x80
-		subtle.XORBytes(last, last, k3)
+		subtle.XORBytes(last, last, kPartial)
 	}
 	subtle.XORBytes(e, e, last)
-	b1.Encrypt(e, e)
-	return e, nil
+	b.Encrypt(e, e)
+	return e
 }
 
 // aesCMAC is AES-CMAC (RFC 4493).
@@ -330,21 +337,5 @@ func aesCMAC(key, data []byte) ([]byte, error) {
 	b.Encrypt(l, l)
 	k1 := dbl(l)
 	k2 := dbl(k1)
-	e := make([]byte, 16)
-	for len(data) > 16 {
-		subtle.XORBytes(e, e, data[:16])
-		b.Encrypt(e, e)
-		data = data[16:]
-	}
-	last := make([]byte, 16)
-	copy(last, data)
-	if len(data) == 16 {
-		subtle.XORBytes(last, last, k1)
-	} else {
-		last[len(data)] = 0x80
-		subtle.XORBytes(last, last, k2)
-	}
-	subtle.XORBytes(e, e, last)
-	b.Encrypt(e, e)
-	return e, nil
+	return cbcMAC(b, data, k1, k2), nil
 }

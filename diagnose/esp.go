@@ -157,25 +157,26 @@ func oneSidedTail(a *correlate.Analysis, sa *correlate.IKESA, flows []int, who s
 func strayESP(a *correlate.Analysis) []Finding {
 	var fs []Finding
 	for _, pp := range a.Peers {
-		newest := 0
+		// The first child SA the capture saw come up in this pair.
+		firstUp := 0
 		for _, id := range pp.IKESAs {
 			for _, ch := range a.IKESAByID(id).Children {
-				if ch.State == correlate.StateEstablished && (newest == 0 || ch.Frame < newest) {
-					newest = ch.Frame
+				if ch.State == correlate.StateEstablished && (firstUp == 0 || ch.Frame < firstUp) {
+					firstUp = ch.Frame
 				}
 			}
 		}
-		if newest == 0 {
+		if firstUp == 0 {
 			continue
 		}
 		for _, i := range pp.ESP {
 			f := a.ESP[i]
-			if f.IKESA != 0 || f.LastFrame < newest {
+			if f.IKESA != 0 || f.LastFrame < firstUp {
 				continue
 			}
 			fs = append(fs, Finding{Code: ESPInvalidSPI, Severity: Error, Certainty: Inferred,
 				Summary: fmt.Sprintf("ESP SPI 0x%08x %s → %s (%d packets) belongs to no SA negotiated here and goes on after the peers set up a new one (frame %d)",
-					f.SPI, f.Src.Addr(), f.Dst.Addr(), f.Packets, newest),
+					f.SPI, f.Src.Addr(), f.Dst.Addr(), f.Packets, firstUp),
 				Frames: []int{f.FirstFrame, f.LastFrame},
 				Causes: []Cause{
 					{"the receiver restarted or deleted the SA without telling the sender", "the sender keeps using an SPI the receiver no longer knows (INVALID_SPI)"},

@@ -119,17 +119,7 @@ func (r *Report) writeMermaid(w io.Writer, sa *correlate.IKESA) {
 		if !s.FromInit {
 			from, to = "R", "I"
 		}
-		label := fmt.Sprintf("%s MID %d msg %d %s", s.Exchange, s.MessageID, s.N, s.Payloads)
-		if s.Encrypted {
-			label += fmt.Sprintf(" %dB", s.Length)
-		}
-		if s.Sent > 1 {
-			label += fmt.Sprintf(" ×%d", s.Sent)
-		}
-		for _, e := range s.Errors {
-			label += " " + e
-		}
-		label += fmt.Sprintf(" (frame %s, %+.3fs)", capFrames(s.Frames, 8), s.Rel)
+		label := s.Label() + fmt.Sprintf(" (frame %s, %+.3fs)", capFrames(s.Frames, 8), s.Rel)
 		arrow := "->>"
 		if s.Failed {
 			fmt.Fprint(w, "    rect rgb(255, 215, 215)\n")

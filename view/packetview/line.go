@@ -2,6 +2,7 @@ package packetview
 
 import (
 	"fmt"
+	"net/netip"
 	"strconv"
 	"strings"
 	"time"
@@ -18,7 +19,7 @@ import (
 // IKE, and the SPI and sequence number for ESP.
 func Line(p *decode.Packet, t0 time.Time) string {
 	var sb strings.Builder
-	fmt.Fprintf(&sb, "%5d %10.6f %s → %s ", p.Frame, p.Time.Sub(t0).Seconds(), endpoint(p, p.Src), endpoint(p, p.Dst))
+	fmt.Fprintf(&sb, "%5d %10.6f %s → %s ", p.Frame, p.Time.Sub(t0).Seconds(), endpoint(p.Src), endpoint(p.Dst))
 	sb.WriteString(what(p))
 	if d := p.Decrypted; d != nil {
 		switch {
@@ -44,18 +45,13 @@ func Line(p *decode.Packet, t0 time.Time) string {
 	return sb.String()
 }
 
-func endpoint(p *decode.Packet, ap interface {
-	String() string
-	Port() uint16
-}) string {
-	s := ap.String()
+// endpoint is "addr:port", or the address alone for raw ESP and ICMP,
+// which have no ports.
+func endpoint(ap netip.AddrPort) string {
 	if ap.Port() == 0 {
-		// Raw ESP and ICMP have no ports: show the address alone.
-		if i := strings.LastIndexByte(s, ':'); i > 0 {
-			s = strings.TrimSuffix(strings.TrimPrefix(s[:i], "["), "]")
-		}
+		return ap.Addr().String()
 	}
-	return s
+	return ap.String()
 }
 
 func what(p *decode.Packet) string {
@@ -78,7 +74,7 @@ func what(p *decode.Packet) string {
 		return "NAT-keepalive"
 	case decode.KindICMPError:
 		q := p.ICMP.Quoted
-		return fmt.Sprintf("ICMP %s, quoting %s → %s %s", p.ICMP.Description(), endpoint(q, q.Src), endpoint(q, q.Dst), what(q))
+		return fmt.Sprintf("ICMP %s, quoting %s → %s %s", p.ICMP.Description(), endpoint(q.Src), endpoint(q.Dst), what(q))
 	}
 	return "?"
 }
