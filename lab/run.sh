@@ -17,9 +17,12 @@ set -uo pipefail
 LAB=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(dirname "$LAB")
 PCAPS=$REPO/testdata/pcaps
-OUT=$PCAPS/lab
+# LAB_OUT sends a run's captures and manifest elsewhere (tests that drive the
+# lab use it so the committed ground truth is not touched)
+OUT=${LAB_OUT:-$PCAPS/lab}
 SPEC=$LAB/scenarios.json
-MANIFEST=$PCAPS/manifest.json
+MANIFEST=${LAB_OUT:+$LAB_OUT/manifest.json}
+MANIFEST=${MANIFEST:-$PCAPS/manifest.json}
 CHARON=/usr/lib/ipsec/charon
 
 NS_I=ipl-i   # initiator
@@ -738,6 +741,13 @@ run_scenario() {
 	*nat-t*) topo_nat ;;
 	*) topo_direct ;;
 	esac
+	# LAB_HOOK, when set, is run as `$LAB_HOOK up` once the topology exists
+	# and `$LAB_HOOK down` after the flow, with the namespace and capture
+	# point names in its environment (e.g. to mirror the link elsewhere)
+	if [ -n "${LAB_HOOK:-}" ]; then
+		NS_I=$NS_I NS_R=$NS_R NS_N=$NS_N CAP_NS=$CAP_NS CAP_IF=$CAP_IF "$LAB_HOOK" up ||
+			die "LAB_HOOK up failed"
+	fi
 	# scenario functions change the I_*/R_* settings, then run a flow; the
 	# settings are written when each charon starts
 	if [[ $name == *libreswan* ]] && ! ensure_libreswan; then
@@ -746,6 +756,7 @@ run_scenario() {
 		return
 	fi
 	"$fn"
+	[ -n "${LAB_HOOK:-}" ] && NS_I=$NS_I NS_R=$NS_R NS_N=$NS_N CAP_NS=$CAP_NS CAP_IF=$CAP_IF "$LAB_HOOK" down
 	stop_capture 2>/dev/null
 	stop_charon I
 	stop_charon R
