@@ -24,6 +24,9 @@ const (
 type Config struct {
 	MaxIKESAs   int
 	MaxESPFlows int
+	// Captures is the number of captures merged into the run (their frame
+	// IDs carry it, see decode.FrameID); 0 or 1 for one capture.
+	Captures int
 }
 
 type saKey struct {

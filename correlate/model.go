@@ -354,6 +354,9 @@ type Analysis struct {
 	// DroppedSAs counts IKE SAs and ESP flows not tracked because the
 	// caps were reached (a scan or flood).
 	DroppedIKESAs, DroppedESPFlows int
+	// CaptureDrops is what the capturing interfaces reported as dropped
+	// (set by the pipeline): the analysis may miss that many packets.
+	CaptureDrops uint64
 }
 
 // IKESAByID returns the IKE SA with the given ID, or nil.

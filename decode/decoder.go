@@ -518,3 +518,16 @@ func offsetErr(off int, format string, args ...any) error {
 type truncFeedback struct{}
 
 func (*truncFeedback) SetTruncated() {}
+
+// Add adds another decoder's counts (a run over several captures).
+func (s *Stats) Add(o Stats) {
+	s.Frames += o.Frames
+	s.IKE += o.IKE
+	s.ESP += o.ESP
+	s.NATKeepalives += o.NATKeepalives
+	s.ICMPErrors += o.ICMPErrors
+	s.NotIPsec += o.NotIPsec
+	s.LinkErrors += o.LinkErrors
+	s.Fragments += o.Fragments
+	s.Reassembled += o.Reassembled
+}

@@ -10,6 +10,7 @@ package decode
 
 import (
 	"net/netip"
+	"strconv"
 	"time"
 
 	"github.com/ipsecpcap/ipsecpcap/decode/esp"
@@ -125,3 +126,25 @@ type ICMPError struct {
 
 // Description names the ICMP type and code, e.g. "port unreachable".
 func (e *ICMPError) Description() string { return icmpDescription(e.V6, e.Type, e.Code) }
+
+// FrameBits is how many low bits of a frame ID hold the frame number. A run
+// over several captures numbers the frames of capture k (1-based) as
+// k<<FrameBits | n, so one int names a frame in any of them; a run over one
+// capture keeps the plain frame numbers (k = 0).
+const FrameBits = 40
+
+// FrameID is frame n of capture k (0: the only capture).
+func FrameID(k, n int) int { return k<<FrameBits | n }
+
+// SplitFrame undoes FrameID.
+func SplitFrame(id int) (k, n int) { return id >> FrameBits, id & (1<<FrameBits - 1) }
+
+// FrameLabel writes a frame ID as people read it: "12" for the only
+// capture, "2:12" for frame 12 of the second capture.
+func FrameLabel(id int) string {
+	k, n := SplitFrame(id)
+	if k == 0 {
+		return strconv.Itoa(n)
+	}
+	return strconv.Itoa(k) + ":" + strconv.Itoa(n)
+}

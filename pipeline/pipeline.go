@@ -10,8 +10,6 @@ package pipeline
 import (
 	"errors"
 	"fmt"
-	"io"
-	"os"
 	"sync"
 	"time"
 
@@ -40,7 +38,7 @@ type Options struct {
 // MaxProblems bounds the problem reports passed on per file.
 const MaxProblems = 50
 
-// Input describes the capture file for reports' chain of custody.
+// Input describes one capture for reports' chain of custody.
 type Input struct {
 	Name      string
 	Size      int64  // bytes of the file as on disk, once read to the end
@@ -51,11 +49,19 @@ type Input struct {
 	SuppressedProblems int
 	// SkippedBlocks counts bad or corrupt blocks read past (pcapng).
 	SkippedBlocks int
+	// Drops is what the capturing interface reported as dropped (pcapng
+	// statistics, a live socket's kernel counters).
+	Drops uint64
+	// Capture is the number frame IDs carry for this input (see
+	// decode.FrameID): 0 in a run over one capture, else 1, 2, ...
+	Capture int
 }
 
 // Result is a consistent picture of the run so far.
 type Result struct {
+	// Input is the first (usually the only) capture; Inputs all of them.
 	Input    Input
+	Inputs   []Input
 	Stats    decode.Stats
 	Pending  int // IP datagrams waiting for fragments
 	Analysis *correlate.Analysis
@@ -63,70 +69,85 @@ type Result struct {
 	Done     bool
 }
 
-// Run is one capture being analysed.
+// Run is one analysis of one or more captures being read.
 type Run struct {
 	mu        sync.Mutex
 	opt       Options
-	name      string
-	src       *capture.File
-	raw       *hashingReader
-	total     int64 // file size when known (0 for stdin)
-	dec       *decode.Decoder
+	srcs      []*source
 	cor       *correlate.Correlator
 	t0        time.Time
-	frames    int
-	problems  int
-	readErr   error
 	done      bool
 	fatal     error
-	suppress  int
-	resumed   int // corrupt or bad blocks read past
 	closeOnce sync.Once
 }
 
 // Start opens a capture ("-" is standard input) and prepares the run.
 func Start(name string, opt Options) (*Run, error) {
-	var raw io.Reader
-	var closer io.Closer
-	var total int64
-	label := name
-	if name == "-" {
-		raw, label = os.Stdin, "<stdin>"
-	} else {
-		f, err := os.Open(name)
-		if err != nil {
-			return nil, err
-		}
-		if st, err := f.Stat(); err == nil {
-			total = st.Size()
-		}
-		raw, closer = f, f
-	}
-	h := newHashingReader(raw)
-	src, err := capture.NewReader(h, label, closer)
-	if err != nil {
-		if closer != nil {
-			closer.Close()
-		}
-		return nil, err
-	}
-	return &Run{opt: opt, name: name, src: src, raw: h, total: total,
-		dec: decode.NewDecoder(opt.Decode), cor: correlate.New(opt.Correlate)}, nil
+	return StartFiles([]string{name}, opt)
 }
 
-// Name is the capture's name as given.
-func (r *Run) Name() string { return r.name }
+// StartFiles opens captures taken at different points of the same network
+// for one analysis: their records are merged in time order and the
+// correlator recognises the same message seen at several points.
+func StartFiles(names []string, opt Options) (*Run, error) {
+	if len(names) == 0 {
+		return nil, errors.New("no capture given")
+	}
+	var srcs []*source
+	for _, name := range names {
+		s, err := openFile(name, opt.Decode)
+		if err != nil {
+			for _, s := range srcs {
+				s.close()
+			}
+			return nil, err
+		}
+		srcs = append(srcs, s)
+	}
+	return newRun(srcs, opt), nil
+}
 
-// Progress is how many bytes of the file were read, and its size (0 when
-// unknown, as for standard input).
+// StartSource prepares a run reading from src (a live interface); name is
+// how reports call it.
+func StartSource(name string, src capture.Source, opt Options) *Run {
+	return newRun([]*source{{name: name, src: src, dec: decode.NewDecoder(opt.Decode)}}, opt)
+}
+
+func newRun(srcs []*source, opt Options) *Run {
+	if len(srcs) > 1 {
+		for i, s := range srcs {
+			s.index = i + 1
+		}
+	}
+	ccfg := opt.Correlate
+	ccfg.Captures = len(srcs)
+	return &Run{opt: opt, srcs: srcs, cor: correlate.New(ccfg)}
+}
+
+// Name is the first capture's name as given.
+func (r *Run) Name() string { return r.srcs[0].name }
+
+// Progress is how many bytes of the files were read, and their size (0
+// when unknown, as for standard input or a live interface).
 func (r *Run) Progress() (read, total int64) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return r.raw.n, r.total
+	for _, s := range r.srcs {
+		if s.raw == nil {
+			return read, 0
+		}
+		read += s.raw.n
+		if s.total == 0 {
+			total = -1 << 62
+		}
+		total += s.total
+	}
+	return read, max(total, 0)
 }
 
-// Step processes up to n records; done is set at the end of the capture
-// (or where it broke off). err is set only when the Packet callback failed.
+// Step processes up to n records; done is set at the end of the captures
+// (or where they broke off). err is set only when the Packet callback
+// failed.
 func (r *Run) Step(n int) (done bool, err error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -134,26 +155,22 @@ func (r *Run) Step(n int) (done bool, err error) {
 		return true, r.fatal
 	}
 	for range n {
-		rec, err := r.src.Next()
-		if err != nil {
-			if capture.Resumable(err) {
-				r.problem(err.Error())
-				r.resumed++
-				continue
-			}
-			if !errors.Is(err, io.EOF) {
-				r.readErr = err
-			}
+		s := earliest(r.srcs, r.reportRead)
+		if s == nil {
 			r.finish()
 			return true, nil
 		}
-		r.frames++
-		if rec.Frame == 1 {
+		rec := s.next
+		s.next = nil
+		s.frames++
+		if r.t0.IsZero() {
 			r.t0 = rec.Time
 		}
-		p, err := r.dec.Decode(rec)
+		local := rec.Frame
+		rec.Frame = decode.FrameID(s.index, local)
+		p, err := s.dec.Decode(rec)
 		if err != nil {
-			r.problem(fmt.Sprintf("%s: frame %d, %v", r.src.Name, rec.Frame, err))
+			r.problem(s, s.problemf("frame %d, %v", local, err))
 			continue
 		}
 		if p == nil {
@@ -164,7 +181,7 @@ func (r *Run) Step(n int) (done bool, err error) {
 			if pr.InReassembled {
 				where = "reassembled datagram offset"
 			}
-			r.problem(fmt.Sprintf("%s: frame %d, %s %d: %s", r.src.Name, p.Frame, where, pr.Offset, pr.Reason))
+			r.problem(s, s.problemf("frame %d, %s %d: %s", local, where, pr.Offset, pr.Reason))
 		}
 		if r.opt.Decrypt != nil {
 			r.opt.Decrypt(p, rec.Data)
@@ -181,7 +198,10 @@ func (r *Run) Step(n int) (done bool, err error) {
 	return false, nil
 }
 
-// RunToEnd steps until the end of the capture.
+// reportRead passes on a source's read error (a bad block read past).
+func (r *Run) reportRead(s *source, msg string) { r.problem(s, msg) }
+
+// RunToEnd steps until the end of the captures.
 func (r *Run) RunToEnd() error {
 	for {
 		done, err := r.Step(4096)
@@ -191,32 +211,35 @@ func (r *Run) RunToEnd() error {
 	}
 }
 
-func (r *Run) problem(s string) {
-	if r.problems < MaxProblems {
-		r.problems++
+func (r *Run) problem(s *source, msg string) {
+	if s.problems < MaxProblems {
+		s.problems++
 		if r.opt.Problem != nil {
-			r.opt.Problem(s)
+			r.opt.Problem(msg)
 		}
 		return
 	}
-	r.suppress++
+	s.suppress++
 }
 
-// finish reads what is left of the file for the digest and closes it.
+// finish reads what is left of the files for the digests and closes them.
 func (r *Run) finish() {
 	r.done = true
-	io.Copy(io.Discard, r.raw)
+	for _, s := range r.srcs {
+		s.finish()
+	}
 	r.close()
 }
 
 func (r *Run) close() {
 	r.closeOnce.Do(func() {
-		r.src.Close()
-		r.raw.Sum() // ends the digest goroutine
+		for _, s := range r.srcs {
+			s.close()
+		}
 	})
 }
 
-// Close releases the file; a run may be closed before its end.
+// Close releases the files; a run may be closed before its end.
 func (r *Run) Close() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -228,23 +251,31 @@ func (r *Run) Snapshot() *Result {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	a := r.cor.Snapshot()
-	res := &Result{
-		Input:    Input{Name: r.name, Packets: r.frames, ReadError: r.readErr, SuppressedProblems: r.suppress, SkippedBlocks: r.resumed},
-		Stats:    r.dec.Stats(),
-		Pending:  r.dec.PendingFragments(),
-		Analysis: a,
-		Findings: diagnose.Diagnose(a),
-		Done:     r.done,
+	res := &Result{Analysis: a, Done: r.done}
+	for _, s := range r.srcs {
+		in := s.input()
+		if r.done && s.raw != nil {
+			in.Size, in.SHA256 = s.raw.n, s.raw.Sum()
+		}
+		res.Inputs = append(res.Inputs, in)
+		res.Stats.Add(s.dec.Stats())
+		res.Pending += s.dec.PendingFragments()
+		a.CaptureDrops += in.Drops
 	}
-	if r.done {
-		res.Input.Size, res.Input.SHA256 = r.raw.n, r.raw.Sum()
-	}
+	res.Input = res.Inputs[0]
+	res.Findings = diagnose.Diagnose(a)
 	return res
 }
 
 // Analyze runs a capture to its end and returns the result.
 func Analyze(name string, opt Options) (*Result, error) {
-	r, err := Start(name, opt)
+	return AnalyzeFiles([]string{name}, opt)
+}
+
+// AnalyzeFiles runs captures from several points to their end, as one
+// analysis, and returns the result.
+func AnalyzeFiles(names []string, opt Options) (*Result, error) {
+	r, err := StartFiles(names, opt)
 	if err != nil {
 		return nil, err
 	}
