@@ -39,6 +39,7 @@ type pairKey struct{ a, b netip.Addr }
 type flowKey struct {
 	spi      uint32
 	src, dst netip.Addr
+	capture  int // in a multi-capture run each point's flows are its own
 }
 
 // Correlator builds the analysis one packet at a time.
@@ -75,6 +76,7 @@ func (c *Correlator) Add(p *decode.Packet) {
 	if p.Time.After(c.a.LastTime) {
 		c.a.LastTime = p.Time
 	}
+	c.notePacket(p)
 	switch p.Kind {
 	case decode.KindIKE:
 		c.a.IKEPackets++
@@ -112,6 +114,7 @@ func (c *Correlator) addIKE(p *decode.Packet) {
 		return // not an IKE message anyone could have meant
 	}
 	key := saKey{m.MajorVersion(), m.InitiatorSPI}
+	k := captureOf(p)
 	sa := c.sas[key]
 	if sa == nil {
 		if len(c.sas) >= c.cfg.MaxIKESAs {
@@ -124,34 +127,103 @@ func (c *Correlator) addIKE(p *decode.Packet) {
 		if sa.Version == 2 && !m.IsInitiator() {
 			sa.Initiator, sa.Responder = p.Dst, p.Src
 		}
+		if c.multi() {
+			sa.Points = []SAPoint{{Capture: k, Initiator: sa.Initiator, Responder: sa.Responder, First: p.Time}}
+		}
 		c.sas[key] = sa
 		c.a.IKESAs = append(c.a.IKESAs, sa)
 		pp := c.pair(p.Src.Addr(), p.Dst.Addr())
 		pp.IKESAs = append(pp.IKESAs, sa.ID)
 	}
-	sa.Last, sa.LastFrame = p.Time, p.Frame
+	// origin: the packet comes from the capture point where the SA was
+	// first seen (always, in a single-capture run), whose addresses the SA
+	// keeps.
+	origin := !c.multi() || sa.Points[0].Capture == k
+	if origin {
+		sa.Last, sa.LastFrame = p.Time, p.Frame
+	}
 	sa.Packets++
 	if sa.ResponderSPI.IsZero() && !m.ResponderSPI.IsZero() {
 		sa.ResponderSPI = m.ResponderSPI
 	}
-	dir := FromResponder
-	switch {
-	case sa.Version == 2 && m.IsInitiator():
-		dir = FromInitiator
-	case sa.Version == 1 && p.Src.Addr() == sa.Initiator.Addr():
-		dir = FromInitiator
+	msg := newMessage(p, FromResponder)
+	msg.Dir = c.direction(sa, msg, p, k)
+	if origin {
+		if msg.Dir == FromInitiator {
+			sa.Initiator, sa.Responder = p.Src, p.Dst
+		} else {
+			sa.Initiator, sa.Responder = p.Dst, p.Src
+		}
 	}
-	if dir == FromInitiator {
-		sa.Initiator, sa.Responder = p.Src, p.Dst
-	} else {
-		sa.Initiator, sa.Responder = p.Dst, p.Src
+	if c.multi() {
+		msg.Seen = []Sighting{{Capture: k, Frame: p.Frame, Time: p.Time}}
+		c.notePoint(sa, msg, p, k)
 	}
-	msg := newMessage(p, dir)
 	c.addDecrypted(sa, msg, p)
 	c.place(sa, msg, p)
 	c.phase1Proposals(sa, msg, m)
 	c.natDetection(sa, msg, p)
 	c.clearDeletes(sa, msg, m)
+}
+
+// direction tells who sent a message: IKEv2 says so in its flags; IKEv1
+// by addresses, as this capture point sees them.
+func (c *Correlator) direction(sa *IKESA, msg *Message, p *decode.Packet, k int) Direction {
+	if sa.Version == 2 {
+		if p.IKE.IsInitiator() {
+			return FromInitiator
+		}
+		return FromResponder
+	}
+	initiator := sa.Initiator.Addr()
+	if c.multi() {
+		pt := sa.point(k)
+		if pt == nil {
+			// A point that has not seen this SA yet: the same bytes seen
+			// elsewhere tell, else the first message of phase 1 does.
+			if old := sa.messageByHash(msg.hash); old != nil {
+				return old.Dir
+			}
+			if p.IKE.ResponderSPI.IsZero() {
+				return FromInitiator
+			}
+			return FromResponder
+		}
+		initiator = pt.Initiator.Addr()
+	}
+	if p.Src.Addr() == initiator {
+		return FromInitiator
+	}
+	return FromResponder
+}
+
+// notePoint keeps the SA as capture point k sees it.
+func (c *Correlator) notePoint(sa *IKESA, msg *Message, p *decode.Packet, k int) {
+	pt := sa.point(k)
+	if pt == nil {
+		sa.Points = append(sa.Points, SAPoint{Capture: k, First: p.Time})
+		pt = &sa.Points[len(sa.Points)-1]
+		defer c.alias(sa, pt)
+	}
+	if msg.Dir == FromInitiator {
+		pt.Initiator, pt.Responder = p.Src, p.Dst
+	} else {
+		pt.Initiator, pt.Responder = p.Dst, p.Src
+	}
+	pt.Last = p.Time
+	pt.Packets++
+}
+
+// messageByHash finds a message of the SA by its bytes' hash.
+func (sa *IKESA) messageByHash(h uint64) *Message {
+	for i := len(sa.Exchanges) - 1; i >= 0; i-- {
+		for _, m := range sa.Exchanges[i].Messages {
+			if m.hash == h {
+				return m
+			}
+		}
+	}
+	return nil
 }
 
 // newMessage copies what the correlation needs out of a packet.
@@ -193,14 +265,14 @@ func newMessage(p *decode.Packet, dir Direction) *Message {
 // message it repeats, a response joins its request's exchange.
 func (c *Correlator) place(sa *IKESA, msg *Message, p *decode.Packet) {
 	if sa.Version == 1 {
-		c.placeV1(sa, msg)
+		c.placeV1(sa, msg, captureOf(p))
 		return
 	}
 	ex := sa.latestExchange(msg.Exchange, msg.MessageID)
 	if ex != nil {
 		for _, old := range ex.Messages {
 			if old.hash == msg.hash && old.Dir == msg.Dir {
-				old.retransmitted(msg)
+				old.seenAgain(msg, captureOf(p))
 				return
 			}
 		}
@@ -263,7 +335,7 @@ func isFirstFragment(p *decode.Packet) bool {
 // placeV1 places an IKEv1 message. IKEv1 has no response flag: messages
 // of an exchange alternate between the peers, and a retransmission is the
 // same bytes again.
-func (c *Correlator) placeV1(sa *IKESA, msg *Message) {
+func (c *Correlator) placeV1(sa *IKESA, msg *Message, k int) {
 	var ex *Exchange
 	switch msg.Exchange {
 	case isakmp.ExchangeV1Main, isakmp.ExchangeV1Aggressive:
@@ -274,7 +346,7 @@ func (c *Correlator) placeV1(sa *IKESA, msg *Message) {
 	if ex != nil {
 		for _, old := range ex.Messages {
 			if old.hash == msg.hash {
-				old.retransmitted(msg)
+				old.seenAgain(msg, k)
 				return
 			}
 		}

@@ -9,14 +9,14 @@ import (
 const replayWindow = 64
 
 func (c *Correlator) addESP(p *decode.Packet) {
-	k := flowKey{p.ESP.SPI, p.Src.Addr(), p.Dst.Addr()}
+	k := flowKey{p.ESP.SPI, p.Src.Addr(), p.Dst.Addr(), captureOf(p)}
 	f := c.flows[k]
 	if f == nil {
 		if len(c.flows) >= c.cfg.MaxESPFlows {
 			c.a.DroppedESPFlows++
 			return
 		}
-		f = &ESPFlow{SPI: p.ESP.SPI, Src: p.Src, Dst: p.Dst, UDPEncapsulated: p.UDPEncapsulated,
+		f = &ESPFlow{Capture: k.capture, SPI: p.ESP.SPI, Src: p.Src, Dst: p.Dst, UDPEncapsulated: p.UDPEncapsulated,
 			FirstFrame: p.Frame, First: p.Time}
 		c.flows[k] = f
 		pp := c.pair(p.Src.Addr(), p.Dst.Addr())
@@ -34,6 +34,9 @@ func (c *Correlator) addESP(p *decode.Packet) {
 	f.Bytes += uint64(p.Length)
 	if !p.ESP.NoSeq {
 		f.sequence(p.ESP.Seq, p.Frame)
+		if k.capture != 0 {
+			f.noteEarly(p)
+		}
 	}
 }
 

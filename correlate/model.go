@@ -96,6 +96,11 @@ type Message struct {
 	PFS uint16
 	// HasKE is set when a KE payload is present (IKEv1 Quick Mode PFS).
 	HasKE bool
+	// Seen lists where the message was seen, in a run over captures from
+	// several points (nil otherwise); Frames and Times are then those of
+	// the first capture (by number) that saw it, and Sent is the most
+	// transmissions any one point saw.
+	Seen []Sighting
 
 	hash uint64
 }
@@ -241,6 +246,11 @@ type IKESA struct {
 	Failure          *Failure
 	Children         []Child
 
+	// Points is the SA as each capture point saw it, in a run over
+	// captures from several points (the first is where it was first seen;
+	// its addresses are Initiator and Responder).
+	Points []SAPoint
+
 	v1Hash uint64 // IKEv1 negotiated Hash-Algorithm, for NAT-D
 }
 
@@ -279,6 +289,9 @@ type ICMPEvidence struct {
 
 // ESPFlow is the ESP traffic of one SPI in one direction.
 type ESPFlow struct {
+	// Capture is the capture point that saw the flow in a multi-capture
+	// run (each point has its own flows), else 0.
+	Capture         int
 	SPI             uint32
 	Src, Dst        netip.AddrPort
 	UDPEncapsulated bool
@@ -309,6 +322,13 @@ type ESPFlow struct {
 	window uint64
 	seen   bool
 	next   int
+	early  []seqTime // multi-capture runs: the first packets, to match across points
+}
+
+// seqTime is an ESP sequence number and when it was seen.
+type seqTime struct {
+	seq uint32
+	t   time.Time
 }
 
 // recentFrames is how many of a flow's last frames are kept.
@@ -341,6 +361,9 @@ type PeerPair struct {
 	IKESAs        []int // IDs, in order of appearance
 	ESP           []int // indexes into Analysis.ESP
 	NATKeepalives int
+	// Aliases are the pair's addresses as other capture points saw them
+	// (the other side of a NAT), in a multi-capture run.
+	Aliases [][2]netip.Addr
 }
 
 // Analysis is a consistent snapshot of everything correlated so far.
@@ -354,6 +377,9 @@ type Analysis struct {
 	// DroppedSAs counts IKE SAs and ESP flows not tracked because the
 	// caps were reached (a scan or flood).
 	DroppedIKESAs, DroppedESPFlows int
+	// Captures describes each capture of a multi-capture run (nil for
+	// one capture): span and clock offset.
+	Captures []CaptureClock
 	// CaptureDrops is what the capturing interfaces reported as dropped
 	// (set by the pipeline): the analysis may miss that many packets.
 	CaptureDrops uint64

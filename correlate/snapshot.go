@@ -19,15 +19,17 @@ func (c *Correlator) Snapshot() *Analysis {
 	a.ESP = make([]*ESPFlow, len(c.a.ESP))
 	for i, f := range c.a.ESP {
 		cp := *f
-		cp.GapFrames, cp.Recent = slices.Clone(f.GapFrames), slices.Clone(f.Recent)
+		cp.GapFrames, cp.Recent, cp.early = slices.Clone(f.GapFrames), slices.Clone(f.Recent), slices.Clone(f.early)
 		a.ESP[i] = &cp
 	}
 	a.Peers = make([]*PeerPair, len(c.a.Peers))
 	for i, pp := range c.a.Peers {
 		cp := *pp
-		cp.IKESAs, cp.ESP = slices.Clone(pp.IKESAs), slices.Clone(pp.ESP)
+		cp.IKESAs, cp.ESP, cp.Aliases = slices.Clone(pp.IKESAs), slices.Clone(pp.ESP), slices.Clone(pp.Aliases)
 		a.Peers[i] = &cp
 	}
+	a.Captures = slices.Clone(c.a.Captures)
+	a.estimateClocks()
 	a.linkESP()
 	a.linkRestarts()
 	return &a
@@ -69,7 +71,7 @@ func (sa *IKESA) clone() *IKESA {
 			mc := *m
 			mc.Frames, mc.Times, mc.Notifies = slices.Clone(m.Frames), slices.Clone(m.Times), slices.Clone(m.Notifies)
 			mc.IDs, mc.TS, mc.ChildSPIs = slices.Clone(m.IDs), slices.Clone(m.TS), slices.Clone(m.ChildSPIs)
-			mc.Proposals = slices.Clone(m.Proposals)
+			mc.Proposals, mc.Seen = slices.Clone(m.Proposals), slices.Clone(m.Seen)
 			e.Messages[j] = &mc
 		}
 		cp.Exchanges[i] = &e
@@ -80,6 +82,7 @@ func (sa *IKESA) clone() *IKESA {
 	cp.ICMPErrors = slices.Clone(sa.ICMPErrors)
 	cp.DeleteFrames = slices.Clone(sa.DeleteFrames)
 	cp.NATD.Frames = slices.Clone(sa.NATD.Frames)
+	cp.Points = slices.Clone(sa.Points)
 	return &cp
 }
 

@@ -60,6 +60,9 @@ const (
 	SAFlapping         = "SA_FLAPPING"
 	WeakCrypto         = "WEAK_CRYPTO"
 	TooManySAs         = "TOO_MANY_SAS"
+	PathLoss           = "PATH_LOSS"
+	MisleadingNotify   = "MISLEADING_NOTIFY"
+	CaptureDrops       = "CAPTURE_DROPS"
 )
 
 // Cause is one probable cause with the reason it is ranked where it is.

@@ -109,6 +109,15 @@ var guide = map[string]guidance{
 	SAFlapping: {"The same peers negotiate again and again without carrying traffic: look for a failing phase 2, mismatched lifetimes or a DPD that kills the SA.", []Command{h3cIKESA, swanLog, ciscoDebug}},
 	WeakCrypto: {"Move to current algorithms: AES-GCM or AES-CBC with SHA-2, DH group 14 or an ECP/Curve25519 group; retire DES, 3DES, MD5, SHA-1 and DH groups 1, 2 and 5.", []Command{h3cProposal, h3cTransform, swanConns}},
 	TooManySAs: {"The capture holds more SAs than are tracked (a scan or a flood): the analysis of the excess is incomplete.", nil},
+	PathLoss: {
+		"Packets leave one capture point and never reach the next: inspect every device between the two points (firewalls, ACLs, NAT, policers, routers that drop IP fragments) for UDP 500, UDP 4500 and ESP in the direction named; check the route both ways.",
+		[]Command{Command{"Linux", "nft list ruleset / iptables -L -v -n (counters of drops)"}, Command{"H3C/Comware", "display packet-filter statistics / debugging ip packet acl ACL"}, Command{"Cisco ASA", "packet-tracer input IF udp SRC 4500 DST 4500 / show asp drop"}},
+	},
+	MisleadingNotify: {
+		"The notify on the wire names another problem than the gateway's own log: trust the log's reason and fix that; the daemon reported the failure with the closest notify it has.",
+		[]Command{h3cDebug, swanLog, ciscoDebug},
+	},
+	CaptureDrops: {"The capture lost packets: capture again with a larger buffer, a BPF filter for IPsec only, or on a less loaded host; findings about missing packets may be artefacts.", nil},
 }
 
 // finish fills the remedy and commands of a finding from its code.

@@ -18,10 +18,16 @@ func Diagnose(a *correlate.Analysis) []Finding {
 			add(f)
 		}
 	}
-	for _, f := range espFindings(a) {
+	for _, f := range espFindingsAtPoints(a) {
 		add(f)
 	}
 	for _, f := range flapping(a) {
+		add(f)
+	}
+	for _, f := range pathLoss(a) {
+		add(f)
+	}
+	for _, f := range captureDrops(a) {
 		add(f)
 	}
 	if a.DroppedIKESAs > 0 || a.DroppedESPFlows > 0 {

@@ -4,7 +4,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"io"
-	"sync"
 )
 
 // hashingReader counts what is read through it and digests it with
@@ -14,22 +13,30 @@ import (
 type hashingReader struct {
 	r    io.Reader
 	n    int64
-	work chan []byte
+	work chan []byte // chunks read, to digest
+	free chan []byte // chunks digested, to reuse
+	bufs int         // chunk buffers made so far
 	done chan string
-	pool sync.Pool
 	sum  string
 }
 
-// digestQueue bounds the chunks waiting for the digest goroutine.
-const digestQueue = 32
+// digestBuffers bounds the chunks read and not yet digested. A fixed set
+// of buffers, reused, keeps memory flat and the copies into them cheap
+// (they stay in cache); more would only let reading run further ahead of a
+// digest that is the slower of the two anyway.
+const digestBuffers = 6
+
+// digestChunk is the size chunk buffers are made with: what one read
+// through the capture reader's buffer brings at most.
+const digestChunk = 512 << 10
 
 func newHashingReader(r io.Reader) *hashingReader {
-	h := &hashingReader{r: r, work: make(chan []byte, digestQueue), done: make(chan string, 1)}
+	h := &hashingReader{r: r, work: make(chan []byte, digestBuffers), free: make(chan []byte, digestBuffers), done: make(chan string, 1)}
 	go func() {
 		d := sha256.New()
 		for b := range h.work {
 			d.Write(b)
-			h.pool.Put(b[:0])
+			h.free <- b[:0]
 		}
 		h.done <- hex.EncodeToString(d.Sum(nil))
 	}()
@@ -40,7 +47,17 @@ func (h *hashingReader) Read(p []byte) (int, error) {
 	n, err := h.r.Read(p)
 	if n > 0 {
 		h.n += int64(n)
-		buf, _ := h.pool.Get().([]byte)
+		var buf []byte
+		select {
+		case buf = <-h.free:
+		default:
+			if h.bufs < digestBuffers {
+				h.bufs++
+				buf = make([]byte, 0, max(n, digestChunk))
+			} else {
+				buf = <-h.free
+			}
+		}
 		h.work <- append(buf, p[:n]...)
 	}
 	return n, err

@@ -28,10 +28,15 @@ type Options struct {
 	// the rest counted.
 	Problem func(string)
 	// Packet, when set, sees every IPsec packet after decoding (the decode
-	// command prints them). It runs under the Run's lock.
+	// command prints them). It runs under the Run's lock. The packet is
+	// the callback's to keep.
 	Packet func(p *decode.Packet, t0 time.Time) error
 	// Decrypt, when set, is applied to every packet before correlation,
-	// with the bytes of the frame it came from (ESP needs them).
+	// with the bytes of the frame it came from (ESP needs them). It may
+	// fill in the packet but must not keep it, nor the frame: without a
+	// Packet callback the decoder reuses one Packet for every ESP and
+	// NAT-keepalive frame (decode.Decoder.ReusePackets), and the frame's
+	// bytes are the capture reader's buffer.
 	Decrypt func(p *decode.Packet, frame []byte)
 }
 
@@ -119,6 +124,11 @@ func newRun(srcs []*source, opt Options) *Run {
 			s.index = i + 1
 		}
 	}
+	for _, s := range srcs {
+		// The correlator keeps only copies of a packet: without a Packet
+		// callback that might keep them, ESP packets need no allocation.
+		s.dec.ReusePackets(opt.Packet == nil)
+	}
 	ccfg := opt.Correlate
 	ccfg.Captures = len(srcs)
 	return &Run{opt: opt, srcs: srcs, cor: correlate.New(ccfg)}
@@ -155,7 +165,15 @@ func (r *Run) Step(n int) (done bool, err error) {
 		return true, r.fatal
 	}
 	for range n {
-		s := earliest(r.srcs, r.reportRead)
+		var s *source
+		if len(r.srcs) == 1 {
+			// One capture: nothing to merge.
+			if s = r.srcs[0]; s.peek(r.reportRead) == nil {
+				s = nil
+			}
+		} else {
+			s = earliest(r.srcs, r.reportRead)
+		}
 		if s == nil {
 			r.finish()
 			return true, nil

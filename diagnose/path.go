@@ -1,0 +1,222 @@
+package diagnose
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/ipsecpcap/ipsecpcap/correlate"
+	"github.com/ipsecpcap/ipsecpcap/decode"
+)
+
+// With captures from several points, a packet seen at one point and never
+// at another that was watching the same tunnel at the time was lost
+// between the two: the finding names the segment, which no single capture
+// can do (a request that is never answered looks the same whether the
+// peer ignored it or a firewall on the way dropped it).
+
+// watchGrace is how long after a message a point must still have been
+// capturing for its absence there to count.
+const watchGrace = time.Second
+
+// lostGroup is the messages of one direction of one SA that a point missed.
+type lostGroup struct {
+	sa      *correlate.IKESA
+	missing int // the capture point that did not see them
+	dir     correlate.Direction
+	msgs    []*correlate.Message
+	names   []string
+	total   int // messages of that direction the point could have seen
+}
+
+// pathLoss finds IKE messages and ESP flows lost between capture points.
+func pathLoss(a *correlate.Analysis) []Finding {
+	if len(a.Captures) < 2 {
+		return nil
+	}
+	var fs []Finding
+	for _, sa := range a.IKESAs {
+		for _, g := range lostIKE(a, sa) {
+			fs = append(fs, g.finding(a))
+		}
+	}
+	return append(fs, lostESP(a)...)
+}
+
+// watching reports whether capture k was capturing this SA's traffic at t
+// (on the first capture's clock).
+func watching(a *correlate.Analysis, sa *correlate.IKESA, k int, t time.Time) bool {
+	for _, pt := range sa.Points {
+		if pt.Capture == k {
+			return !a.OnFirstClock(k, pt.First).After(t) && !a.OnFirstClock(k, a.Captures[k-1].Last).Before(t.Add(watchGrace))
+		}
+	}
+	return false
+}
+
+func lostIKE(a *correlate.Analysis, sa *correlate.IKESA) []*lostGroup {
+	groups := map[[2]int]*lostGroup{}
+	var order []*lostGroup
+	for _, ex := range sa.Exchanges {
+		for _, m := range ex.Messages {
+			if len(m.Seen) == 0 {
+				continue
+			}
+			first := m.Seen[0]
+			t := a.OnFirstClock(first.Capture, first.Time)
+			for _, pt := range sa.Points {
+				if m.SeenAt(pt.Capture) || !watching(a, sa, pt.Capture, t) {
+					continue
+				}
+				key := [2]int{pt.Capture, int(m.Dir)}
+				g := groups[key]
+				if g == nil {
+					g = &lostGroup{sa: sa, missing: pt.Capture, dir: m.Dir}
+					groups[key] = g
+					order = append(order, g)
+				}
+				g.msgs = append(g.msgs, m)
+				g.names = append(g.names, ex.Name())
+			}
+		}
+	}
+	for _, g := range order {
+		for _, ex := range sa.Exchanges {
+			for _, m := range ex.Messages {
+				if m.Dir == g.dir && len(m.Seen) > 0 {
+					g.total++
+				}
+			}
+		}
+	}
+	return order
+}
+
+func (g *lostGroup) finding(a *correlate.Analysis) Finding {
+	m := g.msgs[0]
+	seenAt := capturesOf(m)
+	role := "request"
+	if m.Response {
+		role = "response"
+	}
+	sender, receiver := g.sa.Initiator.Addr(), g.sa.Responder.Addr()
+	if g.dir == correlate.FromResponder {
+		sender, receiver = receiver, sender
+	}
+	summary := fmt.Sprintf("%s ↔ %s: %s %s (message ID %d, sent %d×, frame %s) left %s at capture %s but never reached capture %d, which saw this IKE SA before and went on capturing: something between the two points drops %s → %s",
+		g.sa.Initiator.Addr(), g.sa.Responder.Addr(), g.names[0], role, m.MessageID, m.Sent, decode.FrameLabel(m.Frames[0]),
+		sender, seenAt, g.missing, sender, receiver)
+	if n := len(g.msgs); n > 1 {
+		summary += fmt.Sprintf(" (%d of its %d messages that way were lost there)", n, g.total)
+	}
+	cert := Certain
+	if a.CaptureDrops > 0 {
+		cert = Inferred // a capture that dropped packets may have missed it
+	}
+	f := Finding{Code: PathLoss, Severity: Error, Certainty: cert, IKESA: g.sa.ID, Summary: summary}
+	for _, lost := range g.msgs {
+		f.Frames = append(f.Frames, lost.Frames...)
+	}
+	f.Causes = lossCauses(g)
+	return f
+}
+
+// lossCauses ranks why packets of one kind vanish between two points.
+func lossCauses(g *lostGroup) []Cause {
+	var cs []Cause
+	natt, frag := 0, 0
+	for _, m := range g.msgs {
+		if m.UDPEncapsulated {
+			natt++
+		}
+		if m.IPFragmented {
+			frag++
+		}
+	}
+	passedOn500 := false
+	for _, ex := range g.sa.Exchanges {
+		for _, m := range ex.Messages {
+			if m.Dir == g.dir && !m.UDPEncapsulated && m.SeenAt(g.missing) {
+				passedOn500 = true
+			}
+		}
+	}
+	if frag > 0 {
+		cs = append(cs, Cause{"IP fragments dropped on the way", fmt.Sprintf("%d of the lost messages travelled as IP fragments: a firewall or router that drops fragments (or an MTU problem) between the points loses exactly these; IKE fragmentation (RFC 7383) avoids it", frag)})
+	}
+	if natt == len(g.msgs) && passedOn500 {
+		cs = append(cs, Cause{"UDP 4500 blocked between the points", "the same direction's messages on UDP 500 got through, the ones on the NAT-T port 4500 did not: a firewall or ACL permits 500 but not 4500"})
+	}
+	return append(cs,
+		Cause{"a firewall, ACL or policer between the two capture points", "the packets were seen leaving one point and never arriving at the other while it was capturing this tunnel"},
+		Cause{"asymmetric routing", "the packets may reach the peer by another path that bypasses the second capture point (then the peer's answers tell)"})
+}
+
+// capturesOf lists the captures that saw a message, e.g. "1" or "1, 3".
+func capturesOf(m *correlate.Message) string {
+	var ks []int
+	for _, s := range m.Seen {
+		if !slices.Contains(ks, s.Capture) {
+			ks = append(ks, s.Capture)
+		}
+	}
+	var parts []string
+	for _, k := range ks {
+		parts = append(parts, fmt.Sprint(k))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// minLostESP is how many packets a flow must have for its absence at
+// another point to count.
+const minLostESP = 3
+
+// lostESP finds ESP flows seen at one point and missing (or mostly
+// missing) at another point that saw the IKE SA negotiating them.
+func lostESP(a *correlate.Analysis) []Finding {
+	var fs []Finding
+	for _, f := range a.ESP {
+		if f.Capture == 0 || f.IKESA == 0 || f.Packets < minLostESP {
+			continue
+		}
+		sa := a.IKESAByID(f.IKESA)
+		if sa == nil {
+			continue
+		}
+		for _, pt := range sa.Points {
+			k := pt.Capture
+			if k == f.Capture || !watching(a, sa, k, a.OnFirstClock(f.Capture, f.First)) {
+				continue
+			}
+			var there uint64
+			for _, o := range a.ESP {
+				if o.Capture == k && o.SPI == f.SPI {
+					there += o.Packets
+				}
+			}
+			if there*2 >= f.Packets {
+				continue
+			}
+			fs = append(fs, Finding{Code: PathLoss, Severity: Error, Certainty: Certain, IKESA: f.IKESA,
+				Summary: fmt.Sprintf("ESP SPI 0x%08x %s → %s: %d packets seen at capture %d, %d at capture %d: something between the two points drops this direction's ESP",
+					f.SPI, f.Src.Addr(), f.Dst.Addr(), f.Packets, f.Capture, there, k),
+				Frames: []int{f.FirstFrame, f.LastFrame},
+				Causes: []Cause{
+					{"a firewall or ACL between the points blocks ESP (IP protocol 50) or UDP 4500 in this direction", "IKE passed the same points, the ESP did not"},
+					{"asymmetric routing", "the ESP may take another path that bypasses the second capture point"},
+				}})
+		}
+	}
+	return fs
+}
+
+// captureDrops warns that the capture itself lost packets.
+func captureDrops(a *correlate.Analysis) []Finding {
+	if a.CaptureDrops == 0 {
+		return nil
+	}
+	return []Finding{{Code: CaptureDrops, Severity: Warning, Certainty: Certain,
+		Summary: fmt.Sprintf("the capturing interface reported %d packets dropped: the analysis may miss messages and show losses that did not happen on the wire", a.CaptureDrops),
+		Causes:  []Cause{{"the capture could not keep up", "the kernel's or the capture tool's buffer overflowed (statistics in the capture or from the socket)"}}}}
+}

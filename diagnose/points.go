@@ -1,0 +1,83 @@
+package diagnose
+
+import (
+	"fmt"
+
+	"github.com/ipsecpcap/ipsecpcap/correlate"
+)
+
+// In a run over captures from several points each point has its own ESP
+// flows. The ESP rules ask questions of one point's view ("does ESP come
+// back?"), so they run once per point, on that point's flows with their
+// times put on the first capture's clock; a finding that more than one
+// point shows is reported once, from the lowest-numbered point.
+func espFindingsAtPoints(a *correlate.Analysis) []Finding {
+	if len(a.Captures) < 2 {
+		return espFindings(a)
+	}
+	var fs []Finding
+	seen := map[string]bool{}
+	for k := 1; k <= len(a.Captures); k++ {
+		for _, f := range espFindings(espAt(a, k)) {
+			key := fmt.Sprint(f.Code, f.IKESA)
+			if f.IKESA == 0 || f.Code == ESPSeqGap || f.Code == ESPReplay {
+				key += f.Summary
+			}
+			if seen[key] {
+				continue
+			}
+			seen[key] = true
+			f.Summary = fmt.Sprintf("at capture %d: %s", k, f.Summary)
+			fs = append(fs, f)
+		}
+	}
+	return fs
+}
+
+// espAt is the analysis as capture point k saw ESP: only its flows, on the
+// first capture's clock, linked to the same child SAs.
+func espAt(a *correlate.Analysis, k int) *correlate.Analysis {
+	view := *a
+	view.ESP = nil
+	index := map[int]int{}
+	for i, f := range a.ESP {
+		if f.Capture != k {
+			continue
+		}
+		cp := *f
+		cp.First, cp.Last = a.OnFirstClock(k, f.First), a.OnFirstClock(k, f.Last)
+		cp.Recent = make([]correlate.FrameTime, len(f.Recent))
+		for j, r := range f.Recent {
+			cp.Recent[j] = correlate.FrameTime{Frame: r.Frame, Time: a.OnFirstClock(k, r.Time)}
+		}
+		index[i] = len(view.ESP)
+		view.ESP = append(view.ESP, &cp)
+	}
+	remap := func(in []int) []int {
+		var out []int
+		for _, i := range in {
+			if j, ok := index[i]; ok {
+				out = append(out, j)
+			}
+		}
+		return out
+	}
+	view.Peers = make([]*correlate.PeerPair, len(a.Peers))
+	for i, pp := range a.Peers {
+		cp := *pp
+		cp.ESP = remap(pp.ESP)
+		view.Peers[i] = &cp
+	}
+	view.IKESAs = make([]*correlate.IKESA, len(a.IKESAs))
+	for i, sa := range a.IKESAs {
+		cp := *sa
+		cp.Children = make([]correlate.Child, len(sa.Children))
+		for j, ch := range sa.Children {
+			ch.ESP = remap(ch.ESP)
+			cp.Children[j] = ch
+		}
+		view.IKESAs[i] = &cp
+	}
+	view.LastTime = a.OnFirstClock(k, a.Captures[k-1].Last)
+	return &view
+}

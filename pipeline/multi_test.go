@@ -1,0 +1,151 @@
+package pipeline
+
+import (
+	"fmt"
+	"strings"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/google/gopacket"
+	"github.com/google/gopacket/layers"
+	"github.com/google/gopacket/pcapgo"
+
+	"github.com/ipsecpcap/ipsecpcap/capture"
+	"github.com/ipsecpcap/ipsecpcap/decode"
+)
+
+// shifted writes a copy of a capture whose clock is off by d.
+func shifted(t *testing.T, src string, d time.Duration) string {
+	return shiftedWithout(t, src, d, nil)
+}
+
+// shiftedWithout also leaves out the frames drop names.
+func shiftedWithout(t *testing.T, src string, d time.Duration, drop func(frame int) bool) string {
+	t.Helper()
+	in, err := capture.Open(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer in.Close()
+	out := filepath.Join(t.TempDir(), "shifted.pcap")
+	f, err := os.Create(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	w := pcapgo.NewWriterNanos(f)
+	first := true
+	for {
+		rec, err := in.Next()
+		if err != nil {
+			break
+		}
+		if drop != nil && drop(rec.Frame) {
+			continue
+		}
+		if first {
+			if err := w.WriteFileHeader(262144, layers.LinkType(rec.LinkType)); err != nil {
+				t.Fatal(err)
+			}
+			first = false
+		}
+		ci := gopacket.CaptureInfo{Timestamp: rec.Time.Add(d), CaptureLength: len(rec.Data), Length: rec.OrigLen}
+		if err := w.WritePacket(ci, rec.Data); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return out
+}
+
+// The same capture given twice, once with its clock 2.5 s ahead: every
+// message is one message seen at two points, not a retransmission, and
+// the offset is found.
+func TestTwoPointsOfTheSameCapture(t *testing.T) {
+	const name = "../testdata/pcaps/lab/ikev2-ok/capture.pcap"
+	one, err := Analyze(name, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, shift := range []time.Duration{0, 2500 * time.Millisecond, -90 * time.Minute} {
+		other := shifted(t, name, shift)
+		two, err := AnalyzeFiles([]string{name, other}, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(two.Inputs) != 2 || two.Inputs[1].Capture != 2 {
+			t.Fatalf("inputs %+v", two.Inputs)
+		}
+		if len(two.Analysis.IKESAs) != len(one.Analysis.IKESAs) {
+			t.Fatalf("shift %v: %d IKE SAs, want %d", shift, len(two.Analysis.IKESAs), len(one.Analysis.IKESAs))
+		}
+		for i, sa := range two.Analysis.IKESAs {
+			want := one.Analysis.IKESAs[i]
+			if sa.State != want.State || len(sa.Exchanges) != len(want.Exchanges) || len(sa.Points) != 2 {
+				t.Fatalf("shift %v: SA %d %s with %d exchanges at %d points, want %s with %d", shift, sa.ID, sa.State, len(sa.Exchanges), len(sa.Points), want.State, len(want.Exchanges))
+			}
+			for j, ex := range sa.Exchanges {
+				for n, m := range ex.Messages {
+					w := want.Exchanges[j].Messages[n]
+					if m.Sent != w.Sent || !m.SeenAt(1) || !m.SeenAt(2) {
+						t.Errorf("shift %v: %s message %d sent %d seen %+v, want sent %d at both points", shift, ex.Name(), n+1, m.Sent, m.Seen, w.Sent)
+					}
+					if k, _ := decode.SplitFrame(m.Frames[0]); k != 1 {
+						t.Errorf("shift %v: frames %v are not the first capture's", shift, m.Frames)
+					}
+				}
+			}
+		}
+		cc := two.Analysis.Captures
+		if len(cc) != 2 || cc[1].Offset != shift || cc[1].Samples == 0 {
+			t.Errorf("shift %v: clocks %+v", shift, cc)
+		}
+		if fmt.Sprint(codes(two.Findings)) != fmt.Sprint(codes(one.Findings)) {
+			t.Errorf("shift %v: findings %s, want %s", shift, codes(two.Findings), codes(one.Findings))
+		}
+	}
+}
+
+
+// A second point that never saw the IKE_AUTH response (frame 4), or the
+// responder's ESP (even frames from 6 on): PATH_LOSS names the segment.
+func TestPathLoss(t *testing.T) {
+	const name = "../testdata/pcaps/lab/ikev2-ok/capture.pcap"
+	for _, tc := range []struct {
+		what string
+		drop func(int) bool
+		want string
+	}{
+		{"IKE_AUTH response", func(n int) bool { return n == 4 }, "IKE_AUTH response (message ID 1, sent 1×, frame 1:4) left 198.18.1.2 at capture 1 but never reached capture 2"},
+		{"responder's ESP", func(n int) bool { return n >= 6 && n%2 == 0 }, "ESP SPI 0xe1ef7f2f 198.18.1.2 → 198.18.1.1: 8 packets seen at capture 1, 3 at capture 2"},
+	} {
+		other := shiftedWithout(t, name, 40*time.Millisecond, tc.drop)
+		res, err := AnalyzeFiles([]string{name, other}, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, f := range res.Findings {
+			if f.Code == "PATH_LOSS" {
+				got = append(got, f.Summary)
+			}
+		}
+		if len(got) != 1 || !strings.Contains(got[0], tc.want) {
+			t.Errorf("%s lost: PATH_LOSS findings %q, want one with %q (all: %v)", tc.what, got, tc.want, codes(res.Findings))
+		}
+		if off := res.Analysis.Captures[1].Offset; off != 40*time.Millisecond {
+			t.Errorf("%s lost: offset %v", tc.what, off)
+		}
+	}
+	// Nothing lost: no PATH_LOSS.
+	res, err := AnalyzeFiles([]string{name, shifted(t, name, time.Second)}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range res.Findings {
+		if f.Code == "PATH_LOSS" {
+			t.Errorf("PATH_LOSS without loss: %s", f.Summary)
+		}
+	}
+}
