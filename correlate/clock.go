@@ -3,6 +3,8 @@ package correlate
 import (
 	"slices"
 	"time"
+
+	"github.com/ipsecpcap/ipsecpcap/decode"
 )
 
 // Clocks of capture points differ: two gateways' captures are rarely in
@@ -105,10 +107,53 @@ func median(d []time.Duration) time.Duration {
 	return d[len(d)/2]
 }
 
-// OnFirstClock puts a time of capture k on the first capture's clock.
-func (a *Analysis) OnFirstClock(k int, t time.Time) time.Time {
-	if k < 2 || k > len(a.Captures) {
-		return t
+// firstClock returns the function that puts a time of capture k on the
+// first capture's clock, and moves the analysis' span onto it.
+func (a *Analysis) firstClock() func(k int, t time.Time) time.Time {
+	clock := func(k int, t time.Time) time.Time {
+		if k < 2 || k > len(a.Captures) || t.IsZero() {
+			return t
+		}
+		return t.Add(-a.Captures[k-1].Offset)
 	}
-	return t.Add(-a.Captures[k-1].Offset)
+	if len(a.Captures) < 2 {
+		return clock
+	}
+	var first, last time.Time
+	for i := range a.Captures {
+		cc := &a.Captures[i]
+		cc.First, cc.Last = clock(cc.Capture, cc.First), clock(cc.Capture, cc.Last)
+		if !cc.First.IsZero() && (first.IsZero() || cc.First.Before(first)) {
+			first = cc.First
+		}
+		if cc.Last.After(last) {
+			last = cc.Last
+		}
+	}
+	a.FirstTime, a.LastTime = first, last
+	return clock
+}
+
+// onFirstClock moves a cloned SA's times onto the first capture's clock.
+func (sa *IKESA) onFirstClock(clock func(int, time.Time) time.Time) {
+	if len(sa.Points) == 0 {
+		return
+	}
+	origin := sa.Points[0].Capture
+	sa.First, sa.Last = clock(origin, sa.First), clock(origin, sa.Last)
+	for i := range sa.Points {
+		pt := &sa.Points[i]
+		pt.First, pt.Last = clock(pt.Capture, pt.First), clock(pt.Capture, pt.Last)
+	}
+	for _, ex := range sa.Exchanges {
+		for _, m := range ex.Messages {
+			k, _ := decode.SplitFrame(m.Frames[0])
+			for i := range m.Times {
+				m.Times[i] = clock(k, m.Times[i])
+			}
+			for i := range m.Seen {
+				m.Seen[i].Time = clock(m.Seen[i].Capture, m.Seen[i].Time)
+			}
+		}
+	}
 }

@@ -160,7 +160,9 @@ func (c *Correlator) addIKE(p *decode.Packet) {
 		c.notePoint(sa, msg, p, k)
 	}
 	c.addDecrypted(sa, msg, p)
-	c.place(sa, msg, p)
+	if c.place(sa, msg, p) {
+		return // seen already at another capture point
+	}
 	c.phase1Proposals(sa, msg, m)
 	c.natDetection(sa, msg, p)
 	c.clearDeletes(sa, msg, m)
@@ -262,18 +264,17 @@ func newMessage(p *decode.Packet, dir Direction) *Message {
 }
 
 // place puts a message into its exchange: a retransmission joins the
-// message it repeats, a response joins its request's exchange.
-func (c *Correlator) place(sa *IKESA, msg *Message, p *decode.Packet) {
+// message it repeats, a response joins its request's exchange. It reports
+// whether the message was one already seen at another capture point.
+func (c *Correlator) place(sa *IKESA, msg *Message, p *decode.Packet) (elsewhere bool) {
 	if sa.Version == 1 {
-		c.placeV1(sa, msg, captureOf(p))
-		return
+		return c.placeV1(sa, msg, captureOf(p))
 	}
 	ex := sa.latestExchange(msg.Exchange, msg.MessageID)
 	if ex != nil {
 		for _, old := range ex.Messages {
 			if old.hash == msg.hash && old.Dir == msg.Dir {
-				old.seenAgain(msg, captureOf(p))
-				return
+				return old.seenAgain(msg, captureOf(p))
 			}
 		}
 		if msg.IKEFragments > 0 {
@@ -282,7 +283,7 @@ func (c *Correlator) place(sa *IKESA, msg *Message, p *decode.Packet) {
 				if old.Dir == msg.Dir && old.Response == msg.Response && old.IKEFragments > 0 && !isFirstFragment(p) {
 					old.Frames = appendCapped(old.Frames, msg.Frames[0])
 					old.Times = appendCappedTime(old.Times, msg.Times[0])
-					return
+					return false
 				}
 			}
 		}
@@ -291,7 +292,7 @@ func (c *Correlator) place(sa *IKESA, msg *Message, p *decode.Packet) {
 		// a new attempt (a retry after COOKIE or INVALID_KE_PAYLOAD).
 		if msg.Response || ex.count(false) == 0 {
 			ex.Messages = append(ex.Messages, msg)
-			return
+			return false
 		}
 	}
 	attempt := 0
@@ -302,6 +303,7 @@ func (c *Correlator) place(sa *IKESA, msg *Message, p *decode.Packet) {
 		Type: msg.Exchange, MessageID: msg.MessageID, Phase: phaseOf(msg.Exchange),
 		Messages: []*Message{msg}, Attempt: attempt,
 	})
+	return false
 }
 
 // addExchange appends an exchange. An SA that lives long (days of DPD and
@@ -335,7 +337,7 @@ func isFirstFragment(p *decode.Packet) bool {
 // placeV1 places an IKEv1 message. IKEv1 has no response flag: messages
 // of an exchange alternate between the peers, and a retransmission is the
 // same bytes again.
-func (c *Correlator) placeV1(sa *IKESA, msg *Message, k int) {
+func (c *Correlator) placeV1(sa *IKESA, msg *Message, k int) (elsewhere bool) {
 	var ex *Exchange
 	switch msg.Exchange {
 	case isakmp.ExchangeV1Main, isakmp.ExchangeV1Aggressive:
@@ -346,14 +348,13 @@ func (c *Correlator) placeV1(sa *IKESA, msg *Message, k int) {
 	if ex != nil {
 		for _, old := range ex.Messages {
 			if old.hash == msg.hash {
-				old.seenAgain(msg, k)
-				return
+				return old.seenAgain(msg, k)
 			}
 		}
 		if msg.Exchange != isakmp.ExchangeV1Informational {
 			msg.Response = msg.Dir == FromResponder
 			ex.Messages = append(ex.Messages, msg)
-			return
+			return false
 		}
 	}
 	msg.Response = msg.Dir == FromResponder && msg.Exchange != isakmp.ExchangeV1Informational
@@ -361,6 +362,7 @@ func (c *Correlator) placeV1(sa *IKESA, msg *Message, k int) {
 		Type: msg.Exchange, MessageID: msg.MessageID, Phase: phaseOf(msg.Exchange),
 		Messages: []*Message{msg},
 	})
+	return false
 }
 
 func (m *Message) retransmitted(again *Message) {

@@ -14,7 +14,7 @@ import (
 // was lost. This file keeps what that needs.
 
 // Sighting is one capture point's view of a message: where, which frame,
-// and when by that capture's clock.
+// and when (in a snapshot, on the first capture's clock).
 type Sighting struct {
 	Capture int // as in decode.FrameID: 1, 2, ... (0 in a single-capture run)
 	Frame   int // frame ID
@@ -36,7 +36,7 @@ type SAPoint struct {
 // ESP packets both saw.
 type CaptureClock struct {
 	Capture     int
-	First, Last time.Time // by this capture's own clock
+	First, Last time.Time // in a snapshot: on the first capture's clock
 	Packets     int       // IPsec packets
 	// Offset is this capture's clock minus the first capture's (subtract it
 	// to put this capture's times on the first one's clock); Samples is
@@ -115,11 +115,13 @@ func (m *Message) FirstSeenAt(k int) (Sighting, bool) {
 // seenAgain folds another arrival of the same bytes into m: in one capture
 // it is a retransmission; from another capture point it is a sighting of
 // the same transmission, unless that point has now seen it more often.
-func (m *Message) seenAgain(again *Message, k int) {
+// It reports whether the arrival was a sighting at another point.
+func (m *Message) seenAgain(again *Message, k int) (elsewhere bool) {
 	if len(m.Seen) == 0 { // a single-capture run
 		m.retransmitted(again)
-		return
+		return false
 	}
+	elsewhere = !m.SeenAt(k)
 	s := Sighting{Capture: k, Frame: again.Frames[0], Time: again.Times[0]}
 	if len(m.Seen) < maxSightings {
 		m.Seen = append(m.Seen, s)
@@ -148,6 +150,7 @@ func (m *Message) seenAgain(again *Message, k int) {
 		}
 		m.Src, m.Dst = again.Src, again.Dst
 	}
+	return elsewhere
 }
 
 // alias maps the addresses of a peer pair as another capture point sees

@@ -9,17 +9,28 @@ import (
 // state of every SA evaluated and ESP flows linked to the IKE SAs that most
 // probably negotiated them. The correlator goes on unaffected, so a view
 // can call it at any moment while packets are still being added.
+//
+// In a run over several captures, every time in the snapshot is on the
+// first capture's clock (see CaptureClock).
 func (c *Correlator) Snapshot() *Analysis {
 	a := c.a // counters and times
+	a.Captures = slices.Clone(c.a.Captures)
+	a.estimateClocks() // from the correlator's own state, read only
+	clock := a.firstClock()
 	a.IKESAs = make([]*IKESA, len(c.a.IKESAs))
 	for i, sa := range c.a.IKESAs {
 		a.IKESAs[i] = sa.clone()
-		a.IKESAs[i].evaluate(c.a.LastTime)
+		a.IKESAs[i].onFirstClock(clock)
+		a.IKESAs[i].evaluate(a.LastTime)
 	}
 	a.ESP = make([]*ESPFlow, len(c.a.ESP))
 	for i, f := range c.a.ESP {
 		cp := *f
-		cp.GapFrames, cp.Recent, cp.early = slices.Clone(f.GapFrames), slices.Clone(f.Recent), slices.Clone(f.early)
+		cp.GapFrames, cp.Recent, cp.early = slices.Clone(f.GapFrames), slices.Clone(f.Recent), nil
+		cp.First, cp.Last = clock(f.Capture, f.First), clock(f.Capture, f.Last)
+		for j := range cp.Recent {
+			cp.Recent[j].Time = clock(f.Capture, cp.Recent[j].Time)
+		}
 		a.ESP[i] = &cp
 	}
 	a.Peers = make([]*PeerPair, len(c.a.Peers))
@@ -28,8 +39,6 @@ func (c *Correlator) Snapshot() *Analysis {
 		cp.IKESAs, cp.ESP, cp.Aliases = slices.Clone(pp.IKESAs), slices.Clone(pp.ESP), slices.Clone(pp.Aliases)
 		a.Peers[i] = &cp
 	}
-	a.Captures = slices.Clone(c.a.Captures)
-	a.estimateClocks()
 	a.linkESP()
 	a.linkRestarts()
 	return &a

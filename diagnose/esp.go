@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/ipsecpcap/ipsecpcap/correlate"
+	"github.com/ipsecpcap/ipsecpcap/decode"
 	"github.com/ipsecpcap/ipsecpcap/decode/isakmp"
 )
 
@@ -68,7 +69,7 @@ func childTraffic(a *correlate.Analysis, sa *correlate.IKESA) []Finding {
 			return nil
 		}
 		f := Finding{Code: ESPNone, Severity: Warning, Certainty: Inferred, IKESA: sa.ID,
-			Summary: fmt.Sprintf("%s: child SA established (frame %d) but no ESP follows in the %s after it", who, up[0].Frame, a.LastTime.Sub(up[0].Time).Round(time.Second)),
+			Summary: fmt.Sprintf("%s: child SA established (frame %s) but no ESP follows in the %s after it", who, decode.FrameLabel(up[0].Frame), a.LastTime.Sub(up[0].Time).Round(time.Second)),
 			Frames:  []int{up[0].Frame},
 			Causes: []Cause{
 				{"no traffic matches the protected flows", "the tunnel is up, nothing is sent into it"},
@@ -134,8 +135,8 @@ func oneSidedTail(a *correlate.Analysis, sa *correlate.IKESA, flows []int, who s
 	for _, other := range a.IKESAs {
 		if other.ID != sa.ID && other.FirstFrame > stopped.LastFrame && (other.Initiator.Addr() == silent || other.Responder.Addr() == silent) {
 			return []Finding{{Code: ESPInvalidSPI, Severity: Error, Certainty: Inferred, IKESA: sa.ID,
-				Summary: fmt.Sprintf("%s: ESP on SPI 0x%08x from %s went on (frame %d on) after %s fell silent at frame %d, until a new IKE SA (#%d, frame %d): %s no longer had the SA",
-					who, going.SPI, going.Src.Addr(), firstTail, silent, stopped.LastFrame, other.ID, other.FirstFrame, silent),
+				Summary: fmt.Sprintf("%s: ESP on SPI 0x%08x from %s went on (frame %s on) after %s fell silent at frame %s, until a new IKE SA (#%d, frame %s): %s no longer had the SA",
+					who, going.SPI, going.Src.Addr(), decode.FrameLabel(firstTail), silent, decode.FrameLabel(stopped.LastFrame), other.ID, decode.FrameLabel(other.FirstFrame), silent),
 				Frames: []int{firstTail, going.LastFrame, other.FirstFrame},
 				Causes: []Cause{
 					{silent.String() + " restarted or cleared its SAs without sending a delete", "it stops answering on the old SPI and later negotiates a new IKE SA (INITIAL_CONTACT)"},
@@ -144,7 +145,7 @@ func oneSidedTail(a *correlate.Analysis, sa *correlate.IKESA, flows []int, who s
 		}
 	}
 	return []Finding{{Code: ESPOneWay, Severity: Error, Certainty: Inferred, IKESA: sa.ID,
-		Summary: fmt.Sprintf("%s: ESP from %s went on (frame %d on) after %s fell silent at frame %d", who, going.Src.Addr(), firstTail, silent, stopped.LastFrame),
+		Summary: fmt.Sprintf("%s: ESP from %s went on (frame %s on) after %s fell silent at frame %s", who, going.Src.Addr(), decode.FrameLabel(firstTail), silent, decode.FrameLabel(stopped.LastFrame)),
 		Frames:  []int{firstTail, going.LastFrame},
 		Causes: []Cause{
 			{"ESP towards " + silent.String() + " or back is dropped since then", "one side keeps sending, nothing returns"},
@@ -175,8 +176,8 @@ func strayESP(a *correlate.Analysis) []Finding {
 				continue
 			}
 			fs = append(fs, Finding{Code: ESPInvalidSPI, Severity: Error, Certainty: Inferred,
-				Summary: fmt.Sprintf("ESP SPI 0x%08x %s → %s (%d packets) belongs to no SA negotiated here and goes on after the peers set up a new one (frame %d)",
-					f.SPI, f.Src.Addr(), f.Dst.Addr(), f.Packets, firstUp),
+				Summary: fmt.Sprintf("ESP SPI 0x%08x %s → %s (%d packets) belongs to no SA negotiated here and goes on after the peers set up a new one (frame %s)",
+					f.SPI, f.Src.Addr(), f.Dst.Addr(), f.Packets, decode.FrameLabel(firstUp)),
 				Frames: []int{f.FirstFrame, f.LastFrame},
 				Causes: []Cause{
 					{"the receiver restarted or deleted the SA without telling the sender", "the sender keeps using an SPI the receiver no longer knows (INVALID_SPI)"},
@@ -211,8 +212,8 @@ func refusedChild(sa *correlate.IKESA, ch correlate.Child) (Finding, bool) {
 		return Finding{}, false
 	}
 	f := Finding{Code: P2Rejected, Severity: Error, Certainty: Inferred, IKESA: sa.ID,
-		Summary: fmt.Sprintf("%s ↔ %s: IKE_AUTH response (frame %d, %d bytes) is too small to hold the child SA the request (%d bytes) asked for, and no ESP follows: the IKE SA is up, the child SA was refused",
-			sa.Initiator.Addr(), sa.Responder.Addr(), resp.Frames[0], resp.Length, req.Length),
+		Summary: fmt.Sprintf("%s ↔ %s: IKE_AUTH response (frame %s, %d bytes) is too small to hold the child SA the request (%d bytes) asked for, and no ESP follows: the IKE SA is up, the child SA was refused",
+			sa.Initiator.Addr(), sa.Responder.Addr(), decode.FrameLabel(resp.Frames[0]), resp.Length, req.Length),
 		Frames: []int{resp.Frames[0], req.Frames[0]},
 		Causes: []Cause{
 			{"protected flows not mirrored (TS_UNACCEPTABLE)", "the most common reason to refuse a child SA once authentication worked"},

@@ -45,11 +45,11 @@ func pathLoss(a *correlate.Analysis) []Finding {
 }
 
 // watching reports whether capture k was capturing this SA's traffic at t
-// (on the first capture's clock).
+// (all times of a snapshot are on the first capture's clock).
 func watching(a *correlate.Analysis, sa *correlate.IKESA, k int, t time.Time) bool {
 	for _, pt := range sa.Points {
 		if pt.Capture == k {
-			return !a.OnFirstClock(k, pt.First).After(t) && !a.OnFirstClock(k, a.Captures[k-1].Last).Before(t.Add(watchGrace))
+			return !pt.First.After(t) && !a.Captures[k-1].Last.Before(t.Add(watchGrace))
 		}
 	}
 	return false
@@ -63,8 +63,7 @@ func lostIKE(a *correlate.Analysis, sa *correlate.IKESA) []*lostGroup {
 			if len(m.Seen) == 0 {
 				continue
 			}
-			first := m.Seen[0]
-			t := a.OnFirstClock(first.Capture, first.Time)
+			t := m.Seen[0].Time
 			for _, pt := range sa.Points {
 				if m.SeenAt(pt.Capture) || !watching(a, sa, pt.Capture, t) {
 					continue
@@ -186,7 +185,7 @@ func lostESP(a *correlate.Analysis) []Finding {
 		}
 		for _, pt := range sa.Points {
 			k := pt.Capture
-			if k == f.Capture || !watching(a, sa, k, a.OnFirstClock(f.Capture, f.First)) {
+			if k == f.Capture || !watching(a, sa, k, f.First) {
 				continue
 			}
 			var there uint64

@@ -10,7 +10,8 @@ import (
 // flows. The ESP rules ask questions of one point's view ("does ESP come
 // back?"), so they run once per point, on that point's flows with their
 // times put on the first capture's clock; a finding that more than one
-// point shows is reported once, from the lowest-numbered point.
+// point shows is reported once, from the lowest-numbered point. (The
+// snapshot's times are all on the first capture's clock already.)
 func espFindingsAtPoints(a *correlate.Analysis) []Finding {
 	if len(a.Captures) < 2 {
 		return espFindings(a)
@@ -34,8 +35,8 @@ func espFindingsAtPoints(a *correlate.Analysis) []Finding {
 	return fs
 }
 
-// espAt is the analysis as capture point k saw ESP: only its flows, on the
-// first capture's clock, linked to the same child SAs.
+// espAt is the analysis as capture point k saw ESP: only its flows,
+// linked to the same child SAs.
 func espAt(a *correlate.Analysis, k int) *correlate.Analysis {
 	view := *a
 	view.ESP = nil
@@ -44,14 +45,8 @@ func espAt(a *correlate.Analysis, k int) *correlate.Analysis {
 		if f.Capture != k {
 			continue
 		}
-		cp := *f
-		cp.First, cp.Last = a.OnFirstClock(k, f.First), a.OnFirstClock(k, f.Last)
-		cp.Recent = make([]correlate.FrameTime, len(f.Recent))
-		for j, r := range f.Recent {
-			cp.Recent[j] = correlate.FrameTime{Frame: r.Frame, Time: a.OnFirstClock(k, r.Time)}
-		}
 		index[i] = len(view.ESP)
-		view.ESP = append(view.ESP, &cp)
+		view.ESP = append(view.ESP, f)
 	}
 	remap := func(in []int) []int {
 		var out []int
@@ -78,6 +73,6 @@ func espAt(a *correlate.Analysis, k int) *correlate.Analysis {
 		}
 		view.IKESAs[i] = &cp
 	}
-	view.LastTime = a.OnFirstClock(k, a.Captures[k-1].Last)
+	view.LastTime = a.Captures[k-1].Last
 	return &view
 }

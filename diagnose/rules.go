@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/ipsecpcap/ipsecpcap/correlate"
+	"github.com/ipsecpcap/ipsecpcap/decode"
 	"github.com/ipsecpcap/ipsecpcap/decode/isakmp"
 )
 
@@ -121,7 +122,7 @@ func noResponse(sa *correlate.IKESA, ex *correlate.Exchange, msg *correlate.Mess
 				f.Frames = append(f.Frames, ie.Frame)
 			}
 			f.Causes = append(f.Causes, Cause{"the IKE service is not running on " + e.From.String(),
-				fmt.Sprintf("%s answered with ICMP %s (frame %d) quoting the request", e.From, e.Description, e.Frame)})
+				fmt.Sprintf("%s answered with ICMP %s (frame %s) quoting the request", e.From, e.Description, decode.FrameLabel(e.Frame))})
 		}
 		f.Causes = append(f.Causes,
 			Cause{"UDP 500 filtered on the path", "nothing at all comes back, not even an ICMP error"},
@@ -266,7 +267,7 @@ func recoveredErrors(sa *correlate.IKESA, failCode string, base baseFunc) []Find
 				continue
 			}
 			seen[code] = true
-			f := base(code, Warning, Certain, fmt.Sprintf("%s from %s in %s (frame %d); the negotiation went on", n.Name, m.Src.Addr(), ex.Name(), m.Frames[0]), m.Frames[0])
+			f := base(code, Warning, Certain, fmt.Sprintf("%s from %s in %s (frame %s); the negotiation went on", n.Name, m.Src.Addr(), ex.Name(), decode.FrameLabel(m.Frames[0])), m.Frames[0])
 			f.Causes = causes
 			fs = append(fs, f)
 		}
@@ -288,7 +289,7 @@ func encryptedError(sa *correlate.IKESA, ex *correlate.Exchange, msg *correlate.
 	}
 	switch {
 	case ex.Phase == 2:
-		f := base(P2Rejected, Error, Inferred, fmt.Sprintf("%s answered by an encrypted %s (frame %d, %d bytes) instead of QM2: the peer rejected the child SA", at, exchangeOf(reply), fl.Frame, reply.Length), frames...)
+		f := base(P2Rejected, Error, Inferred, fmt.Sprintf("%s answered by an encrypted %s (frame %s, %d bytes) instead of QM2: the peer rejected the child SA", at, exchangeOf(reply), decode.FrameLabel(fl.Frame), reply.Length), frames...)
 		f.Causes = []Cause{
 			{"transform set mismatch (NO_PROPOSAL_CHOSEN)", "the most common phase-2 rejection; compare ESP algorithms and modes"},
 			{"PFS on one side only or different PFS groups (NO_PROPOSAL_CHOSEN)", "the PFS group is part of the proposal"},
@@ -305,7 +306,7 @@ func encryptedError(sa *correlate.IKESA, ex *correlate.Exchange, msg *correlate.
 		}
 		return f
 	}
-	f := base(P1AuthFailed, Error, Inferred, fmt.Sprintf("%s answered by an encrypted %s (frame %d) instead of the next message: the first encrypted message was refused", at, exchangeOf(reply), fl.Frame), frames...)
+	f := base(P1AuthFailed, Error, Inferred, fmt.Sprintf("%s answered by an encrypted %s (frame %s) instead of the next message: the first encrypted message was refused", at, exchangeOf(reply), decode.FrameLabel(fl.Frame)), frames...)
 	f.Causes = []Cause{
 		{"pre-shared key differs", "with different keys the peers derive different SKEYIDs: the receiver cannot decrypt and answers PAYLOAD_MALFORMED or INVALID_HASH_INFORMATION, itself unreadable to the sender"},
 		{"identity or certificate rejected", "AUTHENTICATION_FAILED in an encrypted Informational looks the same without keys"},
@@ -388,7 +389,7 @@ func dpd(a *correlate.Analysis, sa *correlate.IKESA, base baseFunc) []Finding {
 	if sent < 3 {
 		return nil
 	}
-	f := base(DPDPeerDead, Error, Inferred, fmt.Sprintf("%d liveness checks (DPD) went unanswered after frame %d", sent, max(lastAnswer, sa.EstablishedFrame)), unanswered...)
+	f := base(DPDPeerDead, Error, Inferred, fmt.Sprintf("%d liveness checks (DPD) went unanswered after frame %s", sent, decode.FrameLabel(max(lastAnswer, sa.EstablishedFrame))), unanswered...)
 	f.Causes = []Cause{
 		{"the peer went down or restarted", "encrypted informational requests from one side are never answered"},
 		{"the path between the peers broke", "nothing from the peer arrives any more"},

@@ -174,6 +174,9 @@ func (r *Run) Step(n int) (done bool, err error) {
 		} else {
 			s = earliest(r.srcs, r.reportRead)
 		}
+		if s == nil && r.waiting() {
+			return false, nil // a live source had nothing: let snapshots in
+		}
 		if s == nil {
 			r.finish()
 			return true, nil
@@ -214,6 +217,17 @@ func (r *Run) Step(n int) (done bool, err error) {
 		r.cor.Add(p)
 	}
 	return false, nil
+}
+
+// waiting reports whether a source has not ended (a live one that had no
+// packet to give).
+func (r *Run) waiting() bool {
+	for _, s := range r.srcs {
+		if !s.eof {
+			return true
+		}
+	}
+	return false
 }
 
 // reportRead passes on a source's read error (a bad block read past).

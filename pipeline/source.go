@@ -77,6 +77,9 @@ func (s *source) peek(problem func(*source, string)) *capture.Record {
 			s.next = rec
 			break
 		}
+		if errors.Is(err, capture.ErrNoPacket) {
+			break // a live source with nothing yet: the run waits
+		}
 		if capture.Resumable(err) {
 			problem(s, err.Error())
 			s.resumed++

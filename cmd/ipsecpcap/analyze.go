@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/ipsecpcap/ipsecpcap/decode"
 	"github.com/ipsecpcap/ipsecpcap/diagnose"
@@ -18,12 +19,15 @@ const exitFailure = 1
 func runAnalyze(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("analyze", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	var asJSON bool
+	var asJSON, separate bool
 	var in inputFlags
 	in.register(fs)
 	fs.BoolVar(&asJSON, "json", false, "print the analysis as one JSON document (docs/analysis-schema.md)")
+	fs.BoolVar(&separate, "separate", false, "analyse each FILE on its own instead of merging them as captures from several points of one path")
 	fs.Usage = func() {
-		fmt.Fprint(stderr, "Usage: ipsecpcap analyze [--json] [--ike-port N] [--natt-port N] FILE...\n")
+		fmt.Fprint(stderr, "Usage: ipsecpcap analyze [--json] [--separate] [--keys PATH] [--ike-port N] [--natt-port N] FILE...\n"+
+			"Several FILEs are captures of the same tunnels at different points (both gateways, inside and outside a NAT):\n"+
+			"they are merged into one timeline, unless --separate.\n")
 		fs.PrintDefaults()
 	}
 	files, ok := parseFiles(fs, args)
@@ -33,6 +37,10 @@ func runAnalyze(args []string, stdout, stderr io.Writer) int {
 	cfg := in.decodeConfig()
 	out := bufio.NewWriterSize(stdout, 64<<10)
 	defer out.Flush()
+	if len(files) > 1 && !separate {
+		dec, used := in.decrypterFor(files, stderr)
+		return analyzeFiles(files, cfg, dec, used, asJSON, out, stderr)
+	}
 	status := exitOK
 	for i, name := range files {
 		if i > 0 && !asJSON {
@@ -48,20 +56,25 @@ func runAnalyze(args []string, stdout, stderr io.Writer) int {
 // analyzeFile correlates and diagnoses one capture and prints the result.
 // Its status: 0 healthy, 1 a failure found, 2 not analysable.
 func analyzeFile(name string, cfg decode.Config, dec func(*decode.Packet, []byte), keyFiles []string, asJSON bool, out *bufio.Writer, stderr io.Writer) int {
+	return analyzeFiles([]string{name}, cfg, dec, keyFiles, asJSON, out, stderr)
+}
+
+// analyzeFiles correlates captures from several points as one analysis.
+func analyzeFiles(names []string, cfg decode.Config, dec func(*decode.Packet, []byte), keyFiles []string, asJSON bool, out *bufio.Writer, stderr io.Writer) int {
 	problems := flushing{out, stderr}
-	res, err := pipeline.Analyze(name, pipeline.Options{Decode: cfg, Decrypt: dec, Problem: func(s string) { fmt.Fprintln(problems, s) }})
+	res, err := pipeline.AnalyzeFiles(names, pipeline.Options{Decode: cfg, Decrypt: dec, Problem: func(s string) { fmt.Fprintln(problems, s) }})
 	if err != nil {
 		out.Flush()
 		fmt.Fprintf(stderr, "ipsecpcap: %v\n", err)
 		return exitUnreadable
 	}
-	if res.Input.SuppressedProblems > 0 {
-		fmt.Fprintf(problems, "%s: %d more problems not shown\n", name, res.Input.SuppressedProblems)
+	for _, ri := range res.Inputs {
+		if ri.SuppressedProblems > 0 {
+			fmt.Fprintf(problems, "%s: %d more problems not shown\n", ri.Name, ri.SuppressedProblems)
+		}
 	}
-	in := analysisview.Input{Name: name, Size: res.Input.Size, SHA256: res.Input.SHA256, Packets: res.Input.Packets, KeyFiles: keyFiles}
-	if res.Input.ReadError != nil {
-		in.ReadError = res.Input.ReadError.Error()
-	}
+	in := viewInput(res)
+	in.KeyFiles = keyFiles
 	if asJSON {
 		if err := analysisview.WriteJSON(out, analysisview.BuildDocument(in, Version, res.Analysis, res.Findings)); err != nil {
 			fmt.Fprintf(stderr, "ipsecpcap: %v\n", err)
@@ -76,4 +89,30 @@ func analyzeFile(name string, cfg decode.Config, dec func(*decode.Packet, []byte
 		}
 	}
 	return exitOK
+}
+
+// viewInput describes the run's captures for the views.
+func viewInput(res *pipeline.Result) analysisview.Input {
+	one := func(ri pipeline.Input) analysisview.Input {
+		in := analysisview.Input{Name: ri.Name, Size: ri.Size, SHA256: ri.SHA256, Packets: ri.Packets, Drops: ri.Drops}
+		if ri.ReadError != nil {
+			in.ReadError = ri.ReadError.Error()
+		}
+		return in
+	}
+	in := one(res.Input)
+	if len(res.Inputs) > 1 {
+		var names []string
+		in.Packets, in.Size, in.Drops = 0, 0, 0
+		for _, ri := range res.Inputs {
+			p := one(ri)
+			in.Points = append(in.Points, p)
+			names = append(names, ri.Name)
+			in.Packets += ri.Packets
+			in.Size += ri.Size
+			in.Drops += ri.Drops
+		}
+		in.Name, in.SHA256, in.ReadError = strings.Join(names, " + "), "", ""
+	}
+	return in
 }

@@ -72,9 +72,16 @@ func (f *inputFlags) register(fs *flag.FlagSet) {
 // (file and line, never key bytes) and do not stop the analysis. It
 // returns nil when there are no keys, and the names of the files used.
 func (f *inputFlags) decrypter(capturePath string, stderr io.Writer) (func(*decode.Packet, []byte), []string) {
+	return f.decrypterFor([]string{capturePath}, stderr)
+}
+
+// decrypterFor loads the keys for captures analysed together.
+func (f *inputFlags) decrypterFor(capturePaths []string, stderr io.Writer) (func(*decode.Packet, []byte), []string) {
 	paths := append([]string(nil), f.keys...)
-	if !f.noKeys && capturePath != "-" {
-		paths = append(paths, keys.Discover(capturePath)...)
+	for _, c := range capturePaths {
+		if !f.noKeys && c != "-" {
+			paths = append(paths, keys.Discover(c)...)
+		}
 	}
 	if len(paths) == 0 {
 		return nil, nil

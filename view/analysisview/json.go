@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/ipsecpcap/ipsecpcap/correlate"
+	"github.com/ipsecpcap/ipsecpcap/decode"
 	"github.com/ipsecpcap/ipsecpcap/diagnose"
 )
 
@@ -24,6 +25,12 @@ type Document struct {
 	IKESAs   []IKESADoc         `json:"ike_sas"`
 	ESP      []ESPDoc           `json:"esp"`
 	Findings []diagnose.Finding `json:"findings"`
+	// Captures lists the captures of a multi-capture run (absent for one
+	// capture). Frame numbers in such a document are frame IDs:
+	// capture × 2^40 + the frame's number in that capture.
+	Captures []CaptureDoc `json:"captures,omitempty"`
+	// Logs lists the gateway logs read (--log) and how they aligned.
+	Logs []LogDoc `json:"logs,omitempty"`
 }
 
 // ToolInfo names the tool and version that wrote the document.
@@ -136,6 +143,8 @@ type MessageDoc struct {
 	Proposals      [][]string `json:"proposals,omitempty"`
 	PFSGroup       uint16     `json:"pfs_group,omitempty"`
 	ChildSPIs      []string   `json:"child_spis,omitempty"`
+	// Seen lists where the message was seen, in a multi-capture run.
+	Seen []SightingDoc `json:"seen,omitempty"`
 }
 
 // NotifyDoc is a notify seen in clear.
@@ -171,9 +180,49 @@ type ESPDoc struct {
 	Replays    uint64 `json:"replays"`
 	OutOfOrder uint64 `json:"out_of_order"`
 	IKESA      int    `json:"ike_sa"`
+	// Capture is the capture point that saw the flow (multi-capture runs).
+	Capture int `json:"capture,omitempty"`
 }
 
 // BuildDocument assembles the JSON document.
+// CaptureDoc is one capture of a multi-capture run.
+type CaptureDoc struct {
+	Capture   int    `json:"capture"`
+	Name      string `json:"name"`
+	Size      int64  `json:"size"`
+	SHA256    string `json:"sha256"`
+	Packets   int    `json:"packets"`
+	ReadError string `json:"read_error,omitempty"`
+	Drops     uint64 `json:"drops,omitempty"`
+	// OffsetSeconds is this capture's clock minus the first capture's,
+	// estimated from OffsetSamples packets seen by both (0 samples: not
+	// estimated); PathDelaySeconds the one-way delay between the points.
+	OffsetSeconds    float64 `json:"offset_seconds"`
+	OffsetSamples    int     `json:"offset_samples"`
+	PathDelaySeconds float64 `json:"path_delay_seconds,omitempty"`
+}
+
+// LogDoc is one gateway log read with --log.
+type LogDoc struct {
+	Name    string `json:"name"`
+	Format  string `json:"format"`
+	Lines   int    `json:"lines"`
+	Events  int    `json:"events"`
+	Skipped int    `json:"skipped"`
+	// Aligned counts the log's packet lines matched to frames, and
+	// OffsetSeconds is the log's clock minus the (first) capture's.
+	Aligned       int     `json:"aligned"`
+	OffsetSeconds float64 `json:"offset_seconds"`
+}
+
+// SightingDoc is one capture point's sighting of a message.
+type SightingDoc struct {
+	Capture int `json:"capture"`
+	Frame   int `json:"frame"` // the frame's number in that capture
+	// Rel is seconds from the analysis start, on the first capture's clock.
+	Rel float64 `json:"rel"`
+}
+
 func BuildDocument(in Input, version string, a *correlate.Analysis, fs []diagnose.Finding) Document {
 	d := Document{Schema: SchemaVersion, Tool: ToolInfo{"ipsecpcap", version}, Verdict: "healthy",
 		Peers: []PeerDoc{}, IKESAs: []IKESADoc{}, ESP: []ESPDoc{}, Findings: fs}
@@ -203,8 +252,17 @@ func BuildDocument(in Input, version string, a *correlate.Analysis, fs []diagnos
 	for i, f := range a.ESP {
 		d.ESP = append(d.ESP, ESPDoc{Index: i, SPI: fmt.Sprintf("%08x", f.SPI), Src: f.Src.String(), Dst: f.Dst.String(),
 			UDPEncap: f.UDPEncapsulated, FirstFrame: f.FirstFrame, LastFrame: f.LastFrame, Packets: f.Packets, Bytes: f.Bytes,
-			MaxSeq: f.MaxSeq, Lost: f.Lost, Replays: f.Replays, OutOfOrder: f.OutOfOrder, IKESA: f.IKESA})
+			MaxSeq: f.MaxSeq, Lost: f.Lost, Replays: f.Replays, OutOfOrder: f.OutOfOrder, IKESA: f.IKESA, Capture: f.Capture})
 	}
+	for i, p := range in.Points {
+		cd := CaptureDoc{Capture: i + 1, Name: p.Name, Size: p.Size, SHA256: p.SHA256, Packets: p.Packets, ReadError: p.ReadError, Drops: p.Drops}
+		if i < len(a.Captures) {
+			cc := a.Captures[i]
+			cd.OffsetSeconds, cd.OffsetSamples, cd.PathDelaySeconds = cc.Offset.Seconds(), cc.Samples, cc.PathDelay.Seconds()
+		}
+		d.Captures = append(d.Captures, cd)
+	}
+	d.Logs = in.Logs
 	return d
 }
 
@@ -243,6 +301,10 @@ func ikeSADoc(sa *correlate.IKESA, t0 time.Time) IKESADoc {
 			}
 			for _, t := range m.Times {
 				md.Rel = append(md.Rel, t.Sub(t0).Seconds())
+			}
+			for _, s := range m.Seen {
+				_, n := decode.SplitFrame(s.Frame)
+				md.Seen = append(md.Seen, SightingDoc{Capture: s.Capture, Frame: n, Rel: s.Time.Sub(t0).Seconds()})
 			}
 			for _, n := range m.Notifies {
 				md.Notifies = append(md.Notifies, NotifyDoc{Type: int(n.Type), Name: n.Name, Error: n.Error, Detail: n.Detail, Decrypted: n.Decrypted})

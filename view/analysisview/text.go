@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/ipsecpcap/ipsecpcap/correlate"
+	"github.com/ipsecpcap/ipsecpcap/decode"
 	"github.com/ipsecpcap/ipsecpcap/diagnose"
 )
 
@@ -26,6 +27,13 @@ type Input struct {
 	ReadError string
 	// KeyFiles are the key files used (names only: keys never appear).
 	KeyFiles []string
+	// Drops is what the capturing interface reported as dropped.
+	Drops uint64
+	// Points are the captures of a multi-capture run, in capture order
+	// (nil for one capture).
+	Points []Input
+	// Logs are the gateway logs read (--log).
+	Logs []LogDoc
 }
 
 // WriteText writes the text summary.
@@ -36,6 +44,7 @@ func WriteText(w io.Writer, in Input, a *correlate.Analysis, fs []diagnose.Findi
 		fmt.Fprintf(w, ", %s – %s (%s)", t0.UTC().Format("2006-01-02 15:04:05.000"), a.LastTime.UTC().Format("15:04:05.000"), a.LastTime.Sub(t0).Round(time.Millisecond))
 	}
 	fmt.Fprintln(w)
+	writePoints(w, in, a)
 	if len(in.KeyFiles) > 0 {
 		fmt.Fprintf(w, "keys: %s\n", strings.Join(in.KeyFiles, ", "))
 	}
@@ -100,8 +109,8 @@ func writePeer(w io.Writer, a *correlate.Analysis, pp *correlate.PeerPair, t0 ti
 		fmt.Fprintln(w, "  ESP")
 		for _, i := range pp.ESP {
 			f := a.ESP[i]
-			fmt.Fprintf(w, "    SPI 0x%08x %s → %s  frames %d–%d  %d packets  %d bytes  seq ≤%d",
-				f.SPI, f.Src.Addr(), f.Dst.Addr(), f.FirstFrame, f.LastFrame, f.Packets, f.Bytes, f.MaxSeq)
+			fmt.Fprintf(w, "    SPI 0x%08x %s → %s  frames %s–%s  %d packets  %d bytes  seq ≤%d",
+				f.SPI, f.Src.Addr(), f.Dst.Addr(), decode.FrameLabel(f.FirstFrame), decode.FrameLabel(f.LastFrame), f.Packets, f.Bytes, f.MaxSeq)
 			if f.Lost > 0 {
 				fmt.Fprintf(w, "  %d lost", f.Lost)
 			}
@@ -110,6 +119,9 @@ func writePeer(w io.Writer, a *correlate.Analysis, pp *correlate.PeerPair, t0 ti
 			}
 			if f.UDPEncapsulated {
 				fmt.Fprint(w, "  UDP-encap")
+			}
+			if f.Capture != 0 {
+				fmt.Fprintf(w, "  at capture %d", f.Capture)
 			}
 			if f.IKESA != 0 {
 				fmt.Fprintf(w, "  (IKE SA #%d)", f.IKESA)
@@ -126,7 +138,7 @@ func writeIKESA(w io.Writer, sa *correlate.IKESA, t0 time.Time) {
 	state := string(sa.State)
 	if sa.Failure != nil {
 		ex := sa.Exchanges[sa.Failure.Exchange]
-		state = fmt.Sprintf("failed at %s message %d (frame %d)", ex.Name(), sa.Failure.Message, sa.Failure.Frame)
+		state = fmt.Sprintf("failed at %s message %d (frame %s)", ex.Name(), sa.Failure.Message, decode.FrameLabel(sa.Failure.Frame))
 	}
 	version := fmt.Sprintf("IKEv%d", sa.Version)
 	if sa.Version == 1 && sa.Mode() != "" {
@@ -150,7 +162,7 @@ func writeIKESA(w io.Writer, sa *correlate.IKESA, t0 time.Time) {
 		}
 		fmt.Fprintln(w)
 		for i, m := range ex.Messages {
-			fmt.Fprintf(w, "      %+9.3fs  #%-5d %s  %d. %s", m.Times[0].Sub(t0).Seconds(), m.Frames[0], m.Dir, i+1, m.Summary)
+			fmt.Fprintf(w, "      %+9.3fs  #%-5s %s  %d. %s", m.Times[0].Sub(t0).Seconds(), decode.FrameLabel(m.Frames[0]), m.Dir, i+1, m.Summary)
 			if m.Encrypted {
 				fmt.Fprintf(w, " %dB", m.Length)
 			}
@@ -161,6 +173,9 @@ func writeIKESA(w io.Writer, sa *correlate.IKESA, t0 time.Time) {
 			}
 			if m.Sent > 1 {
 				fmt.Fprintf(w, "  ×%d (frames %s)", m.Sent, FrameList(m.Frames, 8))
+			}
+			if len(sa.Points) > 1 {
+				fmt.Fprintf(w, "  %s", seenAt(sa, m))
 			}
 			for _, n := range m.Notifies {
 				if n.Error {
@@ -174,7 +189,7 @@ func writeIKESA(w io.Writer, sa *correlate.IKESA, t0 time.Time) {
 		}
 	}
 	for _, e := range sa.ICMPErrors {
-		fmt.Fprintf(w, "      ICMP %s from %s (frame %d)\n", e.Description, e.From, e.Frame)
+		fmt.Fprintf(w, "      ICMP %s from %s (frame %s)\n", e.Description, e.From, decode.FrameLabel(e.Frame))
 	}
 }
 
@@ -189,7 +204,7 @@ func FrameList(frames []int, most int) string {
 			parts = append(parts, fmt.Sprintf("…+%d", len(frames)-most))
 			break
 		}
-		parts = append(parts, fmt.Sprint(f))
+		parts = append(parts, decode.FrameLabel(f))
 	}
 	return strings.Join(parts, ",")
 }

@@ -1,0 +1,69 @@
+package analysisview
+
+import (
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/ipsecpcap/ipsecpcap/correlate"
+)
+
+// writePoints lists the captures of a multi-capture run with their
+// clocks, so that "frame 2:14" and "seen at 1, NOT at 2" can be read.
+func writePoints(w io.Writer, in Input, a *correlate.Analysis) {
+	if len(in.Points) < 2 {
+		return
+	}
+	fmt.Fprintln(w, "captures (frames are written capture:frame):")
+	for i, p := range in.Points {
+		fmt.Fprintf(w, "  %d  %s: %d frames", i+1, p.Name, p.Packets)
+		if i > 0 && i < len(a.Captures) {
+			cc := a.Captures[i]
+			if cc.Samples > 0 {
+				fmt.Fprintf(w, ", clock %s against capture 1 (from %d packets seen at both", signed(cc.Offset), cc.Samples)
+				if cc.PathDelay > 0 {
+					fmt.Fprintf(w, "; one-way delay %s", cc.PathDelay.Round(time.Microsecond))
+				}
+				fmt.Fprint(w, ")")
+			} else {
+				fmt.Fprint(w, ", clock offset unknown (no packet seen at both)")
+			}
+		}
+		if p.ReadError != "" {
+			fmt.Fprintf(w, "; warning: %s", p.ReadError)
+		}
+		fmt.Fprintln(w)
+	}
+}
+
+func signed(d time.Duration) string {
+	if d >= 0 {
+		return "+" + d.Round(time.Microsecond).String()
+	}
+	return d.Round(time.Microsecond).String()
+}
+
+// seenAt says at which of the SA's capture points a message was seen, and
+// at which it was not: "seen at 1, 2" or "seen at 1, NOT at 2".
+func seenAt(sa *correlate.IKESA, m *correlate.Message) string {
+	var ks []int
+	for _, pt := range sa.Points {
+		ks = append(ks, pt.Capture)
+	}
+	slices.Sort(ks)
+	var yes, no []string
+	for _, k := range ks {
+		if m.SeenAt(k) {
+			yes = append(yes, fmt.Sprint(k))
+		} else {
+			no = append(no, fmt.Sprint(k))
+		}
+	}
+	s := "seen at " + strings.Join(yes, ", ")
+	if len(no) > 0 {
+		s += ", NOT at " + strings.Join(no, ", ")
+	}
+	return s
+}
