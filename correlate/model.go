@@ -380,6 +380,10 @@ type Analysis struct {
 	// Captures describes each capture of a multi-capture run (nil for
 	// one capture): span and clock offset.
 	Captures []CaptureClock
+	// Logs are the gateway log lines placed on the analysis (set by the
+	// pipeline when logs were given), and LogFiles the logs read.
+	Logs     []LogEvent
+	LogFiles []LogSummary
 	// CaptureDrops is what the capturing interfaces reported as dropped
 	// (set by the pipeline): the analysis may miss that many packets.
 	CaptureDrops uint64

@@ -90,6 +90,9 @@ type Finding struct {
 	Causes   []Cause   `json:"causes"`
 	Remedy   string    `json:"remedy"`
 	Commands []Command `json:"commands,omitempty"`
+	// Logs are the gateway log lines that state or confirm the finding
+	// ("file:line (side): text"), when logs were given.
+	Logs []string `json:"log_lines,omitempty"`
 }
 
 // severityRank orders errors before warnings before information.

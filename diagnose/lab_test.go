@@ -14,6 +14,7 @@ import (
 	"github.com/ipsecpcap/ipsecpcap/diagnose"
 	"github.com/ipsecpcap/ipsecpcap/keys"
 	"github.com/ipsecpcap/ipsecpcap/lab"
+	"github.com/ipsecpcap/ipsecpcap/pipeline"
 )
 
 // analyze runs the whole pipeline on a capture file.
@@ -113,7 +114,31 @@ func labGroundTruth(t *testing.T, useKeys bool) {
 				}
 				dec, mapping = decrypt.New(store), withKeys
 			}
-			_, fs := runWith(t, path, true, dec)
+			var fs []diagnose.Finding
+			failFrame := 0
+			if sc.FailsAt != nil {
+				failFrame = sc.FailsAt.Frame
+			}
+			if len(sc.Captures) > 0 {
+				// Captures from several points: analysed together, as
+				// `ipsecpcap analyze a.pcap b.pcap` does.
+				paths := []string{path}
+				for _, c := range sc.Captures {
+					paths = append(paths, filepath.Join("../testdata/pcaps", c.Path))
+				}
+				var opt pipeline.Options
+				if dec != nil {
+					opt.Decrypt = dec.PacketFrame
+				}
+				res, err := pipeline.AnalyzeFiles(paths, opt)
+				if err != nil {
+					t.Fatal(err)
+				}
+				fs = res.Findings
+				failFrame = decode.FrameID(1, failFrame)
+			} else {
+				_, fs = runWith(t, path, true, dec)
+			}
 			var want, got []string
 			for _, c := range sc.ExpectedFindings {
 				if k, ok := mapping[c]; ok && (!useKeys || sc.IKEVersion == 1) {
@@ -152,8 +177,8 @@ func labGroundTruth(t *testing.T, useKeys bool) {
 			if useKeys && sc.KeysVerifiedWithTshark && len(sc.NotifySeen) > 0 && firstError.Certainty != diagnose.Certain && firstError.Code != diagnose.DPDPeerDead {
 				t.Errorf("%s is %s with keys", firstError.Code, firstError.Certainty)
 			}
-			if !slices.Contains(firstError.Frames, sc.FailsAt.Frame) {
-				t.Errorf("%s evidence frames %v do not include the failure frame %d", firstError.Code, firstError.Frames, sc.FailsAt.Frame)
+			if !slices.Contains(firstError.Frames, failFrame) {
+				t.Errorf("%s evidence frames %v do not include the failure frame %s", firstError.Code, firstError.Frames, decode.FrameLabel(failFrame))
 			}
 		})
 	}

@@ -23,6 +23,7 @@ const watchGrace = time.Second
 // lostGroup is the messages of one direction of one SA that a point missed.
 type lostGroup struct {
 	sa      *correlate.IKESA
+	watch   watch // the least sure of the lost messages' watch states
 	missing int // the capture point that did not see them
 	dir     correlate.Direction
 	msgs    []*correlate.Message
@@ -44,15 +45,33 @@ func pathLoss(a *correlate.Analysis) []Finding {
 	return append(fs, lostESP(a)...)
 }
 
-// watching reports whether capture k was capturing this SA's traffic at t
+// Whether a capture point was watching an SA's traffic at some moment.
+type watch uint8
+
+const (
+	notWatching watch = iota
+	// mayHaveStopped: the point saw the SA before, but it has no packet at
+	// all from later on: either everything after was lost on the way, or
+	// the capture was stopped (a pcap file does not say when).
+	mayHaveStopped
+	watchingThen // the point saw the SA before and captured packets after
+)
+
+// watching tells whether capture k was capturing this SA's traffic at t
 // (all times of a snapshot are on the first capture's clock).
-func watching(a *correlate.Analysis, sa *correlate.IKESA, k int, t time.Time) bool {
+func watching(a *correlate.Analysis, sa *correlate.IKESA, k int, t time.Time) watch {
 	for _, pt := range sa.Points {
 		if pt.Capture == k {
-			return !pt.First.After(t) && !a.Captures[k-1].Last.Before(t.Add(watchGrace))
+			switch {
+			case pt.First.After(t):
+				return notWatching
+			case a.Captures[k-1].Last.Before(t.Add(watchGrace)):
+				return mayHaveStopped
+			}
+			return watchingThen
 		}
 	}
-	return false
+	return notWatching
 }
 
 func lostIKE(a *correlate.Analysis, sa *correlate.IKESA) []*lostGroup {
@@ -65,17 +84,19 @@ func lostIKE(a *correlate.Analysis, sa *correlate.IKESA) []*lostGroup {
 			}
 			t := m.Seen[0].Time
 			for _, pt := range sa.Points {
-				if m.SeenAt(pt.Capture) || !watching(a, sa, pt.Capture, t) {
+				w := watching(a, sa, pt.Capture, t)
+				if m.SeenAt(pt.Capture) || w == notWatching {
 					continue
 				}
 				key := [2]int{pt.Capture, int(m.Dir)}
 				g := groups[key]
 				if g == nil {
-					g = &lostGroup{sa: sa, missing: pt.Capture, dir: m.Dir}
+					g = &lostGroup{sa: sa, missing: pt.Capture, dir: m.Dir, watch: w}
 					groups[key] = g
 					order = append(order, g)
 				}
 				g.msgs = append(g.msgs, m)
+				g.watch = min(g.watch, w)
 				g.names = append(g.names, ex.Name())
 			}
 		}
@@ -103,15 +124,19 @@ func (g *lostGroup) finding(a *correlate.Analysis) Finding {
 	if g.dir == correlate.FromResponder {
 		sender, receiver = receiver, sender
 	}
-	summary := fmt.Sprintf("%s ↔ %s: %s %s (message ID %d, sent %d×, frame %s) left %s at capture %s but never reached capture %d, which saw this IKE SA before and went on capturing: something between the two points drops %s → %s",
+	still := "went on capturing"
+	if g.watch == mayHaveStopped {
+		still = "has nothing later (if it was still capturing)"
+	}
+	summary := fmt.Sprintf("%s ↔ %s: %s %s (message ID %d, sent %d×, frame %s) left %s at capture %s but never reached capture %d, which saw this IKE SA before and %s: something between the two points drops %s → %s",
 		g.sa.Initiator.Addr(), g.sa.Responder.Addr(), g.names[0], role, m.MessageID, m.Sent, decode.FrameLabel(m.Frames[0]),
-		sender, seenAt, g.missing, sender, receiver)
+		sender, seenAt, g.missing, still, sender, receiver)
 	if n := len(g.msgs); n > 1 {
 		summary += fmt.Sprintf(" (%d of its %d messages that way were lost there)", n, g.total)
 	}
 	cert := Certain
-	if a.CaptureDrops > 0 {
-		cert = Inferred // a capture that dropped packets may have missed it
+	if a.CaptureDrops > 0 || g.watch == mayHaveStopped {
+		cert = Inferred // the capture may have missed it, or stopped
 	}
 	f := Finding{Code: PathLoss, Severity: Error, Certainty: cert, IKESA: g.sa.ID, Summary: summary}
 	for _, lost := range g.msgs {
@@ -147,9 +172,13 @@ func lossCauses(g *lostGroup) []Cause {
 	if natt == len(g.msgs) && passedOn500 {
 		cs = append(cs, Cause{"UDP 4500 blocked between the points", "the same direction's messages on UDP 500 got through, the ones on the NAT-T port 4500 did not: a firewall or ACL permits 500 but not 4500"})
 	}
-	return append(cs,
+	cs = append(cs,
 		Cause{"a firewall, ACL or policer between the two capture points", "the packets were seen leaving one point and never arriving at the other while it was capturing this tunnel"},
 		Cause{"asymmetric routing", "the packets may reach the peer by another path that bypasses the second capture point (then the peer's answers tell)"})
+	if g.watch == mayHaveStopped {
+		cs = append(cs, Cause{fmt.Sprintf("capture %d was stopped", g.missing), "it has no packet at all after the loss, so it may simply have ended: a capture file does not record when it stopped"})
+	}
+	return cs
 }
 
 // capturesOf lists the captures that saw a message, e.g. "1" or "1, 3".
@@ -185,7 +214,8 @@ func lostESP(a *correlate.Analysis) []Finding {
 		}
 		for _, pt := range sa.Points {
 			k := pt.Capture
-			if k == f.Capture || !watching(a, sa, k, f.First) {
+			w := watching(a, sa, k, f.First)
+			if k == f.Capture || w == notWatching {
 				continue
 			}
 			var there uint64
@@ -197,7 +227,11 @@ func lostESP(a *correlate.Analysis) []Finding {
 			if there*2 >= f.Packets {
 				continue
 			}
-			fs = append(fs, Finding{Code: PathLoss, Severity: Error, Certainty: Certain, IKESA: f.IKESA,
+			cert := Certain
+			if w == mayHaveStopped || a.CaptureDrops > 0 {
+				cert = Inferred
+			}
+			fs = append(fs, Finding{Code: PathLoss, Severity: Error, Certainty: cert, IKESA: f.IKESA,
 				Summary: fmt.Sprintf("ESP SPI 0x%08x %s → %s: %d packets seen at capture %d, %d at capture %d: something between the two points drops this direction's ESP",
 					f.SPI, f.Src.Addr(), f.Dst.Addr(), f.Packets, f.Capture, there, k),
 				Frames: []int{f.FirstFrame, f.LastFrame},

@@ -13,7 +13,7 @@ import (
 // Diagnose returns the findings for an analysis, failures first.
 func Diagnose(a *correlate.Analysis) []Finding {
 	var fs []Finding
-	add := func(f Finding) { fs = append(fs, finish(f)) }
+	add := func(f Finding) { fs = append(fs, f) }
 	for _, sa := range a.IKESAs {
 		for _, f := range ikeSA(a, sa) {
 			add(f)
@@ -34,6 +34,10 @@ func Diagnose(a *correlate.Analysis) []Finding {
 	if a.DroppedIKESAs > 0 || a.DroppedESPFlows > 0 {
 		add(Finding{Code: TooManySAs, Severity: Warning, Certainty: Certain,
 			Summary: fmt.Sprintf("%d IKE SAs and %d ESP flows beyond the tracking limits were counted but not analysed", a.DroppedIKESAs, a.DroppedESPFlows)})
+	}
+	fs = applyLogs(a, fs)
+	for i := range fs {
+		fs[i] = finish(fs[i])
 	}
 	sortFindings(fs)
 	return fs

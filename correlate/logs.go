@@ -1,0 +1,48 @@
+package correlate
+
+import "time"
+
+// LogEvent is a line of a gateway's own log (strongSwan charon, libreswan
+// pluto, H3C Comware debugging) placed on the analysis by package gwlog.
+// It stands on the timeline beside the packets, and a line that states a
+// root cause makes a diagnosis certain without keys. It never holds key
+// material.
+type LogEvent struct {
+	Log  string // the log's name as given
+	Line int
+	// Time is when the line was written, on the (first) capture's clock:
+	// the log's estimated offset removed.
+	Time time.Time
+	Text string
+	// Side is the logging gateway's role in the IKE SA: "initiator",
+	// "responder" or "" when unknown.
+	Side string
+	// IKESA is the IKE SA the line concerns (0: not attributed), Frame the
+	// frame of the packet it describes or follows (0: none), Matched set
+	// when the line describes exactly that packet (sent or received).
+	IKESA   int
+	Frame   int
+	Matched bool
+	// Cause is a diagnose finding code when the line states a root cause,
+	// with Basis ("local check", "peer notify", "timeout") and Reason, the
+	// cause in a few words.
+	Cause  string
+	Basis  string
+	Reason string
+	// Notifies are the notifies the line says were sent ("sent:NAME") or
+	// received ("received:NAME").
+	Notifies []string
+}
+
+// LogSummary describes one log read and how it aligned.
+type LogSummary struct {
+	Name    string
+	Format  string
+	Lines   int
+	Events  int
+	Skipped int
+	// Aligned counts the packet lines matched to frames, Offset the log's
+	// clock minus the capture's.
+	Aligned int
+	Offset  time.Duration
+}
