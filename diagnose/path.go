@@ -24,7 +24,7 @@ const watchGrace = time.Second
 type lostGroup struct {
 	sa      *correlate.IKESA
 	watch   watch // the least sure of the lost messages' watch states
-	missing int // the capture point that did not see them
+	missing int   // the capture point that did not see them
 	dir     correlate.Direction
 	msgs    []*correlate.Message
 	names   []string
