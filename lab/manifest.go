@@ -20,11 +20,16 @@ package lab
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"math"
+	"net/netip"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -92,11 +97,87 @@ type Scenario struct {
 	Observed string `json:"observed"`
 	// Frames is the number of frames in the capture.
 	Frames int `json:"frames"`
+
+	// CapturePoint says where Capture was taken. Absent in the entries
+	// written before the lab captured at several points (their Capture is
+	// on the initiator's link, or outside the NAT for ikev2-nat-t).
+	CapturePoint *Point `json:"capture_point,omitempty"`
+	// Captures are the captures taken at the other points of the
+	// topology, at the same time as Capture (one tcpdump per point,
+	// started and stopped together). For a scenario with Captures,
+	// ExpectedFindings are what the captures analysed together (one merged
+	// timeline) report; PATH_LOSS needs more than one point.
+	Captures []Capture `json:"captures,omitempty"`
+	// PathLoss lists the packets that left one capture point and never
+	// reached the next one: the ground truth of PATH_LOSS.
+	PathLoss []PathLoss `json:"path_loss,omitempty"`
+}
+
+// Point is a capture point of a lab topology.
+type Point struct {
+	// Point names it: "initiator", "responder" (the two ends of the path
+	// in the direct and routed topologies), "inside", "outside" (the legs
+	// of the NAT).
+	Point string `json:"point"`
+	// Namespace and Interface are where tcpdump ran (ipl-*).
+	Namespace   string `json:"namespace"`
+	Interface   string `json:"interface"`
+	Description string `json:"description"`
+	// InitiatorAddr and ResponderAddr are the peers' outer addresses as
+	// packets carry them at this point (behind a NAT the initiator's
+	// inside address, outside it the NAT's).
+	InitiatorAddr string `json:"initiator_addr"`
+	ResponderAddr string `json:"responder_addr"`
+}
+
+// Capture is one more capture of a scenario, taken at another point.
+type Capture struct {
+	// Path is relative to the manifest's directory, like Scenario.Capture:
+	// lab/<scenario>/capture-<point>.pcap.
+	Path string `json:"path"`
+	Point
+	// Frames is the number of frames in this capture.
+	Frames int `json:"frames"`
+	// TimeShiftSeconds is what was added to every time stamp of this
+	// capture after the run (editcap -t), as if its clock ran that much
+	// ahead of the primary capture's (negative: behind); 0 when the two
+	// captures share the machine's clock. Propagation between the points
+	// adds well under a millisecond.
+	TimeShiftSeconds float64 `json:"time_shift_seconds"`
+	// KeysVerifiedWithTshark as for the primary capture, with the same key
+	// files.
+	KeysVerifiedWithTshark bool `json:"keys_verified_with_tshark"`
+	// AddressMap lists the endpoints that the same packets (same IKE
+	// header, same ESP SPI and sequence number) carry differently here and
+	// in the primary capture: a NAT's translations. Empty without a NAT.
+	AddressMap []AddrMapping `json:"address_map,omitempty"`
+}
+
+// AddrMapping is one endpoint, "address:port" (the address alone for a
+// packet without ports), as a capture point sees it (Here) and as the
+// primary capture does.
+type AddrMapping struct {
+	Here    string `json:"here"`
+	Primary string `json:"primary"`
+}
+
+// PathLoss is a set of packets that one capture point saw and the next
+// point on their way did not.
+type PathLoss struct {
+	// From and To name capture points (CapturePoint.Point or a
+	// Captures[].Point): the packets were seen at From, never at To.
+	From string `json:"from"`
+	To   string `json:"to"`
+	// What they are, e.g. "IKE_AUTH request and its retransmissions".
+	What string `json:"what"`
+	// Frames are the lost packets' frame numbers in From's capture.
+	Frames []int `json:"frames"`
 }
 
 // Misconfig says what is wrong and on which side.
 type Misconfig struct {
-	// Side is "initiator", "responder" or "none".
+	// Side is "initiator", "responder", "path" (a middle box between the
+	// peers, e.g. a router's firewall) or "none".
 	Side string `json:"side"`
 	What string `json:"what"`
 }
@@ -125,6 +206,7 @@ var Findings = []string{
 	"P2_NO_RESPONSE", "P2_PROPOSAL_MISMATCH", "P2_PFS_MISMATCH", "P2_TS_MISMATCH", "P2_REJECTED",
 	"ESP_ONE_WAY", "ESP_INVALID_SPI", "ESP_SEQ_GAP", "ESP_REPLAY", "ESP_NONE",
 	"DPD_PEER_DEAD", "NAT_DETECTED", "SA_DELETED", "SA_REKEYED", "SA_FLAPPING", "WEAK_CRYPTO",
+	"MISLEADING_NOTIFY", "CAPTURE_DROPS", "PATH_LOSS",
 }
 
 // IsFinding tells whether code is one of Findings.
@@ -170,7 +252,7 @@ func Parse(b []byte) (*Manifest, error) {
 // Dir is the directory the scenarios' paths are relative to.
 func (m *Manifest) Dir() string { return m.dir }
 
-// Path resolves a path of a scenario (Capture, Keys, Logs).
+// Path resolves a path of a scenario (Capture, Captures[].Path, Keys, Logs).
 func (m *Manifest) Path(rel string) string {
 	return filepath.Join(m.dir, filepath.FromSlash(rel))
 }
@@ -258,7 +340,7 @@ func (s *Scenario) Validate() error {
 		bad("no description")
 	}
 	switch s.Misconfig.Side {
-	case "initiator", "responder", "none":
+	case "initiator", "responder", "path", "none":
 	default:
 		bad("misconfig side %q", s.Misconfig.Side)
 	}
@@ -296,7 +378,161 @@ func (s *Scenario) Validate() error {
 	if s.Frames < 1 {
 		bad("frames %d", s.Frames)
 	}
+	s.validatePoints(bad, checkPath)
 	return errors.Join(errs...)
+}
+
+// validatePoints checks CapturePoint, Captures and PathLoss.
+func (s *Scenario) validatePoints(bad func(string, ...any), checkPath func(string, string)) {
+	frames := map[string]int{} // point -> frames of its capture
+	paths := map[string]bool{s.Capture: true}
+	checkPoint := func(p *Point) {
+		if p.Point == "" || strings.ContainsAny(p.Point, "/\\ ") {
+			bad("bad capture point name %q", p.Point)
+		} else if _, dup := frames[p.Point]; dup {
+			bad("capture point %q listed twice", p.Point)
+		}
+		if !strings.HasPrefix(p.Namespace, "ipl-") || p.Interface == "" {
+			bad("capture point %q: namespace %q, interface %q", p.Point, p.Namespace, p.Interface)
+		}
+		if strings.TrimSpace(p.Description) == "" {
+			bad("capture point %q without description", p.Point)
+		}
+		for _, a := range []string{p.InitiatorAddr, p.ResponderAddr} {
+			if _, err := netip.ParseAddr(a); err != nil {
+				bad("capture point %q: address %q", p.Point, a)
+			}
+		}
+	}
+	if s.CapturePoint != nil {
+		checkPoint(s.CapturePoint)
+		frames[s.CapturePoint.Point] = s.Frames
+	} else if len(s.Captures) > 0 {
+		bad("captures without capture_point")
+	}
+	for i := range s.Captures {
+		c := &s.Captures[i]
+		checkPath("capture", c.Path)
+		if paths[c.Path] {
+			bad("capture %q listed twice", c.Path)
+		}
+		paths[c.Path] = true
+		checkPoint(&c.Point)
+		if c.Frames < 1 {
+			bad("capture %q: frames %d", c.Path, c.Frames)
+		}
+		if math.IsNaN(c.TimeShiftSeconds) || math.IsInf(c.TimeShiftSeconds, 0) || math.Abs(c.TimeShiftSeconds) > 86400 {
+			bad("capture %q: time shift %v", c.Path, c.TimeShiftSeconds)
+		}
+		frames[c.Point.Point] = c.Frames
+		for _, a := range c.AddressMap {
+			for _, e := range []string{a.Here, a.Primary} {
+				if _, err := netip.ParseAddrPort(e); err != nil && !validAddr(e) {
+					bad("capture %q: address map endpoint %q", c.Path, e)
+				}
+			}
+		}
+	}
+	for _, l := range s.PathLoss {
+		n, okFrom := frames[l.From]
+		_, okTo := frames[l.To]
+		if !okFrom || !okTo || l.From == l.To {
+			bad("path_loss from %q to %q: not two capture points of the scenario", l.From, l.To)
+		}
+		if strings.TrimSpace(l.What) == "" {
+			bad("path_loss without what")
+		}
+		if len(l.Frames) == 0 {
+			bad("path_loss from %q to %q without frames", l.From, l.To)
+		}
+		for _, f := range l.Frames {
+			if f < 1 || okFrom && f > n {
+				bad("path_loss frame %d not in %q's capture of %d frames", f, l.From, n)
+			}
+		}
+	}
+	if len(s.PathLoss) > 0 && !slices.Contains(s.ExpectedFindings, "PATH_LOSS") {
+		bad("path_loss without PATH_LOSS among the expected findings")
+	}
+}
+
+func validAddr(s string) bool {
+	_, err := netip.ParseAddr(s)
+	return err == nil
+}
+
+// MaxCaptureSize is the size limit of a committed capture.
+const MaxCaptureSize = 1 << 20
+
+// CapturePaths are the scenario's captures, the primary first.
+func (s *Scenario) CapturePaths() []string {
+	p := []string{s.Capture}
+	for _, c := range s.Captures {
+		p = append(p, c.Path)
+	}
+	return p
+}
+
+// CheckFiles checks the scenario's files on disk: every capture present,
+// smaller than MaxCaptureSize and starting with a pcap or pcapng magic;
+// key files and logs present, logs not empty.
+func (m *Manifest) CheckFiles(s *Scenario) error {
+	var errs []error
+	for _, rel := range s.CapturePaths() {
+		if err := checkCaptureFile(m.Path(rel)); err != nil {
+			errs = append(errs, fmt.Errorf("scenario %q: %w", s.Name, err))
+		}
+	}
+	for _, k := range s.Keys {
+		if _, err := os.Stat(m.Path(k)); err != nil {
+			errs = append(errs, fmt.Errorf("scenario %q: key file: %w", s.Name, err))
+		}
+	}
+	for _, l := range s.Logs {
+		fi, err := os.Stat(m.Path(l))
+		switch {
+		case err != nil:
+			errs = append(errs, fmt.Errorf("scenario %q: log: %w", s.Name, err))
+		case fi.Size() == 0:
+			errs = append(errs, fmt.Errorf("scenario %q: log %s is empty", s.Name, l))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func checkCaptureFile(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	if fi.Size() >= MaxCaptureSize {
+		return fmt.Errorf("%s is %d bytes, limit %d", path, fi.Size(), MaxCaptureSize)
+	}
+	var b [4]byte
+	if _, err := io.ReadFull(f, b[:]); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	if !PcapMagic(b[:]) {
+		return fmt.Errorf("%s does not start with a pcap/pcapng magic: % x", path, b)
+	}
+	return nil
+}
+
+// PcapMagic tells whether b starts like a pcap or pcapng file.
+func PcapMagic(b []byte) bool {
+	if len(b) < 4 {
+		return false
+	}
+	switch binary.BigEndian.Uint32(b[:4]) {
+	case 0xa1b2c3d4, 0xd4c3b2a1, 0xa1b23c4d, 0x4d3cb2a1, 0x0a0d0d0a:
+		return true
+	}
+	return false
 }
 
 // Marshal encodes the manifest as the lab writes it: indented, scenarios in

@@ -2,9 +2,11 @@ package lab
 
 import (
 	"bytes"
-	"encoding/binary"
 	"os"
 	"path"
+	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -12,7 +14,7 @@ import (
 const manifestPath = "../testdata/pcaps/manifest.json"
 
 // maxCapture is the size limit of a committed capture.
-const maxCapture = 1 << 20
+const maxCapture = MaxCaptureSize
 
 func loadManifest(t *testing.T) *Manifest {
 	t.Helper()
@@ -54,27 +56,80 @@ func TestManifestWellFormed(t *testing.T) {
 				// only a dying peer fails without a misconfiguration
 				t.Errorf("fails at %s without a misconfiguration", s.FailsAt.Exchange)
 			}
+			// the other capture points' files sit beside the primary,
+			// named for their point
+			for _, c := range s.Captures {
+				if want := path.Join("lab", s.Name, "capture-"+c.Point.Point+".pcap"); c.Path != want {
+					t.Errorf("capture of point %s: %q, want %q", c.Point.Point, c.Path, want)
+				}
+			}
+			if s.Misconfig.Side == "path" && len(s.PathLoss) == 0 {
+				t.Errorf("misconfigured on the path without path_loss")
+			}
 		})
 	}
 }
 
-// pcapMagic tells whether b starts like a pcap or pcapng file.
-func pcapMagic(b []byte) bool {
-	if len(b) < 4 {
-		return false
+// TestMultiPointScenarios checks the scenarios captured at several points
+// the lab is expected to have, and that the older ones stay single-point.
+func TestMultiPointScenarios(t *testing.T) {
+	m := loadManifest(t)
+	want := map[string]struct {
+		primary, other string
+		shift          float64
+		pathLoss       bool
+	}{
+		"ikev2-udp4500-blocked":            {"initiator", "responder", 0, true},
+		"ikev2-esp-dropped-midpath":        {"initiator", "responder", 0, true},
+		"ikev2-ok-two-points":              {"initiator", "responder", 2.5, false},
+		"ikev2-nat-t-two-points":           {"outside", "inside", 0, false},
+		"ikev1-ts-not-mirrored-two-points": {"initiator", "responder", 0, false},
 	}
-	switch binary.BigEndian.Uint32(b[:4]) {
-	case 0xa1b2c3d4, 0xd4c3b2a1, 0xa1b23c4d, 0x4d3cb2a1, 0x0a0d0d0a:
-		return true
+	for name, w := range want {
+		s, ok := m.Scenario(name)
+		if !ok {
+			t.Errorf("no scenario %s", name)
+			continue
+		}
+		if s.CapturePoint == nil || s.CapturePoint.Point != w.primary {
+			t.Errorf("%s: capture_point %+v, want %s", name, s.CapturePoint, w.primary)
+		}
+		if len(s.Captures) != 1 || s.Captures[0].Point.Point != w.other {
+			t.Errorf("%s: captures %+v, want one at %s", name, s.Captures, w.other)
+			continue
+		}
+		if got := s.Captures[0].TimeShiftSeconds; got != w.shift {
+			t.Errorf("%s: time shift %v, want %v", name, got, w.shift)
+		}
+		if (len(s.PathLoss) > 0) != w.pathLoss {
+			t.Errorf("%s: path_loss %+v", name, s.PathLoss)
+		}
+		if w.pathLoss && !slices.Contains(s.ExpectedFindings, "PATH_LOSS") {
+			t.Errorf("%s: PATH_LOSS not expected", name)
+		}
 	}
-	return false
+	if s, ok := m.Scenario("ikev2-nat-t-two-points"); ok && len(s.Captures) == 1 && len(s.Captures[0].AddressMap) == 0 {
+		t.Error("ikev2-nat-t-two-points: no address map across the NAT")
+	}
+	// the scenarios captured at one point keep their meaning
+	for _, s := range m.Scenarios {
+		if _, multi := want[s.Name]; !multi && s.CapturePoint == nil && (len(s.Captures) > 0 || len(s.PathLoss) > 0) {
+			t.Errorf("%s: captures without capture_point", s.Name)
+		}
+	}
 }
+
+// pcapMagic tells whether b starts like a pcap or pcapng file.
+func pcapMagic(b []byte) bool { return PcapMagic(b) }
 
 func TestScenarioFilesPresent(t *testing.T) {
 	m := loadManifest(t)
 	for _, s := range m.Scenarios {
 		s := s
 		t.Run(s.Name, func(t *testing.T) {
+			if err := m.CheckFiles(&s); err != nil {
+				t.Error(err)
+			}
 			p := m.Path(s.Capture)
 			fi, err := os.Stat(p)
 			if err != nil {
@@ -186,5 +241,116 @@ func TestParseRejects(t *testing.T) {
 	}
 	if _, err := Parse(wrap(goodScenario + "," + goodScenario)); err == nil {
 		t.Error("duplicate name accepted")
+	}
+}
+
+// goodMulti is goodScenario captured at two points, with a path loss.
+var goodMulti = strings.Replace(strings.Replace(goodScenario, `"P1_AUTH_FAILED"]`, `"P1_AUTH_FAILED", "PATH_LOSS"]`, 1),
+	`"frames": 4`, `"frames": 4,
+  "capture_point": {"point": "initiator", "namespace": "ipl-i", "interface": "ipl-i0", "description": "d",
+    "initiator_addr": "198.18.1.1", "responder_addr": "198.18.3.2"},
+  "captures": [{"path": "lab/x/capture-responder.pcap", "point": "responder", "namespace": "ipl-r",
+    "interface": "ipl-r0", "description": "d", "initiator_addr": "198.18.1.1", "responder_addr": "198.18.3.2",
+    "frames": 2, "time_shift_seconds": 2.5, "keys_verified_with_tshark": false,
+    "address_map": [{"here": "198.18.1.1:500", "primary": "198.18.2.254:28877"}]}],
+  "path_loss": [{"from": "initiator", "to": "responder", "what": "IKE_AUTH", "frames": [3, 4]}]`, 1)
+
+func TestParseMultiPoint(t *testing.T) {
+	wrap := func(sc string) []byte { return []byte(`{"schema":1,"scenarios":[` + sc + `]}`) }
+	m, err := Parse(wrap(goodMulti))
+	if err != nil {
+		t.Fatalf("good multi-point scenario rejected: %v", err)
+	}
+	s := m.Scenarios[0]
+	if s.CapturePoint.Point != "initiator" || len(s.Captures) != 1 || s.Captures[0].TimeShiftSeconds != 2.5 ||
+		s.Captures[0].Point.Point != "responder" || s.Captures[0].Namespace != "ipl-r" || len(s.PathLoss) != 1 {
+		t.Errorf("parsed %+v", s)
+	}
+	if got := s.CapturePaths(); !slices.Equal(got, []string{"lab/x/capture.pcap", "lab/x/capture-responder.pcap"}) {
+		t.Errorf("CapturePaths %v", got)
+	}
+	// a single-point entry has none of the new fields and stays valid
+	if m, err := Parse(wrap(goodScenario)); err != nil || m.Scenarios[0].CapturePoint != nil || m.Scenarios[0].Captures != nil {
+		t.Errorf("single-point scenario: %v", err)
+	}
+	// and is written back without them
+	b, err := (&Manifest{Schema: 1, Scenarios: []Scenario{{Name: "x"}}}).Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"capture_point", "captures", "path_loss"} {
+		if strings.Contains(string(b), f) {
+			t.Errorf("empty %s written: %s", f, b)
+		}
+	}
+	bad := map[string]string{
+		"no capture_point":   regexp.MustCompile(`(?s)"capture_point": \{.*?\},\n`).ReplaceAllString(goodMulti, ""),
+		"point twice":        strings.Replace(goodMulti, `"point": "responder"`, `"point": "initiator"`, 1),
+		"capture path twice": strings.Replace(goodMulti, `"lab/x/capture-responder.pcap"`, `"lab/x/capture.pcap"`, 1),
+		"absolute capture":   strings.Replace(goodMulti, `"lab/x/capture-responder.pcap"`, `"/tmp/c.pcap"`, 1),
+		"no frames":          strings.Replace(goodMulti, `"frames": 2`, `"frames": 0`, 1),
+		"foreign namespace":  strings.Replace(goodMulti, `"namespace": "ipl-r"`, `"namespace": "prod"`, 1),
+		"bad address": strings.Replace(goodMulti, `"responder_addr": "198.18.3.2",
+    "frames"`, `"responder_addr": "responder",
+    "frames"`, 1),
+		"bad endpoint":         strings.Replace(goodMulti, `"198.18.2.254:28877"`, `"nat"`, 1),
+		"loss to unknown":      strings.Replace(goodMulti, `"to": "responder"`, `"to": "router"`, 1),
+		"loss to itself":       strings.Replace(goodMulti, `"to": "responder"`, `"to": "initiator"`, 1),
+		"loss frame past end":  strings.Replace(goodMulti, `"frames": [3, 4]`, `"frames": [3, 5]`, 1),
+		"loss without frames":  strings.Replace(goodMulti, `"frames": [3, 4]`, `"frames": []`, 1),
+		"loss without finding": strings.Replace(goodMulti, `, "PATH_LOSS"]`, `]`, 1),
+		"unknown point field":  strings.Replace(goodMulti, `"time_shift_seconds": 2.5`, `"time_shift_seconds": 2.5, "clock": 1`, 1),
+		"huge shift":           strings.Replace(goodMulti, `"time_shift_seconds": 2.5`, `"time_shift_seconds": 1e9`, 1),
+	}
+	for name, sc := range bad {
+		if sc == goodMulti {
+			t.Errorf("%s: the test's replacement did not apply", name)
+			continue
+		}
+		if _, err := Parse(wrap(sc)); err == nil {
+			t.Errorf("%s: accepted", name)
+		} else {
+			t.Logf("%s: %v", name, err)
+		}
+	}
+}
+
+func TestCheckFiles(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name string, b []byte) {
+		t.Helper()
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	pcap := []byte{0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0}
+	write("lab/x/capture.pcap", pcap)
+	write("lab/x/esp_sa", nil)
+	write("lab/x/charon-initiator.log", []byte("log\n"))
+	b := []byte(`{"schema":1,"scenarios":[` + goodMulti + `]}`)
+	write("manifest.json", b)
+	m, err := Load(filepath.Join(dir, "manifest.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &m.Scenarios[0]
+	if err := m.CheckFiles(s); err == nil || !strings.Contains(err.Error(), "capture-responder.pcap") {
+		t.Errorf("missing extra capture: %v", err)
+	}
+	write("lab/x/capture-responder.pcap", []byte("not a capture"))
+	if err := m.CheckFiles(s); err == nil || !strings.Contains(err.Error(), "magic") {
+		t.Errorf("extra capture without magic: %v", err)
+	}
+	write("lab/x/capture-responder.pcap", append(pcap, make([]byte, MaxCaptureSize)...))
+	if err := m.CheckFiles(s); err == nil || !strings.Contains(err.Error(), "limit") {
+		t.Errorf("extra capture too large: %v", err)
+	}
+	write("lab/x/capture-responder.pcap", pcap)
+	if err := m.CheckFiles(s); err != nil {
+		t.Errorf("good files: %v", err)
 	}
 }

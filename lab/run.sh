@@ -29,19 +29,28 @@ NS_I=ipl-i   # initiator
 NS_R=ipl-r   # responder
 NS_N=ipl-n   # NAT router / middle box
 
-# addresses: outside 198.18.1.0/24 (and 198.18.2.0/24 behind the NAT),
-# protected subnets 198.19.1.0/24 (initiator) and 198.19.2.0/24 (responder)
+# addresses: outside 198.18.1.0/24 (and 198.18.2.0/24 behind the NAT,
+# 198.18.3.0/24 behind the router), protected subnets 198.19.1.0/24
+# (initiator) and 198.19.2.0/24 (responder)
 I_OUT=198.18.1.1
 R_OUT=198.18.1.2
 N_IN=198.18.1.254
 N_OUT=198.18.2.254
 R_OUT_NAT=198.18.2.2
+N_RT=198.18.3.254 # the router's leg toward the responder (routed topology)
+R_OUT_RT=198.18.3.2
 I_IN=198.19.1.1
 R_IN=198.19.2.1
 I_NET=198.19.1.0/24
 R_NET=198.19.2.0/24
 
 PIDS=()   # every background process this script started
+# capture points of the topology, the primary (capture.pcap) first, one
+# "point|namespace|interface|file|view|initiator addr|responder addr|description"
+# each (view: the side whose logged ESP addresses are those seen there)
+CAP_POINTS=()
+CAP_PIDS=()
+declare -A SHIFT=() # point -> seconds added to its capture's time stamps after the run
 FAILED=() # scenarios whose run did not match lab/scenarios.json
 SKIPPED=()
 WORK=
@@ -141,7 +150,13 @@ new_ns() {
 	ip -n "$1" link set lo up
 }
 
-# initiator and responder on one link: capture on the initiator's side
+# add_point POINT NS IF FILE VIEW IADDR RADDR DESCRIPTION: a capture point
+add_point() {
+	CAP_POINTS+=("$1|$2|$3|$4|$5|$6|$7|$8")
+}
+
+# initiator and responder on one link: captured at both ends (the primary
+# capture.pcap on the initiator's side)
 topo_direct() {
 	new_ns $NS_I
 	new_ns $NS_R
@@ -154,11 +169,66 @@ topo_direct() {
 	# (this kernel has no dummy interfaces)
 	ip -n $NS_I addr add $I_IN/32 dev lo
 	ip -n $NS_R addr add $R_IN/32 dev lo
-	CAP_NS=$NS_I CAP_IF=ipl-i0 VIEW=initiator
+	CAP_NS=$NS_I CAP_IF=ipl-i0
+	add_point initiator $NS_I ipl-i0 capture.pcap initiator $I_OUT $R_OUT \
+		"ipl-i0 in the initiator's namespace ipl-i (its end of the link)"
+	add_point responder $NS_R ipl-r0 capture-responder.pcap responder $I_OUT $R_OUT \
+		"ipl-r0 in the responder's namespace ipl-r (its end of the same link)"
 	I_LADDR=$I_OUT I_RADDR=$R_OUT R_LADDR=$R_OUT R_RADDR=$I_OUT
 }
 
-# initiator behind a masquerading router: capture outside the NAT
+# initiator and responder on two links joined by a router that forwards
+# without NAT (the middle box where a firewall drops things): captured on
+# the initiator's link (primary) and on the responder's link
+topo_routed() {
+	new_ns $NS_I
+	new_ns $NS_N
+	new_ns $NS_R
+	ip link add ipl-i0 netns $NS_I type veth peer name ipl-n0 netns $NS_N || die "veth"
+	ip link add ipl-n1 netns $NS_N type veth peer name ipl-r0 netns $NS_R || die "veth"
+	ip -n $NS_I addr add $I_OUT/24 dev ipl-i0
+	ip -n $NS_N addr add $N_IN/24 dev ipl-n0
+	ip -n $NS_N addr add $N_RT/24 dev ipl-n1
+	ip -n $NS_R addr add $R_OUT_RT/24 dev ipl-r0
+	local l
+	for l in "$NS_I ipl-i0" "$NS_N ipl-n0" "$NS_N ipl-n1" "$NS_R ipl-r0"; do
+		set -- $l
+		ip -n "$1" link set "$2" up
+	done
+	ip -n $NS_I route add default via $N_IN
+	ip -n $NS_R route add default via $N_RT
+	nsx $NS_N sysctl -qw net.ipv4.ip_forward=1
+	# the router's filter: scenarios add their rules to this chain
+	nsx $NS_N nft -f - <<-EOF || die "nft router table"
+		table ip ipl_fw {
+			chain ipl_fwd {
+				type filter hook forward priority filter; policy accept;
+			}
+		}
+	EOF
+	ip -n $NS_I addr add $I_IN/32 dev lo
+	ip -n $NS_R addr add $R_IN/32 dev lo
+	CAP_NS=$NS_I CAP_IF=ipl-i0
+	add_point initiator $NS_I ipl-i0 capture.pcap initiator $I_OUT $R_OUT_RT \
+		"ipl-i0 in the initiator's namespace ipl-i: the initiator's link, before the router"
+	add_point responder $NS_R ipl-r0 capture-responder.pcap responder $I_OUT $R_OUT_RT \
+		"ipl-r0 in the responder's namespace ipl-r: the responder's link, after the router"
+	I_LADDR=$I_OUT I_RADDR=$R_OUT_RT R_LADDR=$R_OUT_RT R_RADDR=$I_OUT
+}
+
+# fw_rule RULE: add a rule to the router's forward chain (routed topology)
+fw_rule() {
+	nsx $NS_N nft add rule ip ipl_fw ipl_fwd "$@" || die "nft add rule $*"
+}
+
+# fw_counts: what the router's rules dropped, for the log
+fw_counts() {
+	nsx $NS_N nft list chain ip ipl_fw ipl_fwd >"$WORK/nft.out" 2>&1
+	log "  dropped at the router: $(grep -o 'packets [0-9]*' "$WORK/nft.out" | tr '\n' ' ')"
+}
+
+# initiator behind a masquerading router: captured outside the NAT (primary)
+# and on the NAT's inside leg
 topo_nat() {
 	new_ns $NS_I
 	new_ns $NS_N
@@ -188,7 +258,11 @@ topo_nat() {
 	EOF
 	ip -n $NS_I addr add $I_IN/32 dev lo
 	ip -n $NS_R addr add $R_IN/32 dev lo
-	CAP_NS=$NS_N CAP_IF=ipl-n1 VIEW=responder
+	CAP_NS=$NS_N CAP_IF=ipl-n1
+	add_point outside $NS_N ipl-n1 capture.pcap responder $N_OUT $R_OUT_NAT \
+		"ipl-n1 in the NAT's namespace ipl-n: outside the NAT, the initiator appears as $N_OUT with ports in 20000-29999"
+	add_point inside $NS_N ipl-n0 capture-inside.pcap initiator $I_OUT $R_OUT_NAT \
+		"ipl-n0 in the NAT's namespace ipl-n: inside the NAT, before translation, the initiator's own address"
 	I_LADDR=$I_OUT I_RADDR=$R_OUT_NAT R_LADDR=$R_OUT_NAT R_RADDR=%any
 }
 
@@ -445,26 +519,45 @@ flow_libreswan() {
 
 # ---------------------------------------------------------------- capture
 
+# start_capture: one tcpdump per capture point of the topology, all at
+# once; each is bounded (-c) besides being stopped by stop_capture
 start_capture() {
-	local i
-	ip netns exec "$CAP_NS" tcpdump -i "$CAP_IF" -U -s 0 -Z root -w "$WORK/capture.pcap" 'udp or esp or icmp' \
-		>"$WORK/tcpdump.log" 2>&1 &
-	CAP_PID=$!
-	PIDS+=($CAP_PID)
-	disown $CAP_PID
-	for ((i = 0; i < 50; i++)); do
-		grep -q 'listening on' "$WORK/tcpdump.log" 2>/dev/null && break
-		sleep 0.1
+	local i p point ns ifc file pid
+	CAP_PIDS=()
+	for p in "${CAP_POINTS[@]}"; do
+		IFS='|' read -r point ns ifc file _ <<<"$p"
+		ip netns exec "$ns" tcpdump -i "$ifc" -U -s 0 -c 20000 -Z root -w "$WORK/$file" 'udp or esp or icmp' \
+			>"$WORK/tcpdump-$point.log" 2>&1 &
+		pid=$!
+		CAP_PIDS+=($pid)
+		PIDS+=($pid)
+		disown $pid
+	done
+	for p in "${CAP_POINTS[@]}"; do
+		IFS='|' read -r point _ <<<"$p"
+		for ((i = 0; i < 50; i++)); do
+			grep -q 'listening on' "$WORK/tcpdump-$point.log" 2>/dev/null && break
+			sleep 0.1
+		done
+		grep -q 'listening on' "$WORK/tcpdump-$point.log" 2>/dev/null ||
+			log "  tcpdump at $point not listening: $(tail -1 "$WORK/tcpdump-$point.log")"
 	done
 	sleep 0.3
 }
 
 stop_capture() {
+	[ ${#CAP_PIDS[@]} -gt 0 ] || return 0
 	sleep 0.5
-	kill -INT "$CAP_PID" 2>/dev/null
-	wait_gone "$CAP_PID" 5 || kill -KILL "$CAP_PID" 2>/dev/null
-	wait_gone "$CAP_PID" 2
-	forget_pid "$CAP_PID"
+	local pid
+	for pid in "${CAP_PIDS[@]}"; do
+		kill -INT "$pid" 2>/dev/null
+	done
+	for pid in "${CAP_PIDS[@]}"; do
+		wait_gone "$pid" 5 || kill -KILL "$pid" 2>/dev/null
+		wait_gone "$pid" 2
+		forget_pid "$pid"
+	done
+	CAP_PIDS=()
 }
 
 # ping FROM(I|R) COUNT [INTERVAL]: bounded traffic between the protected subnets
@@ -709,6 +802,50 @@ sc_ikev2_stale_spi() {
 	stop_capture
 }
 
+# ---- several capture points (routed or NAT topology)
+
+sc_ikev2_udp4500_blocked() {
+	# a firewall between the peers permits IKE on 500 but not UDP 4500:
+	# IKE_SA_INIT passes, IKE_AUTH (moved to 4500 by NAT detection) does not
+	fw_rule iifname '"ipl-n0"' udp dport 4500 counter drop
+	flow_standard
+	fw_counts
+}
+
+sc_ikev2_esp_dropped_midpath() {
+	start_charon I
+	start_charon R
+	start_capture
+	initiate || return
+	# the router drops ESP-in-UDP from the responder to the initiator (UDP
+	# 4500 whose first 4 payload bytes, the SPI, are not the non-ESP marker)
+	fw_rule iifname '"ipl-n1"' oifname '"ipl-n0"' udp sport 4500 udp length \> 16 @th,64,32 != 0 counter drop
+	sleep 1
+	ping_ I 5
+	ping_ R 3
+	sleep 1
+	stop_capture
+	fw_counts
+}
+
+sc_ikev2_ok_two_points() {
+	# the responder's capture is shifted after the run: its clock "runs"
+	# 2.5 s ahead of the initiator's
+	SHIFT[responder]=2.5
+	flow_standard
+}
+
+sc_ikev2_nat_t_two_points() {
+	R_RADDR=%any
+	flow_standard
+}
+
+sc_ikev1_ts_not_mirrored_two_points() {
+	v1
+	R_RTS=198.19.3.0/24
+	flow_standard
+}
+
 sc_ikev1_libreswan_v1_disabled() {
 	v1
 	R_IKEV1_POLICY=drop # libreswan 4's default
@@ -733,19 +870,28 @@ run_scenario() {
 	declare -F "$fn" >/dev/null || die "no scenario $name in lab/run.sh"
 	log "=== $name"
 	stop_all
-	rm -rf "$WORK/I" "$WORK/R" "$WORK"/capture.pcap "$WORK"/*.out "$WORK"/*.log
+	rm -rf "$WORK/I" "$WORK/R" "$WORK"/*.pcap "$WORK"/*.out "$WORK"/*.log "$WORK/points"
 	mkdir -p "$WORK/I" "$WORK/R"
 	cfg_defaults
 	R_START=yes
+	CAP_POINTS=() CAP_PIDS=() SHIFT=()
 	case $name in
 	*nat-t*) topo_nat ;;
+	ikev2-udp4500-blocked | ikev2-esp-dropped-midpath | *-two-points) topo_routed ;;
 	*) topo_direct ;;
 	esac
 	# LAB_HOOK, when set, is run as `$LAB_HOOK up` once the topology exists
 	# and `$LAB_HOOK down` after the flow, with the namespace and capture
-	# point names in its environment (e.g. to mirror the link elsewhere)
+	# point names in its environment (e.g. to mirror the link elsewhere):
+	# CAP_NS/CAP_IF the primary point, CAP_POINTS all of them as
+	# "point=namespace/interface" separated by spaces
+	local cap_points="" p pt ns ifc
+	for p in "${CAP_POINTS[@]}"; do
+		IFS='|' read -r pt ns ifc _ <<<"$p"
+		cap_points+="${cap_points:+ }$pt=$ns/$ifc"
+	done
 	if [ -n "${LAB_HOOK:-}" ]; then
-		NS_I=$NS_I NS_R=$NS_R NS_N=$NS_N CAP_NS=$CAP_NS CAP_IF=$CAP_IF "$LAB_HOOK" up ||
+		NS_I=$NS_I NS_R=$NS_R NS_N=$NS_N CAP_NS=$CAP_NS CAP_IF=$CAP_IF CAP_POINTS=$cap_points "$LAB_HOOK" up ||
 			die "LAB_HOOK up failed"
 	fi
 	# scenario functions change the I_*/R_* settings, then run a flow; the
@@ -756,7 +902,7 @@ run_scenario() {
 		return
 	fi
 	"$fn"
-	[ -n "${LAB_HOOK:-}" ] && NS_I=$NS_I NS_R=$NS_R NS_N=$NS_N CAP_NS=$CAP_NS CAP_IF=$CAP_IF "$LAB_HOOK" down
+	[ -n "${LAB_HOOK:-}" ] && NS_I=$NS_I NS_R=$NS_R NS_N=$NS_N CAP_NS=$CAP_NS CAP_IF=$CAP_IF CAP_POINTS=$cap_points "$LAB_HOOK" down
 	stop_capture 2>/dev/null
 	stop_charon I
 	stop_charon R
@@ -765,12 +911,27 @@ run_scenario() {
 	local dst=$OUT/$name
 	rm -rf "$dst"
 	mkdir -p "$dst"
-	cp "$WORK/capture.pcap" "$dst/capture.pcap" || die "no capture"
+	# every capture point's file; a point with a SHIFT gets its time stamps
+	# moved (editcap) as if its clock were off by that much; the manifest
+	# records the shift
+	local file view iaddr raddr desc views="" tshift
+	: >"$WORK/points"
+	for p in "${CAP_POINTS[@]}"; do
+		IFS='|' read -r pt ns ifc file view iaddr raddr desc <<<"$p"
+		tshift=${SHIFT[$pt]:-0}
+		if [ "$tshift" != 0 ]; then
+			editcap -F pcap -t "$tshift" "$WORK/$file" "$dst/$file" >/dev/null || die "editcap -t $tshift $file"
+		else
+			cp "$WORK/$file" "$dst/$file" || die "no capture $file"
+		fi
+		printf '%s|%s|%s|%s|%s|%s|%s|%s|%s\n' "$pt" "$ns" "$ifc" "$file" "$view" "$iaddr" "$raddr" "$tshift" "$desc" >>"$WORK/points"
+		case ",$views," in *",$view,"*) ;; *) views+="${views:+,}$view" ;; esac
+	done
 	[ -s "$WORK/I/charon.log" ] && cp "$WORK/I/charon.log" "$dst/charon-initiator.log"
 	[ -s "$WORK/R/charon.log" ] && cp "$WORK/R/charon.log" "$dst/charon-responder.log"
 	[ -s "$WORK/R/pluto.log" ] && cp "$WORK/R/pluto.log" "$dst/pluto-responder.log"
-	"$LABTOOL" keys -dir "$dst" -view "$VIEW" || die "labtool keys"
-	if ! "$LABTOOL" finish -spec "$SPEC" -manifest "$MANIFEST" -name "$name" -dir "$dst"; then
+	"$LABTOOL" keys -dir "$dst" -view "$views" || die "labtool keys"
+	if ! "$LABTOOL" finish -spec "$SPEC" -manifest "$MANIFEST" -name "$name" -dir "$dst" -points "$WORK/points"; then
 		log "WARNING: $name did not come out as lab/scenarios.json expects"
 		FAILED+=("$name")
 	fi

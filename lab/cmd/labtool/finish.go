@@ -34,6 +34,10 @@ type spec struct {
 	ExpectedFindings []string      `json:"expected_findings"`
 	Observe          []observe     `json:"observe"`
 	Summary          string        `json:"summary"`
+	// PathLoss and Checks concern the captures of several points (see
+	// points.go).
+	PathLoss []specPathLoss `json:"path_loss"`
+	Checks   []specCheck    `json:"checks"`
 }
 
 type specFailsAt struct {
@@ -46,10 +50,13 @@ type specFailsAt struct {
 	Pick   string `json:"pick"`
 }
 
-// observe quotes the first line of a side's log matching a regexp.
+// observe quotes the first line of a side's log matching a regexp; with
+// Absent it checks that no line matches (e.g. the responder never logged
+// an IKE_AUTH).
 type observe struct {
-	Side string `json:"side"`
-	Re   string `json:"re"`
+	Side   string `json:"side"`
+	Re     string `json:"re"`
+	Absent bool   `json:"absent,omitempty"`
 }
 
 func loadSpec(path string) (*specFile, error) {
@@ -122,8 +129,16 @@ func cmdFinish(args []string) error {
 	manifestPath := fs.String("manifest", "testdata/pcaps/manifest.json", "manifest to update")
 	name := fs.String("name", "", "scenario")
 	dir := fs.String("dir", "", "scenario directory (default: <manifest dir>/lab/<name>)")
+	pointsPath := fs.String("points", "", "the run's capture points (written by lab/run.sh), the primary first")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	var points []capPoint
+	if *pointsPath != "" {
+		var err error
+		if points, err = readPoints(*pointsPath); err != nil {
+			return err
+		}
 	}
 	specs, err := loadSpec(*specPath)
 	if err != nil {
@@ -254,6 +269,13 @@ func cmdFinish(args []string) error {
 		}
 	}
 
+	// what each capture point saw
+	story, capVerify, pointProblems, err := finishPoints(&sc, sp, *dir, points, rel)
+	if err != nil {
+		return err
+	}
+	problems = append(problems, pointProblems...)
+
 	// what the logs say
 	var quotes []string
 	for _, o := range sp.Observe {
@@ -262,6 +284,18 @@ func cmdFinish(args []string) error {
 		p := logPath(*dir, o.Side)
 		if _, err := os.Stat(p); err != nil {
 			p = filepath.Join(*dir, o.Side+".log")
+		}
+		if o.Absent {
+			q, err := quote(p, o.Re)
+			switch {
+			case err == nil:
+				problems = append(problems, fmt.Sprintf("%s log: %q matches %q, expected no such line", o.Side, q, o.Re))
+			case strings.Contains(err.Error(), "no line matches"):
+				quotes = append(quotes, fmt.Sprintf("%s log: no line matches %q", o.Side, o.Re))
+			default:
+				problems = append(problems, err.Error())
+			}
+			continue
 		}
 		q, err := quote(p, o.Re)
 		if err != nil {
@@ -283,9 +317,17 @@ func cmdFinish(args []string) error {
 	if sc.FailsAt != nil {
 		sc.Observed += fmt.Sprintf(" Failure shows in frame %d of %d.", sc.FailsAt.Frame, sc.Frames)
 	}
+	if len(story) > 0 {
+		sc.Observed += " " + strings.Join(story, " ")
+	}
 	sc.Observed += natNote
 	if !v.OK {
 		sc.Observed += " Keys not verified: " + strings.Join(v.Details, "; ") + "."
+	}
+	for _, c := range sc.Captures {
+		if !c.KeysVerifiedWithTshark {
+			sc.Observed += fmt.Sprintf(" Keys not verified on %s: %s.", filepath.Base(c.Path), strings.Join(capVerify[c.Point.Point], "; "))
+		}
 	}
 
 	if err := sc.Validate(); err != nil {

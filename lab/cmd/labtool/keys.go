@@ -46,16 +46,23 @@ type tables struct {
 }
 
 // buildTables writes Wireshark's three decryption tables from the logs.
-// ESP addresses are those the "view" side logged (the side of the capture
-// point, which matters behind a NAT).
-func buildTables(dir, view string) (*tables, error) {
+// ESP addresses are those the view sides logged (the sides whose addresses
+// the capture points see, which matters behind a NAT: outside it the
+// responder's view, inside it the initiator's). With several views an SA
+// gets one line per distinct pair of addresses; a side that is not a view
+// only adds the SPIs the views lack.
+func buildTables(dir string, views []string) (*tables, error) {
 	logs, err := parsedLogs(dir)
 	if err != nil {
 		return nil, err
 	}
-	order := []string{view}
+	order := append([]string{}, views...)
+	isView := map[string]bool{}
+	for _, v := range views {
+		isView[v] = true
+	}
 	for _, s := range sides {
-		if s != view {
+		if !isView[s] {
 			order = append(order, s)
 		}
 	}
@@ -94,17 +101,22 @@ func buildTables(dir, view string) (*tables, error) {
 	}
 	var esps []espEntry
 	seenSPI := map[uint32]bool{}
+	seenSA := map[string]bool{} // SPI and addresses
 	for _, s := range order {
 		l := logs[s]
 		if l == nil {
 			continue
 		}
+		mine := map[uint32]bool{}
 		for _, c := range l.Children {
 			for _, sa := range []lab.ESPSA{c.Out, c.In} {
-				if seenSPI[sa.SPI] || sa.EncKey == "" {
+				k := fmt.Sprintf("%08x %s %s", sa.SPI, sa.Src, sa.Dst)
+				if sa.EncKey == "" || mine[sa.SPI] || seenSA[k] || !isView[s] && seenSPI[sa.SPI] {
 					continue
 				}
+				mine[sa.SPI] = true
 				seenSPI[sa.SPI] = true
+				seenSA[k] = true
 				esps = append(esps, espEntry{sa, c.Line})
 			}
 		}
@@ -140,11 +152,20 @@ func writeTables(dir string, t *tables) error {
 func cmdKeys(args []string) error {
 	fs := flag.NewFlagSet("keys", flag.ContinueOnError)
 	dir := fs.String("dir", "", "scenario directory")
-	view := fs.String("view", "initiator", "side whose view of the ESP addresses matches the capture point")
+	view := fs.String("view", "initiator", "sides whose view of the ESP addresses matches the capture points, comma-separated (the primary capture's first)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	t, err := buildTables(*dir, *view)
+	var views []string
+	for _, v := range strings.Split(*view, ",") {
+		if v = strings.TrimSpace(v); v != "" {
+			views = append(views, v)
+		}
+	}
+	if len(views) == 0 {
+		return fmt.Errorf("no view")
+	}
+	t, err := buildTables(*dir, views)
 	if err != nil {
 		return err
 	}

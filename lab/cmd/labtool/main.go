@@ -2,10 +2,15 @@
 // a lab run into Wireshark's decryption tables, checks them with tshark and
 // writes the scenario's entry of testdata/pcaps/manifest.json.
 //
-//	labtool keys -dir DIR [-view initiator|responder]
-//	labtool verify -dir DIR
-//	labtool finish -spec lab/scenarios.json -manifest testdata/pcaps/manifest.json -name NAME
+//	labtool keys -dir DIR [-view initiator|responder[,...]]
+//	labtool verify -dir DIR [-capture FILE]
+//	labtool finish -spec lab/scenarios.json -manifest testdata/pcaps/manifest.json -name NAME [-points FILE]
 //	labtool names -spec lab/scenarios.json
+//
+// -view names the sides whose logged ESP addresses the capture points see
+// (behind a NAT: the responder's outside, the initiator's inside); -points
+// is the list of the run's capture points that lab/run.sh writes (see
+// points.go), the primary capture.pcap first.
 package main
 
 import (

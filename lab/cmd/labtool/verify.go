@@ -42,14 +42,19 @@ func wsConfigDir(dir string) (string, func(), error) {
 	return tmp, done, nil
 }
 
-// tshark runs tshark on the scenario's capture with its keys.
+// tshark runs tshark on the scenario's (primary) capture with its keys.
 func tshark(dir string, args ...string) ([]byte, error) {
+	return tsharkOn(dir, captureFile, args...)
+}
+
+// tsharkOn runs tshark on one capture file of the scenario with its keys.
+func tsharkOn(dir, file string, args ...string) ([]byte, error) {
 	cfg, done, err := wsConfigDir(dir)
 	if err != nil {
 		return nil, err
 	}
 	defer done()
-	cmd := exec.Command("tshark", append([]string{"-n", "-r", filepath.Join(dir, captureFile)}, args...)...)
+	cmd := exec.Command("tshark", append([]string{"-n", "-r", filepath.Join(dir, file)}, args...)...)
 	cmd.Env = append(os.Environ(), "WIRESHARK_CONFIG_DIR="+cfg, "HOME="+cfg)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
@@ -67,9 +72,9 @@ var reField = regexp.MustCompile(`<field name="([^"]*)"(?: showname="([^"]*)")?[
 var reField2 = regexp.MustCompile(`<field name="([^"]*)" showname="([^"]*)"`)
 var reProto = regexp.MustCompile(`<proto name="([^"]*)"`)
 
-// packets reads the capture as PDML, decrypted with the scenario's keys.
-func packets(dir string) ([][]field, error) {
-	out, err := tshark(dir, "-T", "pdml")
+// packets reads a capture as PDML, decrypted with the scenario's keys.
+func packets(dir, file string) ([][]field, error) {
+	out, err := tsharkOn(dir, file, "-T", "pdml")
 	if err != nil {
 		return nil, err
 	}
@@ -130,7 +135,12 @@ type verification struct {
 // payloads (after a PSK mismatch the two sides hold different keys for the
 // same cookie; the table holds the initiator's).
 func verify(dir string) (*verification, error) {
-	pkts, err := packets(dir)
+	return verifyFile(dir, captureFile)
+}
+
+// verifyFile is verify for one capture file of the scenario.
+func verifyFile(dir, file string) (*verification, error) {
+	pkts, err := packets(dir, file)
 	if err != nil {
 		return nil, err
 	}
@@ -217,10 +227,11 @@ func verify(dir string) (*verification, error) {
 func cmdVerify(args []string) error {
 	fs := flag.NewFlagSet("verify", flag.ContinueOnError)
 	dir := fs.String("dir", "", "scenario directory")
+	file := fs.String("capture", captureFile, "capture file in the directory")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	v, err := verify(*dir)
+	v, err := verifyFile(*dir, *file)
 	if err != nil {
 		return err
 	}
