@@ -943,6 +943,10 @@ main() {
 		exit 0
 	fi
 	[ "$(id -u)" = 0 ] || die "run as root: sudo lab/run.sh"
+	# one lab at a time: runs share the ipl-* namespaces (a test that
+	# drives the lab may start while another run is going)
+	exec 9>/run/ipl-lab.lock
+	flock -w 900 9 || die "another lab/run.sh has held /run/ipl-lab.lock for 15 minutes"
 	WORK=$(mktemp -d /tmp/ipl-lab.XXXXXX)
 	ensure_packages
 	build_labtool
