@@ -88,8 +88,8 @@ type File struct {
 	closer  io.Closer
 	counter *countingReader
 	buf     *bufio.Reader
-	next    func() ([]byte, gopacket.CaptureInfo, error) // classic pcap, through pcapgo
-	link    LinkType                                     // classic pcap's one link type
+	pcap    pcapRecords // classic pcap's records
+	link    LinkType    // classic pcap's one link type
 	ng      *ngReader
 	frame   int
 	rec     Record
@@ -151,15 +151,12 @@ func NewReader(r io.Reader, name string, closer io.Closer) (*File, error) {
 			return nil, &Error{File: name, Err: fmt.Errorf("pcap file header needs 24 bytes: %w", err)}
 		}
 		lt := pcapLinkType(hdr)
-		pr, err := pcapgo.NewReader(f.buf)
-		if err != nil {
+		// pcapgo checks the file header; the records are read here, in
+		// place in f.buf (see pcapRecords).
+		if _, err := pcapgo.NewReader(f.buf); err != nil {
 			return nil, &Error{File: name, Offset: f.offset(), Err: fmt.Errorf("pcap file header: %w", err)}
 		}
-		// The file's snaplen is only a hint: files hold larger records
-		// than they declare, and a huge declared snaplen would make pcapgo
-		// allocate that much. Records are bounded by maxSnaplen instead.
-		pr.SetSnaplen(maxSnaplen)
-		f.next = pr.ZeroCopyReadPacketData
+		f.pcap = newPcapRecords(f.buf, hdr[0:4])
 		f.link = lt
 	default:
 		return nil, &Error{File: name, Err: fmt.Errorf("%w (magic %x)", ErrNotCapture, magic)}
@@ -183,7 +180,7 @@ func (f *File) Next() (*Record, error) {
 		return f.nextNg()
 	}
 	start := f.offset()
-	data, ci, err := f.next()
+	data, ci, err := f.pcap.next()
 	if err != nil {
 		if err == io.EOF && f.offset() == start {
 			return nil, io.EOF
@@ -282,4 +279,71 @@ func (c *countingReader) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
 	c.n += int64(n)
 	return n, err
+}
+
+// pcapRecords reads classic pcap records as pcapgo.Reader's
+// ZeroCopyReadPacketData does, with the same checks and errors, but
+// without copying: a record's bytes are returned in place in the
+// bufio.Reader's buffer (which holds any record up to maxSnaplen), valid
+// until the next read. The file's snaplen is only a hint: files hold larger
+// records than they declare. Records are bounded by maxSnaplen instead.
+type pcapRecords struct {
+	r       *bufio.Reader
+	order   binary.ByteOrder
+	nsecMul uint32 // 1000 for microsecond timestamps, 1 for nanosecond ones
+}
+
+// newPcapRecords reads records after the file header whose magic is given
+// (already checked by pcapgo.NewReader).
+func newPcapRecords(r *bufio.Reader, magic []byte) pcapRecords {
+	p := pcapRecords{r: r, order: binary.LittleEndian, nsecMul: 1000}
+	switch binary.LittleEndian.Uint32(magic) {
+	case 0xa1b23c4d:
+		p.nsecMul = 1
+	case 0x4d3cb2a1:
+		p.order, p.nsecMul = binary.BigEndian, 1
+	case 0xd4c3b2a1:
+		p.order = binary.BigEndian
+	}
+	return p
+}
+
+const pcapRecordHeaderLen = 16
+
+func (p *pcapRecords) next() (data []byte, ci gopacket.CaptureInfo, err error) {
+	h, err := p.r.Peek(pcapRecordHeaderLen)
+	if err != nil {
+		return nil, ci, p.short(len(h), err)
+	}
+	// As pcapgo: the fraction is multiplied in 32 bits.
+	ci.Timestamp = time.Unix(int64(p.order.Uint32(h[0:4])), int64(p.order.Uint32(h[4:8])*p.nsecMul)).UTC()
+	ci.CaptureLength = int(p.order.Uint32(h[8:12]))
+	ci.Length = int(p.order.Uint32(h[12:16]))
+	if ci.CaptureLength > maxSnaplen {
+		p.r.Discard(pcapRecordHeaderLen)
+		return nil, ci, fmt.Errorf("capture length exceeds snap length: %d > %d", ci.CaptureLength, maxSnaplen)
+	}
+	if ci.CaptureLength > ci.Length {
+		p.r.Discard(pcapRecordHeaderLen)
+		return nil, ci, fmt.Errorf("capture length exceeds original packet length: %d > %d", ci.CaptureLength, ci.Length)
+	}
+	n := pcapRecordHeaderLen + ci.CaptureLength
+	b, err := p.r.Peek(n)
+	if err != nil {
+		p.r.Discard(pcapRecordHeaderLen)
+		return nil, ci, p.short(len(b)-pcapRecordHeaderLen, err)
+	}
+	p.r.Discard(n)
+	return b[pcapRecordHeaderLen:n:n], ci, nil
+}
+
+// short consumes the n bytes there were of a part of a record that ends
+// early and returns the error io.ReadFull would have: io.EOF when there
+// were none, io.ErrUnexpectedEOF when there were some.
+func (p *pcapRecords) short(n int, err error) error {
+	p.r.Discard(n)
+	if err == io.EOF && n > 0 {
+		return io.ErrUnexpectedEOF
+	}
+	return err
 }

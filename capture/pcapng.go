@@ -23,7 +23,6 @@ type ngReader struct {
 	pos    func() int64 // offset of the next unread byte
 	order  binary.ByteOrder
 	ifaces []ngInterface
-	buf    []byte
 	// Drops sums the interface drop counters (isb_ifdrop) seen so far.
 	Drops uint64
 }
@@ -129,16 +128,17 @@ func (n *ngReader) next() (ngRecord, error) {
 	}
 }
 
-// readBlock reads a whole block into the reusable buffer and returns its
-// body (without type, lengths), checking the trailing length.
+// readBlock reads a whole block and returns its body (without type,
+// lengths), checking the trailing length. The body is not copied: it lies
+// in the bufio.Reader's buffer (as large as any block read here) and is
+// valid until the next read.
 func (n *ngReader) readBlock(start int64, length uint32) ([]byte, error) {
-	if cap(n.buf) < int(length) {
-		n.buf = make([]byte, length)
-	}
-	b := n.buf[:length]
-	if _, err := io.ReadFull(n.r, b); err != nil {
+	b, err := n.r.Peek(int(length))
+	if err != nil {
+		n.r.Discard(len(b)) // as a short read would have consumed them
 		return nil, ngErr(start, "the file ends inside a block (cut off?)")
 	}
+	n.r.Discard(int(length))
 	if trail := n.order.Uint32(b[length-4:]); trail != length {
 		return nil, corruptErr(start, fmt.Sprintf("block length %d and trailing length %d differ (corrupt block)", length, trail))
 	}

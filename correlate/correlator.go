@@ -49,6 +49,11 @@ type Correlator struct {
 	sas   map[saKey]*IKESA
 	pairs map[pairKey]*PeerPair
 	flows map[flowKey]*ESPFlow
+	// flowCache holds the last two flows looked up (see recentFlow).
+	flowCache     [2]cachedFlow
+	flowCacheNext int
+	// v1frags groups IKEv1 fragments into their message (v1frag.go)
+	v1frags map[v1FragKey]*v1FragState
 }
 
 // New returns an empty correlator.
@@ -158,6 +163,9 @@ func (c *Correlator) addIKE(p *decode.Packet) {
 	if c.multi() {
 		msg.Seen = []Sighting{{Capture: k, Frame: p.Frame, Time: p.Time}}
 		c.notePoint(sa, msg, p, k)
+	}
+	if c.v1Fragment(sa, msg, p, k) {
+		return // a further fragment of a message already placed
 	}
 	c.addDecrypted(sa, msg, p)
 	if c.place(sa, msg, p) {
@@ -283,6 +291,9 @@ func (c *Correlator) place(sa *IKESA, msg *Message, p *decode.Packet) (elsewhere
 				if old.Dir == msg.Dir && old.Response == msg.Response && old.IKEFragments > 0 && !isFirstFragment(p) {
 					old.Frames = appendCapped(old.Frames, msg.Frames[0])
 					old.Times = appendCappedTime(old.Times, msg.Times[0])
+					// The fragment that completes the message is the one
+					// decryption speaks for.
+					old.absorbDecrypted(msg)
 					return false
 				}
 			}

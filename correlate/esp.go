@@ -10,7 +10,7 @@ const replayWindow = 64
 
 func (c *Correlator) addESP(p *decode.Packet) {
 	k := flowKey{p.ESP.SPI, p.Src.Addr(), p.Dst.Addr(), captureOf(p)}
-	f := c.flows[k]
+	f := c.recentFlow(k)
 	if f == nil {
 		if len(c.flows) >= c.cfg.MaxESPFlows {
 			c.a.DroppedESPFlows++
@@ -19,6 +19,8 @@ func (c *Correlator) addESP(p *decode.Packet) {
 		f = &ESPFlow{Capture: k.capture, SPI: p.ESP.SPI, Src: p.Src, Dst: p.Dst, UDPEncapsulated: p.UDPEncapsulated,
 			FirstFrame: p.Frame, First: p.Time}
 		c.flows[k] = f
+		c.flowCache[c.flowCacheNext] = cachedFlow{k, f}
+		c.flowCacheNext ^= 1
 		pp := c.pair(p.Src.Addr(), p.Dst.Addr())
 		pp.ESP = append(pp.ESP, len(c.a.ESP))
 		c.a.ESP = append(c.a.ESP, f)
@@ -38,6 +40,29 @@ func (c *Correlator) addESP(p *decode.Packet) {
 			f.noteEarly(p)
 		}
 	}
+}
+
+// cachedFlow is a flow recently looked up: consecutive ESP packets are
+// mostly the two directions of one tunnel, and comparing a key is cheaper
+// than hashing it for the map.
+type cachedFlow struct {
+	key  flowKey
+	flow *ESPFlow
+}
+
+// recentFlow finds a flow through the two-entry cache, then the map.
+func (c *Correlator) recentFlow(k flowKey) *ESPFlow {
+	for i := range c.flowCache {
+		if e := &c.flowCache[i]; e.flow != nil && e.key == k {
+			return e.flow
+		}
+	}
+	f := c.flows[k]
+	if f != nil {
+		c.flowCache[c.flowCacheNext] = cachedFlow{k, f}
+		c.flowCacheNext ^= 1
+	}
+	return f
 }
 
 // sequence updates the sequence-number health with one packet's number,

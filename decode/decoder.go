@@ -43,10 +43,15 @@ type Stats struct {
 // Decoder decodes frames one at a time; it keeps reassembly state between
 // frames and is not safe for concurrent use.
 type Decoder struct {
-	ikePorts  map[uint16]bool
-	nattPorts map[uint16]bool
+	ikePorts  *[1 << 16]bool // indexed by UDP port: a lookup costs no hashing
+	nattPorts *[1 << 16]bool
 	frags     *reassembler
 	stats     Stats
+
+	// reuse: ESP and NAT-keepalive packets are built in spare, not on the
+	// heap (see ReusePackets).
+	reuse bool
+	spare Packet
 
 	// Preallocated gopacket layers, reused for every frame.
 	eth   layers.Ethernet
@@ -60,7 +65,7 @@ type Decoder struct {
 
 // NewDecoder returns a decoder; a zero Config means the default ports.
 func NewDecoder(cfg Config) *Decoder {
-	d := &Decoder{ikePorts: map[uint16]bool{}, nattPorts: map[uint16]bool{}, frags: newReassembler()}
+	d := &Decoder{ikePorts: new([1 << 16]bool), nattPorts: new([1 << 16]bool), frags: newReassembler()}
 	if len(cfg.IKEPorts) == 0 {
 		cfg.IKEPorts = []uint16{DefaultIKEPort}
 	}
@@ -76,6 +81,14 @@ func NewDecoder(cfg Config) *Decoder {
 	return d
 }
 
+// ReusePackets, when on, makes Decode return the same Packet, owned by the
+// decoder, for every ESP and NAT-keepalive frame: it is overwritten by the
+// next call to Decode. This is for callers that keep nothing of a packet
+// but copies (correlate.Correlator.Add promises that), and saves a heap
+// allocation on nearly every frame of a busy tunnel. IKE and ICMP packets
+// are always new.
+func (d *Decoder) ReusePackets(on bool) { d.reuse = on }
+
 // Stats returns the counters so far.
 func (d *Decoder) Stats() Stats { return d.stats }
 
@@ -87,6 +100,7 @@ type frame struct {
 	rec       *capture.Record
 	truncated bool // the record is shorter than the frame on the wire
 	fragment  bool // an IP fragment of a UDP/ESP datagram, held for reassembly
+	greDepth  int  // GRE headers stripped so far (gre.go)
 }
 
 // Decode decodes one capture record. It returns nil when the frame holds no
@@ -386,6 +400,8 @@ func (d *Decoder) transport(f *frame, dg datagram) (*Packet, error) {
 		return d.udpPacket(f, dg)
 	case protoICMP, protoICMPv6:
 		return d.icmp(f, dg)
+	case protoGRE:
+		return d.gre(f, dg)
 	}
 	return nil, nil
 }
@@ -426,7 +442,13 @@ func addOff(off, n int) int {
 }
 
 func (d *Decoder) newPacket(f *frame, dg datagram, k Kind, src, dst netip.AddrPort, encap bool, off int) *Packet {
-	p := &Packet{
+	var p *Packet
+	if d.reuse && (k == KindESP || k == KindNATKeepalive) {
+		p = &d.spare
+	} else {
+		p = new(Packet)
+	}
+	*p = Packet{
 		Frame:           f.rec.Frame,
 		Time:            f.rec.Time,
 		Kind:            k,

@@ -74,6 +74,13 @@ func FuzzDecodeFrame(f *testing.F) {
 	f.Add(fuzzSelector(capture.LinkTypeEthernet), ether(0x0800, ip4(v4src, v4dst, 51, 1, 0, append(ah(50), espPayload(0xe5, 8, 64)...))), []byte(nil))
 	f.Add(fuzzSelector(capture.LinkTypeIPv6), ip6(v6src, v6dst, 0, bytes.Join([][]byte{ext6(60, 0), ext6(17, 1), udp(500, 500, ikeV1)}, nil)), []byte(nil))
 	f.Add(byte(selTruncated)|fuzzSelector(capture.LinkTypeNull), append([]byte{2, 0, 0, 0}, ip4(v4src, v4dst, 17, 1, 0, udp(4500, 4500, nonESP(bigIKE(2, 300))))[:100]...), []byte(nil))
+	// GRE and ERSPAN mirror copies (gre_test.go).
+	greIKE := ether(0x0800, ip4(v4src, v4dst, 17, 1, 0, udp(500, 500, ikeV1)))
+	greOuter := func(g []byte) []byte { return ether(0x0800, ip4(mirSrc, mirDst, 47, 77, 0, g)) }
+	f.Add(fuzzSelector(capture.LinkTypeEthernet), greOuter(gre(0xb000, 0x0800, ip4(v4src, v4dst, 50, 1, 0, espPayload(7, 7, 20)))), []byte(nil))
+	f.Add(fuzzSelector(capture.LinkTypeEthernet), greOuter(gre(0x1000, 0x88be, erspan2(greIKE))), []byte(nil))
+	f.Add(fuzzSelector(capture.LinkTypeEthernet), greOuter(gre(0x1000, 0x22eb, erspan3(0, true, greIKE))), packFrames(greOuter(gre(0x1000, 0x22eb, erspan3(2, false, ip6(v6src, v6dst, 50, espPayload(7, 8, 20)))))))
+	f.Add(fuzzSelector(capture.LinkTypeRaw), ip6(v6src, v6dst, 47, gre(0x2000, 0x6558, ether(0x8100, vlanTag(100, 0x0800, ip4(v4src, v4dst, 17, 1, 0, udp(4500, 4500, nonESP(ikeV1))))))), []byte(nil))
 
 	f.Fuzz(func(t *testing.T, sel byte, frame []byte, more []byte) {
 		cfg := decode.Config{}

@@ -30,8 +30,14 @@ const digestBuffers = 6
 // through the capture reader's buffer brings at most.
 const digestChunk = 512 << 10
 
-func newHashingReader(r io.Reader) *hashingReader {
-	h := &hashingReader{r: r, work: make(chan []byte, digestBuffers), free: make(chan []byte, digestBuffers), done: make(chan string, 1)}
+// newHashingReader reads from r; without digest it only counts (Sum is
+// then empty).
+func newHashingReader(r io.Reader, digest bool) *hashingReader {
+	h := &hashingReader{r: r}
+	if !digest {
+		return h
+	}
+	h.work, h.free, h.done = make(chan []byte, digestBuffers), make(chan []byte, digestBuffers), make(chan string, 1)
 	go func() {
 		d := sha256.New()
 		for b := range h.work {
@@ -45,8 +51,8 @@ func newHashingReader(r io.Reader) *hashingReader {
 
 func (h *hashingReader) Read(p []byte) (int, error) {
 	n, err := h.r.Read(p)
-	if n > 0 {
-		h.n += int64(n)
+	h.n += int64(n)
+	if n > 0 && h.work != nil {
 		var buf []byte
 		select {
 		case buf = <-h.free:

@@ -17,6 +17,7 @@ import (
 	"github.com/ipsecpcap/ipsecpcap/correlate"
 	"github.com/ipsecpcap/ipsecpcap/decode"
 	"github.com/ipsecpcap/ipsecpcap/diagnose"
+	"github.com/ipsecpcap/ipsecpcap/gwlog"
 )
 
 // Options configure a run.
@@ -38,6 +39,14 @@ type Options struct {
 	// NAT-keepalive frame (decode.Decoder.ReusePackets), and the frame's
 	// bytes are the capture reader's buffer.
 	Decrypt func(p *decode.Packet, frame []byte)
+	// NoDigest leaves Input.SHA256 empty. On a large file the SHA-256 of
+	// the input, though computed on a second core, is the slowest part
+	// of a run (about 1.7 GB/s per core with SHA-NI): this is for
+	// measuring the rest, and for callers that do not report the digest.
+	NoDigest bool
+	// Logs are gateway logs (package gwlog) to align on the analysis: a
+	// stated cause makes a diagnosis certain without keys.
+	Logs []*gwlog.Log
 }
 
 // MaxProblems bounds the problem reports passed on per file.
@@ -100,7 +109,7 @@ func StartFiles(names []string, opt Options) (*Run, error) {
 	}
 	var srcs []*source
 	for _, name := range names {
-		s, err := openFile(name, opt.Decode)
+		s, err := openFile(name, opt.Decode, !opt.NoDigest)
 		if err != nil {
 			for _, s := range srcs {
 				s.close()
@@ -136,6 +145,16 @@ func newRun(srcs []*source, opt Options) *Run {
 
 // Name is the first capture's name as given.
 func (r *Run) Name() string { return r.srcs[0].name }
+
+// Names are the captures' names as given, in capture order: capture k of
+// decode.FrameID is Names()[k-1] (a single-capture run has one name).
+func (r *Run) Names() []string {
+	names := make([]string, len(r.srcs))
+	for i, s := range r.srcs {
+		names[i] = s.name
+	}
+	return names
+}
 
 // Progress is how many bytes of the files were read, and their size (0
 // when unknown, as for standard input or a live interface).
@@ -283,6 +302,7 @@ func (r *Run) Snapshot() *Result {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	a := r.cor.Snapshot()
+	placeLogs(a, r.opt.Logs)
 	res := &Result{Analysis: a, Done: r.done}
 	for _, s := range r.srcs {
 		in := s.input()

@@ -31,7 +31,7 @@ type source struct {
 }
 
 // openFile opens a capture file ("-" is standard input) as a source.
-func openFile(name string, cfg decode.Config) (*source, error) {
+func openFile(name string, cfg decode.Config, digest bool) (*source, error) {
 	var raw io.Reader
 	var closer io.Closer
 	var total int64
@@ -48,7 +48,7 @@ func openFile(name string, cfg decode.Config) (*source, error) {
 		}
 		raw, closer = f, f
 	}
-	h := newHashingReader(raw)
+	h := newHashingReader(raw, digest)
 	src, err := capture.NewReader(h, label, closer)
 	if err != nil {
 		if closer != nil {

@@ -1,10 +1,12 @@
 // Command pcaploop is the baseline for bench/run: how fast gopacket can go
 // over a capture without doing any IPsec analysis.
 //
-//	go run ./bench/pcaploop [-decode] FILE
+//	go run ./bench/pcaploop [-decode | -sha256] FILE
 //
 // Without -decode it is a bare pcapgo zero-copy read loop counting packets
-// and bytes. With -decode it also decodes Ethernet/IPv4/UDP/ESP with a
+// and bytes. With -sha256 it only computes the file's SHA-256, as ipsecpcap
+// does for the chain of custody (on a second core, but in one piece: the
+// floor of analyze's wall time). With -decode it also decodes Ethernet/IPv4/UDP/ESP with a
 // gopacket DecodingLayerParser over preallocated layers (ESP in UDP/4500
 // included), counting ESP and IKE packets. It prints one line:
 //
@@ -13,6 +15,7 @@ package main
 
 import (
 	"bufio"
+	"crypto/sha256"
 	"encoding/binary"
 	"errors"
 	"flag"
@@ -78,12 +81,17 @@ func open(path string) (packetReader, *os.File, error) {
 
 func main() {
 	decodeFlag := flag.Bool("decode", false, "decode Ethernet/IPv4/UDP/ESP with a DecodingLayerParser")
+	shaFlag := flag.Bool("sha256", false, "only compute the file's SHA-256 (crypto/sha256, as ipsecpcap does)")
 	flag.Parse()
 	if flag.NArg() != 1 {
-		fmt.Fprintln(os.Stderr, "usage: pcaploop [-decode] FILE")
+		fmt.Fprintln(os.Stderr, "usage: pcaploop [-decode | -sha256] FILE")
 		os.Exit(2)
 	}
 	start := time.Now()
+	if *shaFlag {
+		digest(flag.Arg(0), start)
+		return
+	}
 	r, f, err := open(flag.Arg(0))
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "pcaploop:", err)
@@ -146,4 +154,23 @@ func main() {
 	}
 	fmt.Printf("mode=%s packets=%d bytes=%d esp=%d ike=%d keepalive=%d elapsed=%.3f\n",
 		mode, packets, bytes, nESP, nIKE, nKeepalive, time.Since(start).Seconds())
+}
+
+// digest is the -sha256 mode: the SHA-256 of the file, the part of
+// ipsecpcap's work (the input's digest for the chain of custody) that runs
+// on its own core and cannot be split.
+func digest(path string, start time.Time) {
+	f, err := os.Open(path)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "pcaploop:", err)
+		os.Exit(1)
+	}
+	defer f.Close()
+	h := sha256.New()
+	n, err := io.CopyBuffer(h, f, make([]byte, 1<<20))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "pcaploop:", err)
+		os.Exit(1)
+	}
+	fmt.Printf("mode=sha256 bytes=%d sha256=%x elapsed=%.3f\n", n, h.Sum(nil), time.Since(start).Seconds())
 }

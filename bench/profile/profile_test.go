@@ -6,7 +6,6 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/ipsecpcap/ipsecpcap/decode"
 	"github.com/ipsecpcap/ipsecpcap/pipeline"
 )
 
@@ -23,7 +22,14 @@ func benchFile(b *testing.B) string {
 	return f
 }
 
-func BenchmarkAnalyze(b *testing.B) {
+func BenchmarkAnalyze(b *testing.B) { benchAnalyze(b, pipeline.Options{}) }
+
+// BenchmarkAnalyzeNoDigest is the run without the input's SHA-256 (which
+// runs on a second goroutine and bounds the wall time on 2 cores): the
+// reading, decoding and correlating alone.
+func BenchmarkAnalyzeNoDigest(b *testing.B) { benchAnalyze(b, pipeline.Options{NoDigest: true}) }
+
+func benchAnalyze(b *testing.B, opt pipeline.Options) {
 	f := benchFile(b)
 	st, err := os.Stat(f)
 	if err != nil {
@@ -33,7 +39,7 @@ func BenchmarkAnalyze(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		res, err := pipeline.Analyze(f, pipeline.Options{Decode: decode.Config{}})
+		res, err := pipeline.Analyze(f, opt)
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -1,9 +1,9 @@
 package analysisview
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
+	"reflect"
 	"time"
 
 	"github.com/ipsecpcap/ipsecpcap/correlate"
@@ -29,8 +29,10 @@ type Document struct {
 	// capture). Frame numbers in such a document are frame IDs:
 	// capture × 2^40 + the frame's number in that capture.
 	Captures []CaptureDoc `json:"captures,omitempty"`
-	// Logs lists the gateway logs read (--log) and how they aligned.
-	Logs []LogDoc `json:"logs,omitempty"`
+	// Logs lists the gateway logs read (--log) and how they aligned;
+	// LogEvents their lines about the IKE SAs of the capture.
+	Logs      []LogDoc      `json:"logs,omitempty"`
+	LogEvents []LogEventDoc `json:"log_events,omitempty"`
 }
 
 // ToolInfo names the tool and version that wrote the document.
@@ -215,6 +217,27 @@ type LogDoc struct {
 	OffsetSeconds float64 `json:"offset_seconds"`
 }
 
+// LogEventDoc is one gateway log line placed on the analysis.
+type LogEventDoc struct {
+	Log  string `json:"log"`
+	Line int    `json:"line"`
+	// Rel is seconds from the analysis start, on the capture's clock
+	// (absent when the line has no time).
+	Rel     *float64 `json:"rel,omitempty"`
+	Side    string   `json:"side,omitempty"` // "initiator" or "responder"
+	IKESA   int      `json:"ike_sa,omitempty"`
+	Frame   int      `json:"frame,omitempty"`
+	Matched bool     `json:"matched,omitempty"` // the line describes that frame
+	Packet  string   `json:"packet,omitempty"`  // "sent" or "received"
+	// Cause is the finding code the line states, Basis how ("local
+	// check", "peer notify", "timeout"), Reason in a few words.
+	Cause    string   `json:"cause,omitempty"`
+	Basis    string   `json:"basis,omitempty"`
+	Reason   string   `json:"reason,omitempty"`
+	Notifies []string `json:"notifies,omitempty"` // "sent:NAME" / "received:NAME"
+	Text     string   `json:"text"`
+}
+
 // SightingDoc is one capture point's sighting of a message.
 type SightingDoc struct {
 	Capture int `json:"capture"`
@@ -262,7 +285,22 @@ func BuildDocument(in Input, version string, a *correlate.Analysis, fs []diagnos
 		}
 		d.Captures = append(d.Captures, cd)
 	}
-	d.Logs = in.Logs
+	for _, l := range a.LogFiles {
+		d.Logs = append(d.Logs, LogDoc{Name: l.Name, Format: l.Format, Lines: l.Lines, Events: l.Events, Skipped: l.Skipped,
+			Aligned: l.Aligned, OffsetSeconds: l.Offset.Seconds()})
+	}
+	for _, e := range a.Logs {
+		if e.IKESA == 0 && e.Cause == "" {
+			continue
+		}
+		ed := LogEventDoc{Log: e.Log, Line: e.Line, Side: e.Side, IKESA: e.IKESA, Frame: e.Frame, Matched: e.Matched,
+			Packet: e.Packet, Cause: e.Cause, Basis: e.Basis, Reason: e.Reason, Notifies: e.Notifies, Text: e.Text}
+		if !e.Time.IsZero() {
+			rel := e.Time.Sub(t0).Seconds()
+			ed.Rel = &rel
+		}
+		d.LogEvents = append(d.LogEvents, ed)
+	}
 	return d
 }
 
@@ -326,9 +364,9 @@ func nonNil(v []int) []int {
 	return v
 }
 
-// WriteJSON writes the document, indented.
+// WriteJSON writes the document, indented, exactly as json.Encoder with
+// SetIndent("", "  ") would, but one array element at a time: the document
+// of a capture with thousands of tunnels is never held whole in memory.
 func WriteJSON(w io.Writer, d Document) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(d)
+	return writeIndented(w, reflect.ValueOf(d))
 }
