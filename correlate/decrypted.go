@@ -85,3 +85,28 @@ func protoPort(id *isakmp.Identification) string {
 	}
 	return " proto " + strconv.Itoa(int(id.ProtocolID)) + " port " + strconv.Itoa(int(id.Port))
 }
+
+// absorbDecrypted takes into m what decryption revealed in a later part of
+// it (the last IKEv2 fragment, which completes the message).
+func (m *Message) absorbDecrypted(from *Message) {
+	if !from.Decrypted {
+		if from.DecryptFailure != "" && !m.Decrypted {
+			m.DecryptFailure = from.DecryptFailure
+		}
+		return
+	}
+	m.Decrypted, m.DecryptFailure, m.Inner = true, "", from.Inner
+	for _, n := range from.Notifies {
+		if n.Decrypted {
+			m.Notifies = append(m.Notifies, n)
+		}
+	}
+	m.IDs = append(m.IDs, from.IDs...)
+	m.TS = append(m.TS, from.TS...)
+	m.Proposals = append(m.Proposals, from.Proposals...)
+	m.ChildSPIs = append(m.ChildSPIs, from.ChildSPIs...)
+	m.PFS, m.HasKE = max(m.PFS, from.PFS), m.HasKE || from.HasKE
+	if m.KEGroup == 0 {
+		m.KEGroup = from.KEGroup
+	}
+}

@@ -3,9 +3,10 @@
 // (decoded by isakmp.DecodeChain) or the inner packet of ESP.
 //
 // It owns the cryptography and the per-SA state decryption needs (IKEv1 KE
-// payloads, chosen transforms and IV chains; IKEv2 SKF fragments), fed by
-// the packets in capture order. It never prints, and no key byte appears in
-// any Reason it writes.
+// payloads, chosen transforms and IV chains; IKEv1 fragments, payload 132;
+// IKEv2 SKF fragments), fed by the packets in capture order. An ESP packet
+// carrying ESP is decrypted through its layers, a bounded number of them.
+// It never prints, and no key byte appears in any Reason it writes.
 package decrypt
 
 import (
@@ -27,9 +28,10 @@ const (
 // Decrypter decrypts the packets of one capture, in capture order. It keeps
 // state between packets and is not safe for concurrent use.
 type Decrypter struct {
-	store *keys.Store
-	v1    map[isakmp.SPI]*v1SA
-	frags map[fragKey]*fragSet
+	store   *keys.Store
+	v1      map[isakmp.SPI]*v1SA
+	frags   map[fragKey]*fragSet
+	v1frags map[v1FragKey]*v1FragSet
 }
 
 // New returns a decrypter using the keys of store (nil: no keys).

@@ -1,6 +1,8 @@
 package decrypt
 
 import (
+	"crypto/cipher"
+	"crypto/subtle"
 	"encoding/binary"
 	"fmt"
 	"net/netip"
@@ -11,7 +13,7 @@ import (
 
 // ESP decrypts the ESP packet b (header, payload and ICV) of p with the
 // keys for its SPI and addresses and fills p.Decrypted; it leaves it nil
-// when there is no key (RFC 4303, 3602, 3686, 4106, 4309, 7634).
+// when there is no key (RFC 4303, 3602, 3686, 4106, 4309, 4543, 7634).
 func (d *Decrypter) ESP(p *decode.Packet, b []byte) {
 	if d == nil || p == nil || len(b) < 8 {
 		return
@@ -21,13 +23,18 @@ func (d *Decrypter) ESP(p *decode.Packet, b []byte) {
 	if !ok {
 		return
 	}
-	p.Decrypted = openESP(k, b, p.Src.Addr(), p.Dst.Addr())
+	p.Decrypted = d.openESP(k, b, p.Src.Addr(), p.Dst.Addr(), 1)
 }
+
+// maxNestedESP bounds how many ESP layers one packet is decrypted through
+// (an ESP tunnel inside an ESP tunnel inside ...).
+const maxNestedESP = 4
 
 // openESP decrypts one ESP packet. With ESN (RFC 4303 §2.2.1) the high
 // half of the sequence number is not on the wire; it is taken as 0, which
-// is right until 2^32 packets have been sent.
-func openESP(k *keys.ESPKeys, b []byte, src, dst netip.Addr) *decode.Decrypted {
+// is right until 2^32 packets have been sent. depth counts the ESP layers
+// around the packet, 1 for the outermost.
+func (d *Decrypter) openESP(k *keys.ESPKeys, b []byte, src, dst netip.Addr, depth int) *decode.Decrypted {
 	pt, reason := espPlain(k, b, k.ESN)
 	if reason == ReasonIntegrity && !k.ESN {
 		// perhaps an SA with extended sequence numbers
@@ -53,11 +60,60 @@ func openESP(k *keys.ESPKeys, b []byte, src, dst netip.Addr) *decode.Decrypted {
 			return fail(ReasonPadding)
 		}
 	}
-	inner, ok := innerPacket(pt[:len(pt)-2-padLen], nh, src, dst)
+	data := pt[:len(pt)-2-padLen]
+	inner, ok := innerPacket(data, nh, src, dst)
 	if !ok {
 		return fail(fmt.Sprintf("next header %d does not match the decrypted data: wrong key", nh))
 	}
-	return &decode.Decrypted{OK: true, Inner: inner}
+	out := &decode.Decrypted{OK: true, Inner: inner}
+	if inner.Protocol == 50 {
+		out.Reason = d.nestedESP(data, inner, depth)
+	}
+	return out
+}
+
+// nestedESP reads the ESP packet carried inside another (a tunnel inside
+// a tunnel) and decrypts it when its keys are known, down to maxNestedESP
+// layers. It returns what it found, for Decrypted.Reason: the inner SPI
+// and sequence number, then the innermost packet or why it was not
+// reached. Inner stays the packet the outer ESP carried.
+func (d *Decrypter) nestedESP(data []byte, in *decode.InnerPacket, depth int) string {
+	var b []byte
+	switch in.NextHeader {
+	case 4:
+		ihl := int(data[0]&0x0f) * 4
+		if binary.BigEndian.Uint16(data[6:8])&0x3fff != 0 {
+			return "carries a fragment of an ESP packet"
+		}
+		b = data[ihl:in.Length]
+	case 41:
+		b = data[40:in.Length]
+	case 50: // transport mode
+		b = data
+	default:
+		return ""
+	}
+	if len(b) < 8 {
+		return fmt.Sprintf("carries an ESP packet of %d bytes: cut short", len(b))
+	}
+	spi, seq := binary.BigEndian.Uint32(b[0:4]), binary.BigEndian.Uint32(b[4:8])
+	s := fmt.Sprintf("carries ESP SPI=0x%08x seq=%d", spi, seq)
+	if depth >= maxNestedESP {
+		return s + fmt.Sprintf(" (not decrypted: more than %d nested ESP layers)", maxNestedESP)
+	}
+	k, ok := d.store.ESP(spi, in.Src, in.Dst)
+	if !ok {
+		return s + " (no key for it)"
+	}
+	r := d.openESP(k, b, in.Src, in.Dst, depth+1)
+	if !r.OK {
+		return s + " (not decrypted: " + r.Reason + ")"
+	}
+	s += fmt.Sprintf(", decrypted: %s → %s protocol %d", r.Inner.Src, r.Inner.Dst, r.Inner.Protocol)
+	if r.Reason != "" {
+		s += "; " + r.Reason
+	}
+	return s
 }
 
 // espPlain verifies (where there is an ICV to check) and decrypts; it
@@ -65,6 +121,9 @@ func openESP(k *keys.ESPKeys, b []byte, src, dst netip.Addr) *decode.Decrypted {
 func espPlain(k *keys.ESPKeys, b []byte, esn bool) ([]byte, string) {
 	payload := b[8:]
 	c := k.Encr.Cipher
+	if c == keys.CipherAESGMAC {
+		return gmacESP(k, b, esn)
+	}
 	if c.AEAD() {
 		icv := k.Encr.ICVLen
 		if len(payload) < 8+icv {
@@ -127,6 +186,47 @@ func espPlain(k *keys.ESPKeys, b []byte, esn bool) ([]byte, string) {
 		return pt, ""
 	}
 	return nil, fmt.Sprintf("ESP encryption %s is not supported", c)
+}
+
+// gmacESP verifies an ESP packet of ENCR_NULL_AUTH_AES_GMAC (RFC 4543
+// §3.3): nothing is encrypted; the ICV is the GCM tag over an empty
+// plaintext with the nonce salt | IV and, as additional authenticated
+// data, the SPI, the sequence number (with ESN its high half between
+// them, as for AES-GCM) and everything after it up to the ICV: the IV,
+// the payload, padding, pad length and next header. It returns the
+// payload, padding and trailer, in clear.
+func gmacESP(k *keys.ESPKeys, b []byte, esn bool) ([]byte, string) {
+	const ivLen, icvLen = 8, 16
+	payload := b[8:]
+	if len(payload) < ivLen+icvLen {
+		return nil, fmt.Sprintf("ESP payload of %d bytes is shorter than IV and ICV", len(payload))
+	}
+	key, salt := splitSalt(k.EncKey, 4)
+	if len(salt) != 4 {
+		return nil, fmt.Sprintf("AES-GMAC key of %d bytes is too short (salt of 4 bytes included)", len(k.EncKey))
+	}
+	blk, err := blockCipher(keys.CipherAESGMAC, key)
+	if err != nil {
+		return nil, err.Error()
+	}
+	g, err := cipher.NewGCM(blk)
+	if err != nil {
+		return nil, err.Error()
+	}
+	end := len(b) - icvLen
+	var aad []byte
+	if esn {
+		aad = make([]byte, 0, end+4)
+		aad = append(append(append(aad, b[:4]...), 0, 0, 0, 0), b[4:end]...)
+	} else {
+		aad = b[:end]
+	}
+	nonce := append(append(make([]byte, 0, 12), salt...), payload[:ivLen]...)
+	tag := g.Seal(nil, nonce, nil, aad)
+	if subtle.ConstantTimeCompare(tag, b[end:]) != 1 {
+		return nil, ReasonIntegrity
+	}
+	return b[8+ivLen : end], ""
 }
 
 // innerPacket reads the addresses, protocol and ports of the packet ESP

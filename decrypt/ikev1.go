@@ -102,6 +102,12 @@ func (d *Decrypter) ikev1(p *decode.Packet) {
 	if m.InitiatorSPI == zero {
 		return
 	}
+	if f := ciscoFragment(m); f != nil {
+		if len(d.store.IKEv1Candidates(m.InitiatorSPI)) > 0 {
+			d.v1fragment(p, f)
+		}
+		return
+	}
 	if m.Encrypted == nil {
 		if _, ok := d.store.IKEv1SA(m.InitiatorSPI); !ok {
 			return // no key: keep no state

@@ -126,6 +126,10 @@ func (d *Decrypter) fragment(m *isakmp.Message, f *isakmp.EncryptedFragment, pt 
 func openSK(k *keys.IKEv2Keys, ek, ak keys.Key, aad, body, whole []byte) ([]byte, string) {
 	c := k.Encr.Cipher
 	var pt []byte
+	if c == keys.CipherAESGMAC {
+		// RFC 4543 defines it for ESP and AH only; IKEv2 cannot use it
+		return nil, "AES-GMAC (authentication only) is not an IKEv2 encryption algorithm"
+	}
 	if c.AEAD() {
 		icv := k.Encr.ICVLen
 		if len(body) < 8+icv {
