@@ -1,9 +1,10 @@
 // Command ipsecpcap analyses IPsec (IKEv1, IKEv2, ESP) in packet captures.
 //
-//	ipsecpcap FILE                 (the terminal UI on a terminal)
-//	ipsecpcap analyze [--json] FILE...
+//	ipsecpcap FILE...              (the terminal UI on a terminal)
+//	ipsecpcap analyze [--json] [--separate] [--log FILE] FILE...
 //	ipsecpcap decode [-v|--json] [--ike-port N] [--natt-port N] FILE...
-//	ipsecpcap report FILE --format md|html|text|json [-o OUT] [--tunnel SEL] [--slice OUT.pcap] [--redact]
+//	ipsecpcap report FILE... --format md|html|text|json [-o OUT] [--tunnel SEL] [--slice OUT.pcap] [--redact] [--log FILE]
+//	ipsecpcap live -i IFACE [-w OUT.pcap] [--duration D] [--count N] [--no-tui|--json]
 //
 // FILE may be pcap or pcapng, gzip-compressed or not, or "-" for standard
 // input. Exit status: 0 done (analyze: healthy), 1 analyze found a failure,
@@ -26,11 +27,16 @@ Usage:
   ipsecpcap analyze [flags] FILE...  the failure point, its causes and remedy, and the timeline per tunnel (--json: one document)
   ipsecpcap FILE...                  same as analyze
   ipsecpcap decode [flags] FILE...   one line per IKE/ESP packet (-v: payload tree, --json: JSON lines)
-  ipsecpcap report FILE [--format md|html|text|json] [-o OUT] [--tunnel SEL] [--slice OUT.pcap] [--redact]
+  ipsecpcap report FILE... [--format md|html|text|json] [-o OUT] [--tunnel SEL] [--slice OUT.pcap] [--redact]
                                      a timeline to attach to a ticket
+  ipsecpcap live -i IFACE [-w OUT.pcap] [--duration D] [--count N] [--no-tui | --json]
+                                     capture on an interface (a mirror port) and analyse as packets arrive
   ipsecpcap version
 
 Every command takes --keys PATH (repeatable) and picks up key files beside the capture (--no-keys: don't).
+Several FILEs are captures of the same tunnels taken at different points (both gateways, inside and outside
+a NAT): analyze, report and the terminal UI merge them into one timeline (analyze --separate: one by one).
+--log FILE (repeatable) adds a gateway's own log: strongSwan charon, libreswan pluto, H3C Comware debugging.
 
 Exit status of analyze: 0 healthy, 1 a failure found, 2 could not analyse.
 
@@ -59,6 +65,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return runAnalyze(args[1:], stdout, stderr)
 	case "report":
 		return runReport(args[1:], stdout, stderr)
+	case "live":
+		return runLive(args[1:], stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "ipsecpcap", Version)
 		return exitOK

@@ -1,0 +1,190 @@
+//go:build linux
+
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/ipsecpcap/ipsecpcap/capture"
+)
+
+// TestLiveReplay sends the frames of a lab capture into a veth pair in a
+// namespace and runs `live --no-tui --json -w` on the other end (in a
+// child process inside the namespace): the findings it prints live and in
+// its final document, and those of its -w file, must be analyze's on the
+// capture sent. Needs root; no strongSwan (TestLiveMirrorLab runs the lab).
+func TestLiveReplay(t *testing.T) {
+	const pcap = "../../testdata/pcaps/lab/ikev2-esp-one-way/capture.pcap"
+	if os.Getenv("IPSECPCAP_LIVE_CHILD") == "" {
+		if os.Geteuid() != 0 {
+			t.Skip("needs root (network namespaces, packet sockets)")
+		}
+		lockNetns(t)
+		ns := fmt.Sprintf("ipl-lr-%d", os.Getpid())
+		ipc := func(args ...string) {
+			t.Helper()
+			if out, err := exec.Command("ip", args...).CombinedOutput(); err != nil {
+				t.Fatalf("ip %s: %v\n%s", strings.Join(args, " "), err, out)
+			}
+		}
+		exec.Command("ip", "netns", "del", ns).Run()
+		ipc("netns", "add", ns)
+		defer exec.Command("ip", "netns", "del", ns).Run()
+		ipc("-n", ns, "link", "add", "ipl-lr0", "type", "veth", "peer", "name", "ipl-lr1")
+		ipc("-n", ns, "link", "set", "ipl-lr0", "up")
+		ipc("-n", ns, "link", "set", "ipl-lr1", "up")
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		cmd := exec.CommandContext(ctx, "ip", "netns", "exec", ns, os.Args[0], "-test.run", "^TestLiveReplay$", "-test.v", "-test.count=1")
+		cmd.Env = append(os.Environ(), "IPSECPCAP_LIVE_CHILD=1")
+		out, err := cmd.CombinedOutput()
+		if err != nil || !bytes.Contains(out, []byte("--- PASS: TestLiveReplay")) {
+			t.Fatalf("in %s: %v\n%s", ns, err, out)
+		}
+		t.Logf("%s", out)
+		return
+	}
+	dir := t.TempDir()
+	outFile := filepath.Join(dir, "live.pcapng")
+	pr, pw, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stdout bytes.Buffer
+	code := make(chan int, 1)
+	go func() {
+		code <- run([]string{"live", "-i", "ipl-lr1", "--no-tui", "--json", "--duration", "3s", "-w", outFile}, &stdout, pw)
+		pw.Close()
+	}()
+	var stderr bytes.Buffer
+	started := make(chan bool, 1)
+	readDone := make(chan struct{})
+	go func() {
+		defer close(readDone)
+		buf := make([]byte, 4096)
+		for {
+			n, err := pr.Read(buf)
+			stderr.Write(buf[:n])
+			if bytes.Contains(stderr.Bytes(), []byte("capturing on")) {
+				select {
+				case started <- true:
+				default:
+				}
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	select {
+	case <-started:
+	case c := <-code:
+		t.Fatalf("live exited with %d", c)
+	case <-time.After(10 * time.Second):
+		t.Fatal("live did not start")
+	}
+	sent := replay(t, pcap, "ipl-lr0")
+	var status int
+	select {
+	case status = <-code:
+	case <-time.After(20 * time.Second):
+		t.Fatal("live did not stop after --duration")
+	}
+	<-readDone
+	t.Logf("exit %d, sent %d frames; stderr:\n%s", status, sent, stderr.String())
+	lines, doc := parseLiveJSON(t, stdout.Bytes())
+	want := analyzeCodesInProcess(t, pcap)
+	fromFile := analyzeCodesInProcess(t, outFile)
+	if len(want) == 0 || !slices.Equal(lines, want) || !slices.Equal(doc, want) || !slices.Equal(fromFile, want) {
+		t.Fatalf("analyze %v; live lines %v, document %v, -w file %v", want, lines, doc, fromFile)
+	}
+	if status != exitFailure {
+		t.Fatalf("exit %d, want %d (a failure found)", status, exitFailure)
+	}
+	if !strings.Contains(stderr.String(), " 0 dropped by the kernel") {
+		t.Fatalf("stderr: %s", stderr.String())
+	}
+}
+
+// replay sends every frame of the capture out of iface.
+func replay(t *testing.T, path, iface string) int {
+	t.Helper()
+	f, err := capture.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	ifi, err := net.InterfaceByName(iface)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fd, err := unix.Socket(unix.AF_PACKET, unix.SOCK_RAW, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(fd)
+	n := 0
+	for {
+		rec, err := f.Next()
+		if errors.Is(err, io.EOF) {
+			return n
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		et := binary.BigEndian.Uint16(rec.Data[12:14])
+		sa := &unix.SockaddrLinklayer{Ifindex: ifi.Index, Protocol: et<<8 | et>>8}
+		if err := unix.Sendto(fd, rec.Data, 0, sa); err != nil {
+			t.Fatal(err)
+		}
+		n++
+		time.Sleep(2 * time.Millisecond)
+	}
+}
+
+func analyzeCodesInProcess(t *testing.T, path string) []string {
+	t.Helper()
+	var out, errb bytes.Buffer
+	run([]string{"analyze", "--json", "--no-keys", path}, &out, &errb)
+	_, doc := parseLiveJSON(t, out.Bytes())
+	return doc
+}
+
+// lockNetns serialises the tests that make ipl-* namespaces across the
+// test binaries `go test ./...` runs in parallel (capture's live tests take
+// the same lock): the lab run of TestLiveMirrorLab clears every ipl-*
+// namespace. It is released at the end of the test.
+func lockNetns(t *testing.T) {
+	t.Helper()
+	f, err := os.OpenFile(filepath.Join(os.TempDir(), "ipsecpcap-ipl-netns.lock"), os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(5 * time.Minute); ; {
+		err := unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB)
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, unix.EWOULDBLOCK) || time.Now().After(deadline) {
+			f.Close()
+			t.Fatalf("locking the ipl-* namespaces: %v", err)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	t.Cleanup(func() { f.Close() })
+}
