@@ -23,6 +23,8 @@ type LogEvent struct {
 	IKESA   int
 	Frame   int
 	Matched bool
+	// Packet is "sent" or "received" for a line about a packet, else "".
+	Packet string
 	// Cause is a diagnose finding code when the line states a root cause,
 	// with Basis ("local check", "peer notify", "timeout") and Reason, the
 	// cause in a few words.

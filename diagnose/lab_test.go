@@ -5,6 +5,7 @@ import (
 	"io"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/ipsecpcap/ipsecpcap/capture"
@@ -12,6 +13,7 @@ import (
 	"github.com/ipsecpcap/ipsecpcap/decode"
 	"github.com/ipsecpcap/ipsecpcap/decrypt"
 	"github.com/ipsecpcap/ipsecpcap/diagnose"
+	"github.com/ipsecpcap/ipsecpcap/gwlog"
 	"github.com/ipsecpcap/ipsecpcap/keys"
 	"github.com/ipsecpcap/ipsecpcap/lab"
 	"github.com/ipsecpcap/ipsecpcap/pipeline"
@@ -95,6 +97,67 @@ var withKeys = map[string]string{
 func TestLabGroundTruth(t *testing.T) {
 	t.Run("without keys", func(t *testing.T) { labGroundTruth(t, false) })
 	t.Run("with keys", func(t *testing.T) { labGroundTruth(t, true) })
+}
+
+// TestLabLogsMakeItCertain gives each failing lab scenario's captures the
+// two daemons' logs and no keys: the failure becomes its exact code from
+// the logs alone (every phase-2 failure included, which the encrypted wire
+// shows only as P2_REJECTED), certain, with the log line as evidence.
+func TestLabLogsMakeItCertain(t *testing.T) {
+	m, err := lab.Load("../testdata/pcaps/manifest.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	phase2 := 0
+	for _, sc := range m.Scenarios {
+		if sc.FailsAt == nil || len(sc.Logs) == 0 {
+			continue
+		}
+		t.Run(sc.Name, func(t *testing.T) {
+			var logs []*gwlog.Log
+			for _, p := range sc.Logs {
+				l, err := gwlog.ParseFile(m.Path(p))
+				if err != nil {
+					t.Fatal(err)
+				}
+				logs = append(logs, l)
+			}
+			paths := []string{m.Path(sc.Capture)}
+			for _, c := range sc.Captures {
+				paths = append(paths, m.Path(c.Path))
+			}
+			res, err := pipeline.AnalyzeFiles(paths, pipeline.Options{Logs: logs})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var first *diagnose.Finding
+			for i, f := range res.Findings {
+				if f.Severity == diagnose.Error && f.Code != diagnose.PathLoss || first == nil && f.Severity == diagnose.Warning {
+					first = &res.Findings[i]
+					if f.Severity == diagnose.Error {
+						break
+					}
+				}
+			}
+			if first == nil {
+				t.Fatalf("no failure finding: %v", res.Findings)
+			}
+			if !slices.Contains(sc.ExpectedFindings, first.Code) {
+				t.Errorf("failure %s (%s), want one of %v: %s", first.Code, first.Certainty, sc.ExpectedFindings, first.Summary)
+			}
+			for _, c := range sc.ExpectedFindings {
+				if strings.HasPrefix(c, "P2_") {
+					phase2++
+					if first.Code != c || first.Certainty != diagnose.Certain || len(first.Logs) == 0 {
+						t.Errorf("phase-2 failure %s: got %s (%s) with log lines %q", c, first.Code, first.Certainty, first.Logs)
+					}
+				}
+			}
+		})
+	}
+	if phase2 < 6 {
+		t.Errorf("only %d phase-2 scenarios checked", phase2)
+	}
 }
 
 func labGroundTruth(t *testing.T, useKeys bool) {

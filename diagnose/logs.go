@@ -136,6 +136,14 @@ func notifyCategory(name string, version int) string {
 	return ""
 }
 
+// problemOf names a category as a sentence says it.
+var problemOf = map[string]string{
+	"proposal":          "a proposal mismatch",
+	"authentication":    "an authentication failure",
+	"traffic selectors": "a traffic selector mismatch",
+	"malformed message": "a malformed message",
+}
+
 // codeCategory is what a finding code says went wrong.
 func codeCategory(code string) string {
 	switch code {
@@ -186,8 +194,8 @@ func misleadingNotify(a *correlate.Analysis, sa *correlate.IKESA, cause *correla
 
 func misleading(sa *correlate.IKESA, cause *correlate.LogEvent, notify, got, want, where string, frame int) Finding {
 	f := Finding{Code: MisleadingNotify, Severity: Warning, Certainty: Certain, IKESA: sa.ID,
-		Summary: fmt.Sprintf("%s ↔ %s: the notify %s (%s) points at a %s problem, but the %s's log states a %s problem: %s",
-			sa.Initiator.Addr(), sa.Responder.Addr(), notify, where, got, sideOr(cause.Side, "gateway"), want, cause.Reason),
+		Summary: fmt.Sprintf("%s ↔ %s: the notify %s (%s) suggests %s, but the %s's log states %s: %s",
+			sa.Initiator.Addr(), sa.Responder.Addr(), notify, where, problemOf[got], sideOr(cause.Side, "gateway"), problemOf[want], cause.Reason),
 		Causes: []Cause{{"the daemon reports this failure with the nearest notify it has", "the notify on the wire is not the root cause; the log line is"}},
 		Logs:   []string{logRef(cause)}}
 	if frame != 0 {

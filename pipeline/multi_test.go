@@ -2,9 +2,9 @@ package pipeline
 
 import (
 	"fmt"
-	"strings"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -106,7 +106,6 @@ func TestTwoPointsOfTheSameCapture(t *testing.T) {
 		}
 	}
 }
-
 
 // A second point that never saw the IKE_AUTH response (frame 4), or the
 // responder's ESP (even frames from 6 on): PATH_LOSS names the segment.

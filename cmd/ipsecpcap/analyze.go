@@ -5,10 +5,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"runtime"
 	"strings"
 
 	"github.com/ipsecpcap/ipsecpcap/decode"
 	"github.com/ipsecpcap/ipsecpcap/diagnose"
+	"github.com/ipsecpcap/ipsecpcap/gwlog"
 	"github.com/ipsecpcap/ipsecpcap/pipeline"
 	"github.com/ipsecpcap/ipsecpcap/view/analysisview"
 )
@@ -25,9 +27,9 @@ func runAnalyze(args []string, stdout, stderr io.Writer) int {
 	fs.BoolVar(&asJSON, "json", false, "print the analysis as one JSON document (docs/analysis-schema.md)")
 	fs.BoolVar(&separate, "separate", false, "analyse each FILE on its own instead of merging them as captures from several points of one path")
 	fs.Usage = func() {
-		fmt.Fprint(stderr, "Usage: ipsecpcap analyze [--json] [--separate] [--keys PATH] [--ike-port N] [--natt-port N] FILE...\n"+
+		fmt.Fprint(stderr, "Usage: ipsecpcap analyze [--json] [--separate] [--keys PATH] [--log FILE] [--ike-port N] [--natt-port N] FILE...\n"+
 			"Several FILEs are captures of the same tunnels at different points (both gateways, inside and outside a NAT):\n"+
-			"they are merged into one timeline, unless --separate.\n")
+			"they are merged into one timeline, unless --separate. --log adds the gateways' own logs to the timeline.\n")
 		fs.PrintDefaults()
 	}
 	files, ok := parseFiles(fs, args)
@@ -37,9 +39,10 @@ func runAnalyze(args []string, stdout, stderr io.Writer) int {
 	cfg := in.decodeConfig()
 	out := bufio.NewWriterSize(stdout, 64<<10)
 	defer out.Flush()
+	logs := in.gatewayLogs(stderr)
 	if len(files) > 1 && !separate {
 		dec, used := in.decrypterFor(files, stderr)
-		return analyzeFiles(files, cfg, dec, used, asJSON, out, stderr)
+		return analyzeFiles(files, cfg, dec, used, logs, asJSON, out, stderr)
 	}
 	status := exitOK
 	for i, name := range files {
@@ -47,27 +50,29 @@ func runAnalyze(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintln(out)
 		}
 		dec, used := in.decrypter(name, stderr)
-		code := analyzeFile(name, cfg, dec, used, asJSON, out, stderr)
+		code := analyzeFiles([]string{name}, cfg, dec, used, logs, asJSON, out, stderr)
 		status = max(status, code)
 	}
 	return status
 }
 
-// analyzeFile correlates and diagnoses one capture and prints the result.
-// Its status: 0 healthy, 1 a failure found, 2 not analysable.
-func analyzeFile(name string, cfg decode.Config, dec func(*decode.Packet, []byte), keyFiles []string, asJSON bool, out *bufio.Writer, stderr io.Writer) int {
-	return analyzeFiles([]string{name}, cfg, dec, keyFiles, asJSON, out, stderr)
-}
-
-// analyzeFiles correlates captures from several points as one analysis.
-func analyzeFiles(names []string, cfg decode.Config, dec func(*decode.Packet, []byte), keyFiles []string, asJSON bool, out *bufio.Writer, stderr io.Writer) int {
+// analyzeFiles correlates and diagnoses captures (several: from several
+// points, as one analysis), with the gateways' logs, and prints the
+// result. Its status: 0 healthy, 1 a failure found, 2 not analysable.
+func analyzeFiles(names []string, cfg decode.Config, dec func(*decode.Packet, []byte), keyFiles []string, logs []*gwlog.Log, asJSON bool, out *bufio.Writer, stderr io.Writer) int {
 	problems := flushing{out, stderr}
-	res, err := pipeline.AnalyzeFiles(names, pipeline.Options{Decode: cfg, Decrypt: dec, Problem: func(s string) { fmt.Fprintln(problems, s) }})
+	res, err := runWithProgress(names, pipeline.Options{Decode: cfg, Decrypt: dec, Logs: logs, Problem: func(s string) { fmt.Fprintln(problems, s) }}, &problems)
 	if err != nil {
 		out.Flush()
 		fmt.Fprintf(stderr, "ipsecpcap: %v\n", err)
 		return exitUnreadable
 	}
+	// The run's state (every SA, flow and map of the correlator, the
+	// readers' buffers) is garbage now that the snapshot is taken: collected
+	// before the output is built, its memory is reused for the output
+	// instead of growing the heap (the peak RSS of a large capture is set
+	// here, not while reading).
+	runtime.GC()
 	for _, ri := range res.Inputs {
 		if ri.SuppressedProblems > 0 {
 			fmt.Fprintf(problems, "%s: %d more problems not shown\n", ri.Name, ri.SuppressedProblems)
@@ -89,6 +94,30 @@ func analyzeFiles(names []string, cfg decode.Config, dec func(*decode.Packet, []
 		}
 	}
 	return exitOK
+}
+
+// runWithProgress is pipeline.AnalyzeFiles with the progress of reading
+// shown on a terminal (see progress.go); messages written to problems'
+// stderr meanwhile go through the progress line.
+func runWithProgress(names []string, opt pipeline.Options, problems *flushing) (*pipeline.Result, error) {
+	r, err := pipeline.StartFiles(names, opt)
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	if p := startProgress(problems.stderr, r.Progress); p != nil {
+		stderr := problems.stderr
+		problems.stderr = p
+		defer func() { problems.stderr = stderr }()
+		err = r.RunToEnd()
+		p.end()
+	} else {
+		err = r.RunToEnd()
+	}
+	if err != nil {
+		return nil, err
+	}
+	return r.Snapshot(), nil
 }
 
 // viewInput describes the run's captures for the views.

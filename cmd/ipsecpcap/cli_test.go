@@ -236,7 +236,9 @@ func TestKeysNeverPrinted(t *testing.T) {
 	}
 	capture := filepath.Join(dir, "capture.pcap")
 	var all strings.Builder
-	for _, args := range [][]string{{"decode", "-v", capture}, {"decode", "--json", capture}, {"analyze", capture}, {"analyze", "--json", capture}} {
+	ilog, rlog := filepath.Join(dir, "charon-initiator.log"), filepath.Join(dir, "charon-responder.log")
+	for _, args := range [][]string{{"decode", "-v", capture}, {"decode", "--json", capture}, {"analyze", capture}, {"analyze", "--json", capture},
+		{"analyze", "--json", "--log", ilog, "--log", rlog, capture}, {"analyze", "--log", ilog, "--log", rlog, capture}} {
 		o, e, _ := runCLI(args...)
 		all.WriteString(o + e)
 	}
@@ -248,5 +250,64 @@ func TestKeysNeverPrinted(t *testing.T) {
 		if strings.Contains(out, k) || strings.Contains(out, k[:16]) {
 			t.Errorf("key material %s… appears in the output", k[:8])
 		}
+	}
+}
+
+// TestLogFlag: with the daemons' logs and no keys, the IKEv1 PFS mismatch
+// that the encrypted wire shows only as a rejected child SA becomes
+// P2_PFS_MISMATCH, certain, with the responder's log line as evidence; the
+// charon logs are not used as keys under --no-keys.
+func TestLogFlag(t *testing.T) {
+	dir := filepath.Join(labCaptures, "lab/ikev1-pfs-one-side")
+	capture := filepath.Join(dir, "capture.pcap")
+	stdout, stderr, code := runCLI("analyze", "--json", "--no-keys", "--log", filepath.Join(dir, "charon-initiator.log"), "--log", filepath.Join(dir, "charon-responder.log"), capture)
+	if code != exitFailure {
+		t.Fatalf("exit %d, stderr %s", code, stderr)
+	}
+	var doc struct {
+		Input struct {
+			KeyFiles []string `json:"key_files"`
+		} `json:"input"`
+		Findings []struct {
+			Code, Certainty string
+			Logs            []string `json:"log_lines"`
+		} `json:"findings"`
+		Logs []struct {
+			Name    string
+			Format  string
+			Aligned int
+		} `json:"logs"`
+		LogEvents []struct{ Cause string } `json:"log_events"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if len(doc.Input.KeyFiles) != 0 {
+		t.Errorf("keys used under --no-keys: %v", doc.Input.KeyFiles)
+	}
+	if len(doc.Findings) == 0 || doc.Findings[0].Code != "P2_PFS_MISMATCH" || doc.Findings[0].Certainty != "certain" || len(doc.Findings[0].Logs) == 0 {
+		t.Fatalf("first finding %+v, want P2_PFS_MISMATCH certain with log lines", doc.Findings)
+	}
+	if !strings.Contains(doc.Findings[0].Logs[0], "charon-responder.log") {
+		t.Errorf("evidence %q is not the responder's log", doc.Findings[0].Logs)
+	}
+	if len(doc.Logs) != 2 || doc.Logs[0].Format != "charon" || doc.Logs[0].Aligned == 0 {
+		t.Errorf("logs %+v", doc.Logs)
+	}
+	causes := 0
+	for _, e := range doc.LogEvents {
+		if e.Cause != "" {
+			causes++
+		}
+	}
+	if causes == 0 {
+		t.Error("no log event with a cause in log_events")
+	}
+	// A log that is not a gateway log: reported, not fatal.
+	foreign := filepath.Join(t.TempDir(), "nginx.log")
+	os.WriteFile(foreign, []byte("127.0.0.1 - - [27/Nov/2026:10:00:00 +0000] \"GET / HTTP/1.1\" 200 612\n"), 0o644)
+	_, stderr, code = runCLI("analyze", "--log", foreign, capture)
+	if code != exitFailure || !strings.Contains(stderr, "no line of a known gateway log format") {
+		t.Errorf("foreign log: exit %d, stderr %q", code, stderr)
 	}
 }

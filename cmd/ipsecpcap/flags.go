@@ -11,6 +11,7 @@ import (
 
 	"github.com/ipsecpcap/ipsecpcap/decode"
 	"github.com/ipsecpcap/ipsecpcap/decrypt"
+	"github.com/ipsecpcap/ipsecpcap/gwlog"
 	"github.com/ipsecpcap/ipsecpcap/keys"
 )
 
@@ -58,13 +59,39 @@ type inputFlags struct {
 	ike, natt portList
 	keys      pathList
 	noKeys    bool
+	logs      pathList
+	parsed    []*gwlog.Log // the --log files, once read
+	parsedAt  []string     // and their paths
 }
 
 func (f *inputFlags) register(fs *flag.FlagSet) {
 	fs.Var(&f.ike, "ike-port", "UDP port carrying IKE (repeatable; default 500)")
 	fs.Var(&f.natt, "natt-port", "UDP port carrying NAT-T IKE and ESP (repeatable; default 4500)")
 	fs.Var(&f.keys, "keys", "key file or directory: Wireshark ikev1/ikev2_decryption_table, esp_sa, ip xfrm state output, charon log (repeatable)")
-	fs.BoolVar(&f.noKeys, "no-keys", false, "do not pick up key files lying next to the capture")
+	fs.BoolVar(&f.noKeys, "no-keys", false, "use only the --keys files: no key files lying next to the capture, no keys from --log files")
+	fs.Var(&f.logs, "log", "gateway log to align with the captures: strongSwan charon (file or syslog), libreswan pluto, H3C Comware debugging (repeatable; format detected)")
+}
+
+// gatewayLogs reads the --log files (once). A log that cannot be read is
+// reported and left out; foreign lines in a log are counted, not fatal.
+func (f *inputFlags) gatewayLogs(stderr io.Writer) []*gwlog.Log {
+	if f.parsed != nil || len(f.logs) == 0 {
+		return f.parsed
+	}
+	f.parsed = []*gwlog.Log{}
+	for _, p := range f.logs {
+		l, err := gwlog.ParseFile(p)
+		if err != nil {
+			fmt.Fprintf(stderr, "ipsecpcap: log: %v\n", err)
+			continue
+		}
+		if len(l.Events) == 0 {
+			fmt.Fprintf(stderr, "ipsecpcap: log %s: no line of a known gateway log format (%d lines skipped)\n", p, l.Skipped)
+		}
+		f.parsed = append(f.parsed, l)
+		f.parsedAt = append(f.parsedAt, p)
+	}
+	return f.parsed
 }
 
 // decrypter loads the keys for one capture: the --keys paths and, unless
@@ -78,6 +105,12 @@ func (f *inputFlags) decrypter(capturePath string, stderr io.Writer) (func(*deco
 // decrypterFor loads the keys for captures analysed together.
 func (f *inputFlags) decrypterFor(capturePaths []string, stderr io.Writer) (func(*decode.Packet, []byte), []string) {
 	paths := append([]string(nil), f.keys...)
+	// A charon log at level 4 holds the keys it derived.
+	for i, l := range f.gatewayLogs(stderr) {
+		if l.Format == gwlog.FormatCharon && !f.noKeys {
+			paths = append(paths, f.parsedAt[i])
+		}
+	}
 	for _, c := range capturePaths {
 		if !f.noKeys && c != "-" {
 			paths = append(paths, keys.Discover(c)...)

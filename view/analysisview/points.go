@@ -67,3 +67,22 @@ func seenAt(sa *correlate.IKESA, m *correlate.Message) string {
 	}
 	return s
 }
+
+// writeSAPoints shows an SA's addresses as each capture point saw them
+// when they differ (a NAT between the points): one peer pair, mapped.
+func writeSAPoints(w io.Writer, sa *correlate.IKESA) {
+	differ := false
+	for _, pt := range sa.Points {
+		if pt.Initiator != sa.Initiator || pt.Responder != sa.Responder {
+			differ = true
+		}
+	}
+	if !differ {
+		return
+	}
+	pts := slices.Clone(sa.Points)
+	slices.SortFunc(pts, func(a, b correlate.SAPoint) int { return a.Capture - b.Capture })
+	for _, pt := range pts {
+		fmt.Fprintf(w, "    at capture %d: initiator %s, responder %s\n", pt.Capture, pt.Initiator, pt.Responder)
+	}
+}

@@ -32,8 +32,6 @@ type Input struct {
 	// Points are the captures of a multi-capture run, in capture order
 	// (nil for one capture).
 	Points []Input
-	// Logs are the gateway logs read (--log).
-	Logs []LogDoc
 }
 
 // WriteText writes the text summary.
@@ -45,6 +43,7 @@ func WriteText(w io.Writer, in Input, a *correlate.Analysis, fs []diagnose.Findi
 	}
 	fmt.Fprintln(w)
 	writePoints(w, in, a)
+	writeLogFiles(w, a)
 	if len(in.KeyFiles) > 0 {
 		fmt.Fprintf(w, "keys: %s\n", strings.Join(in.KeyFiles, ", "))
 	}
@@ -87,6 +86,9 @@ func writeVerdict(w io.Writer, fs []diagnose.Finding) {
 			fmt.Fprintf(w, "    %d. %s — %s\n", i+1, c.Cause, c.Why)
 		}
 	}
+	for _, l := range top.Logs {
+		fmt.Fprintf(w, "  Gateway log: %s\n", l)
+	}
 	if top.Remedy != "" {
 		fmt.Fprintf(w, "  Remedy: %s\n", top.Remedy)
 	}
@@ -103,7 +105,7 @@ func writePeer(w io.Writer, a *correlate.Analysis, pp *correlate.PeerPair, t0 ti
 	}
 	fmt.Fprintln(w)
 	for _, id := range pp.IKESAs {
-		writeIKESA(w, a.IKESAByID(id), t0)
+		writeIKESA(w, a, a.IKESAByID(id), t0)
 	}
 	if len(pp.ESP) > 0 {
 		fmt.Fprintln(w, "  ESP")
@@ -134,7 +136,7 @@ func writePeer(w io.Writer, a *correlate.Analysis, pp *correlate.PeerPair, t0 ti
 	fmt.Fprintln(w)
 }
 
-func writeIKESA(w io.Writer, sa *correlate.IKESA, t0 time.Time) {
+func writeIKESA(w io.Writer, a *correlate.Analysis, sa *correlate.IKESA, t0 time.Time) {
 	state := string(sa.State)
 	if sa.Failure != nil {
 		ex := sa.Exchanges[sa.Failure.Exchange]
@@ -148,6 +150,7 @@ func writeIKESA(w io.Writer, sa *correlate.IKESA, t0 time.Time) {
 		state += fmt.Sprintf(" (retry of #%d)", sa.Continues)
 	}
 	fmt.Fprintf(w, "  IKE SA #%d  %s  %s/%s  initiator %s  %s\n", sa.ID, version, sa.InitiatorSPI, sa.ResponderSPI, sa.Initiator.Addr(), state)
+	writeSAPoints(w, sa)
 	if len(sa.Phase1Chosen) > 0 {
 		fmt.Fprintf(w, "    phase 1 proposal chosen: %s\n", strings.Join(sa.Phase1Chosen, ", "))
 	}
@@ -186,6 +189,12 @@ func writeIKESA(w io.Writer, sa *correlate.IKESA, t0 time.Time) {
 			for _, x := range append(append([]string(nil), m.IDs...), m.TS...) {
 				fmt.Fprintf(w, "%23s%s\n", "", x)
 			}
+			if l := loggedAs(a, sa, m); l != "" {
+				fmt.Fprintf(w, "%23s%s\n", "", l)
+			}
+		}
+		for _, l := range causeLines(a, sa, ex) {
+			fmt.Fprintf(w, "%23s%s\n", "", l)
 		}
 	}
 	for _, e := range sa.ICMPErrors {

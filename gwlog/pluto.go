@@ -1,0 +1,153 @@
+package gwlog
+
+import (
+	"net/netip"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/ipsecpcap/ipsecpcap/decode/isakmp"
+)
+
+// pluto (libreswan) writes "Nov 27 12:29:26.751768: " to its own log file,
+// "pluto[123]: " in syslog, then for most messages the connection and the
+// state serial: "\"lab\" #2: ...". IKE SA and child SA states have their own
+// serials. At the default level it names the messages it sent ("sent Main
+// Mode R1") but not their sizes; with debugging ("| " lines) it prints the
+// packets.
+var (
+	rePlutoConn    = regexp.MustCompile(`^(?:ERROR: |WARNING: )?"([^"]+)"(?:\[\d+\])?(?: [0-9a-fA-F.:]+)?(?: #(\d+))?: (.*)$`)
+	rePlutoPacketF = regexp.MustCompile(`^(?:ERROR: )?packet from (\S+): (.*)$`)
+	rePlutoSentMsg = regexp.MustCompile(`^sent (Main Mode|Aggressive Mode|Quick Mode|IKE_SA_INIT|IKE_AUTH|CREATE_CHILD_SA|INFORMATIONAL)(?: (request|reply|response|[IR]\d))?`)
+	rePlutoRecvMsg = regexp.MustCompile(`^processing (?:decrypted )?(IKE_SA_INIT|IKE_AUTH|CREATE_CHILD_SA|INFORMATIONAL) (request|response)`)
+	rePlutoRespond = regexp.MustCompile(`^responding to (Main|Aggressive|Quick) Mode`)
+	rePlutoInit    = regexp.MustCompile(`^initiating (?:Main Mode|Aggressive Mode|IKEv2|IKE SA|Quick Mode)|^initiating IKEv[12] connection`)
+	rePlutoSendN   = regexp.MustCompile(`sending (?:encrypted )?notification ([A-Z][A-Z0-9_]+)`)
+	rePlutoRecvN   = regexp.MustCompile(`(?:received|ignoring informational payload|rejected by peer:|rejected Child SA with) (?:encrypted )?(?:notification |Notify Payload )?([A-Z][A-Z0-9_]{3,})`)
+	rePlutoSendPk  = regexp.MustCompile(`sending (\d+) bytes for .* from (\S+) to (\S+)`)
+	rePlutoRecvPk  = regexp.MustCompile(`\*received (\d+) bytes from (\S+) on \S+ \((\S+)\)`)
+)
+
+var plutoExchanges = map[string]isakmp.ExchangeType{
+	"Main Mode": isakmp.ExchangeV1Main, "Aggressive Mode": isakmp.ExchangeV1Aggressive,
+	"Quick Mode": isakmp.ExchangeV1Quick, "Main": isakmp.ExchangeV1Main,
+	"Aggressive": isakmp.ExchangeV1Aggressive, "Quick": isakmp.ExchangeV1Quick,
+	"IKE_SA_INIT": isakmp.ExchangeIKESAInit, "IKE_AUTH": isakmp.ExchangeIKEAuth,
+	"CREATE_CHILD_SA": isakmp.ExchangeCreateChildSA, "INFORMATIONAL": isakmp.ExchangeInformational,
+}
+
+type plutoState struct {
+	sides       map[int]Side
+	established bool
+	exchange    isakmp.ExchangeType
+}
+
+func newPlutoState() *plutoState { return &plutoState{sides: map[int]Side{}} }
+
+var plutoTags = map[string]bool{"pluto": true, "ipsec": true, "libreswan": true}
+
+// line recognises a pluto line and emits an event when it says something.
+func (s *plutoState) line(p *parser, h header, body string) bool {
+	e := Event{Format: FormatPluto, Thread: -1}
+	msg := body
+	switch m := rePlutoConn.FindStringSubmatch(body); {
+	case m != nil:
+		e.Conn = m[1]
+		e.ConnID = atoi(m[2])
+		msg = m[3]
+		if strings.HasPrefix(body, "ERROR: ") {
+			msg = "ERROR: " + msg
+		}
+	case rePlutoPacketF.MatchString(body):
+	case h.micro || plutoTags[h.tag]:
+	case strings.HasPrefix(body, "| ") && p.counts[FormatPluto] > 0:
+	default:
+		return false
+	}
+	h.stamped(&e)
+	e.Text = msg
+	if s.parse(&e, msg) || notable(msg) {
+		if len(s.sides) > 4096 {
+			clear(s.sides)
+		}
+		p.emit(e)
+	}
+	return true
+}
+
+func (s *plutoState) parse(e *Event, msg string) bool {
+	interesting := false
+	if m := rePlutoSentMsg.FindStringSubmatch(msg); m != nil {
+		x := plutoExchanges[m[1]]
+		resp := m[2] == "reply" || m[2] == "response" || strings.HasPrefix(m[2], "R")
+		e.Message = &Message{Generated: true, Version: exchangeVersion(x), Exchange: x, Response: resp}
+		s.exchange = x
+		interesting = true
+	}
+	if m := rePlutoRecvMsg.FindStringSubmatch(msg); m != nil {
+		x := plutoExchanges[m[1]]
+		e.Message = &Message{Version: 2, Exchange: x, Response: m[2] == "response"}
+		s.exchange = x
+		interesting = true
+	}
+	if m := rePlutoRespond.FindStringSubmatch(msg); m != nil {
+		x := plutoExchanges[m[1]]
+		e.Message = &Message{Version: 1, Exchange: x}
+		s.exchange = x
+		if e.ConnID != 0 && x != isakmp.ExchangeV1Quick {
+			s.sides[e.ConnID] = SideResponder
+		}
+		interesting = true
+	}
+	if rePlutoInit.MatchString(msg) && e.ConnID != 0 {
+		s.sides[e.ConnID] = SideInitiator
+		interesting = true
+	}
+	if strings.Contains(msg, "established IKE SA") || strings.Contains(msg, "IKE SA established") || strings.Contains(msg, "ISAKMP SA established") {
+		s.established = true
+	}
+	if m := rePlutoPacketF.FindStringSubmatch(msg); m != nil {
+		// "packet from 198.18.1.1:500: ignoring ...": a received packet
+		e.Packet = &Packet{Remote: plutoAddr(m[1])}
+		interesting = true
+	} else if m := rePlutoSendPk.FindStringSubmatch(msg); m != nil {
+		e.Packet = &Packet{Sent: true, Local: plutoAddr(m[2]), Remote: plutoAddr(m[3]), Bytes: atoi(m[1])}
+		interesting = true
+	} else if m := rePlutoRecvPk.FindStringSubmatch(msg); m != nil {
+		e.Packet = &Packet{Local: plutoAddr(m[3]), Remote: plutoAddr(m[2]), Bytes: atoi(m[1])}
+		interesting = true
+	}
+	if m := rePlutoSendN.FindStringSubmatch(msg); m != nil {
+		e.Notifies = append(e.Notifies, Notify{Name: m[1], Sent: true})
+		interesting = true
+	} else if m := rePlutoRecvN.FindStringSubmatch(msg); m != nil && !routineNotifies[m[1]] {
+		e.Notifies = append(e.Notifies, Notify{Name: m[1]})
+		interesting = true
+	}
+	if e.ConnID != 0 {
+		e.Side = s.sides[e.ConnID]
+	}
+	ctx := causeContext{exchange: s.exchange, established: s.established}
+	if match(plutoCauses, nil, msg, ctx, e) {
+		interesting = true
+	}
+	return interesting
+}
+
+// plutoAddr reads "198.18.1.1:500" (or "[2001:db8::1]:500").
+func plutoAddr(s string) netip.AddrPort {
+	s = strings.TrimRight(s, ",.)")
+	if ap, err := netip.ParseAddrPort(s); err == nil {
+		return ap
+	}
+	i := strings.LastIndexByte(s, ':')
+	if i < 0 {
+		return netip.AddrPort{}
+	}
+	a, err := netip.ParseAddr(s[:i])
+	if err != nil {
+		return netip.AddrPort{}
+	}
+	n, _ := strconv.ParseUint(s[i+1:], 10, 16)
+	return netip.AddrPortFrom(a, uint16(n))
+}

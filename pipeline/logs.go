@@ -1,0 +1,53 @@
+package pipeline
+
+import (
+	"github.com/ipsecpcap/ipsecpcap/correlate"
+	"github.com/ipsecpcap/ipsecpcap/gwlog"
+)
+
+// maxLogEvents bounds the events of one log placed on an analysis: a
+// gateway logging for days produces more lines than any view shows.
+const maxLogEvents = 20000
+
+// placeLogs aligns the gateways' logs on the analysis: their lines become
+// events on the capture's clock, attributed to IKE SAs and frames, with
+// the causes they state (package diagnose reads them).
+func placeLogs(a *correlate.Analysis, logs []*gwlog.Log) {
+	for _, l := range logs {
+		al := gwlog.Align(l, a)
+		a.LogFiles = append(a.LogFiles, correlate.LogSummary{Name: l.Name, Format: string(l.Format),
+			Lines: l.Lines, Events: len(l.Events), Skipped: l.Skipped, Aligned: al.Matches, Offset: al.Offset})
+		for i, ae := range al.Events {
+			if i == maxLogEvents {
+				break
+			}
+			a.Logs = append(a.Logs, logEvent(l.Name, ae))
+		}
+	}
+}
+
+func logEvent(name string, ae gwlog.Aligned) correlate.LogEvent {
+	e := ae.Event
+	le := correlate.LogEvent{Log: name, Line: e.Line, Time: ae.Time, Text: e.Text,
+		IKESA: ae.IKESA, Frame: ae.Frame, Matched: ae.Matched, Cause: e.Cause, Reason: e.Reason}
+	if e.Packet != nil {
+		le.Packet = "received"
+		if e.Packet.Sent {
+			le.Packet = "sent"
+		}
+	}
+	if ae.Side != gwlog.SideUnknown {
+		le.Side = ae.Side.String()
+	}
+	if e.Basis != gwlog.BasisNone {
+		le.Basis = e.Basis.String()
+	}
+	for _, n := range e.Notifies {
+		dir := "received:"
+		if n.Sent {
+			dir = "sent:"
+		}
+		le.Notifies = append(le.Notifies, dir+n.Name)
+	}
+	return le
+}
