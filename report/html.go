@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/ipsecpcap/ipsecpcap/correlate"
+	"github.com/ipsecpcap/ipsecpcap/decode"
 	"github.com/ipsecpcap/ipsecpcap/diagnose"
 )
 
@@ -25,6 +26,15 @@ type htmlData struct {
 	SliceMap  []string
 	EndMarker string
 	Custody   [][2]string
+	// Slices are the slices of a run over several captures.
+	Slices []htmlSlice
+}
+
+type htmlSlice struct {
+	*Slice
+	From      string // "capture 2, gw2.pcap"
+	Map       []string
+	EndMarker string
 }
 
 type htmlTunnel struct {
@@ -71,11 +81,17 @@ type ladderArrow struct {
 	Failed            bool
 	Lost              bool // an unanswered request: dashed
 	ESP               bool // an ESP flow: dashed, blue
+	// Logged says which gateway logs recorded the message ("" without
+	// logs), under the arrow.
+	Logged string
 }
 
 type ladderNote struct {
 	X, Y, W, H, TextX, TextY int
 	Lines                    []string // the note wrapped to fit the box
+	// Log: a gateway log line stating a cause or a notify (amber; red
+	// like the failure when it states the failure's code).
+	Log bool
 }
 
 // noteChars is how many characters of the 11 px monospace note fit in its
@@ -120,19 +136,24 @@ func (r *Report) buildLadder(sa *correlate.IKESA) ladder {
 	y := ladderTop
 	top := r.saFinding(sa.ID)
 	noted := false
-	addNote := func() {
+	note := func(text string, log bool) {
 		y += 9 // below the arrowhead
-		lines := wrapWords(failNote(sa, top), noteChars)
+		lines := wrapWords(text, noteChars)
 		h := ladderNoteH + 15*(len(lines)-1)
 		l.Notes = append(l.Notes, ladderNote{X: ladderXI - 40, Y: y, W: ladderXR - ladderXI + 80, H: h,
-			TextX: (ladderXI + ladderXR) / 2, TextY: y + 17, Lines: lines})
+			TextX: (ladderXI + ladderXR) / 2, TextY: y + 17, Lines: lines, Log: log})
 		y += h + 12
+	}
+	addNote := func() {
+		note(failNote(sa, top), false)
 		noted = true
 	}
-	for _, s := range steps(sa, r.t0()) {
+	steps := r.steps(sa)
+	logged, after := r.stepLogs(sa, steps)
+	for i, s := range steps {
 		y += ladderRow
-		a := ladderArrow{Y: y, X1: ladderXI, X2: ladderXR, LabelX: (ladderXI + ladderXR) / 2, Failed: s.Failed,
-			Left: fmt.Sprintf("%+.3fs  frame %d", s.Rel, s.Frames[0])}
+		a := ladderArrow{Y: y, X1: ladderXI, X2: ladderXR, LabelX: (ladderXI + ladderXR) / 2, Failed: s.Failed || s.PathLoss,
+			Left: fmt.Sprintf("%+.3fs  frame %s", s.Rel, decode.FrameLabel(s.Frames[0]))}
 		if s.Sent > 1 {
 			a.Left += fmt.Sprintf(" (×%d)", s.Sent)
 		}
@@ -152,6 +173,9 @@ func (r *Report) buildLadder(sa *correlate.IKESA) ladder {
 		if len(s.Errors) > 0 {
 			a.Label += " · " + strings.Join(s.Errors, ", ")
 		}
+		if s.Seen != "" {
+			a.Label += " · " + s.Seen
+		}
 		a.Payloads = s.Payloads
 		if s.Encrypted {
 			a.Payloads += fmt.Sprintf(" %dB", s.Length)
@@ -160,17 +184,25 @@ func (r *Report) buildLadder(sa *correlate.IKESA) ladder {
 		if rs := []rune(a.Payloads); len(rs) > 100 {
 			a.Payloads = string(rs[:99]) + "…"
 		}
-		a.Lost = s.Failed && sa.Failure.Kind == correlate.FailNoResponse
+		a.Lost = s.Failed && sa.Failure.Kind == correlate.FailNoResponse || s.PathLoss
+		a.Logged = logged[i]
+		if a.Logged != "" {
+			y += 8 // room for the line under the arrow
+		}
 		l.Arrows = append(l.Arrows, a)
 		if s.Failed {
 			addNote()
+		}
+		for _, ll := range after[i] {
+			y += 4
+			note(ll.String(), !ll.Fail)
 		}
 	}
 	flows, fromInit := r.saFlows(sa)
 	for i, f := range flows {
 		y += ladderRow - 12
 		a := ladderArrow{Y: y, X1: ladderXI, X2: ladderXR, LabelX: (ladderXI + ladderXR) / 2, ESP: true,
-			Left: fmt.Sprintf("%+.3fs  frame %d", r.t0().rel(f.First), f.FirstFrame), Label: flowLabel(f)}
+			Left: fmt.Sprintf("%+.3fs  frame %s", r.t0().rel(f.First), decode.FrameLabel(f.FirstFrame)), Label: flowLabel(f)}
 		if !fromInit[i] {
 			a.X1, a.X2 = ladderXR, ladderXI
 		}
@@ -179,7 +211,7 @@ func (r *Report) buildLadder(sa *correlate.IKESA) ladder {
 			dir = -1
 		}
 		a.Head = fmt.Sprintf("%d,%d %d,%d %d,%d", a.X2, y, a.X2-10*dir, y-5, a.X2-10*dir, y+5)
-		a.Frames = fmt.Sprintf("ESP frames %d–%d", f.FirstFrame, f.LastFrame)
+		a.Frames = "ESP frames " + frameSpan(f.FirstFrame, f.LastFrame)
 		l.Arrows = append(l.Arrows, a)
 	}
 	if !noted && (sa.Failure != nil || top != nil) {
@@ -191,12 +223,19 @@ func (r *Report) buildLadder(sa *correlate.IKESA) ladder {
 }
 
 func (r *Report) writeHTML(w io.Writer) error {
-	d := htmlData{Title: "IPsec capture report: " + filepath.Base(r.Custody.Name), Findings: r.Findings, Slice: r.Slice, Custody: r.custodyRows()}
+	d := htmlData{Title: "IPsec capture report: " + r.title(), Findings: r.Findings, Slice: r.Slice, Custody: r.custodyRows()}
 	if top := r.failing(); top != nil {
 		d.Failed = true
 		d.Verdict = fmt.Sprintf("FAILURE — %s (%s), frame %s. %s", top.Code, top.Certainty, frameRanges(top.Frames), top.Summary)
 	} else {
 		d.Verdict = "No failure found."
+	}
+	for _, s := range r.Slices {
+		hs := htmlSlice{Slice: s, From: fmt.Sprintf("capture %d, %s", s.Capture, filepath.Base(s.Source)), Map: sliceMap(s.Frames)}
+		if s.EndMarker != 0 {
+			hs.EndMarker = endMarkerText(s)
+		}
+		d.Slices = append(d.Slices, hs)
 	}
 	if r.Slice != nil {
 		d.SliceMap = sliceMap(r.Slice.Frames)
@@ -207,14 +246,14 @@ func (r *Report) writeHTML(w io.Writer) error {
 	for _, sa := range r.Analysis.IKESAs {
 		t := htmlTunnel{Title: saTitle(sa), SPIs: sa.InitiatorSPI.String() + " / " + sa.ResponderSPI.String(), State: saState(sa),
 			Failed: sa.Failure != nil, Chosen: strings.Join(sa.Phase1Chosen, ", "), Filter: saFilter(sa), Ladder: r.buildLadder(sa),
-			Rows: exchangeRows(sa, r.t0()), Frames: fmt.Sprintf("%d–%d", sa.FirstFrame, sa.LastFrame)}
+			Rows: r.exchangeRows(sa), Frames: frameSpan(sa.FirstFrame, sa.LastFrame)}
 		for _, e := range sa.ICMPErrors {
-			t.ICMP = append(t.ICMP, fmt.Sprintf("ICMP %s from %s (frame %d)", e.Description, e.From, e.Frame))
+			t.ICMP = append(t.ICMP, fmt.Sprintf("ICMP %s from %s (frame %s)", e.Description, e.From, decode.FrameLabel(e.Frame)))
 		}
 		d.Tunnels = append(d.Tunnels, t)
 	}
 	for _, f := range r.Analysis.ESP {
-		e := htmlESP{SPI: fmt.Sprintf("%08x", f.SPI), Dir: fmt.Sprintf("%s → %s", f.Src, f.Dst), Frames: fmt.Sprintf("%d–%d", f.FirstFrame, f.LastFrame),
+		e := htmlESP{SPI: fmt.Sprintf("%08x", f.SPI), Dir: fmt.Sprintf("%s → %s", f.Src, f.Dst), Frames: frameSpan(f.FirstFrame, f.LastFrame),
 			Filter: espFilter(f), IKESA: "-", Packets: f.Packets, Bytes: f.Bytes, MaxSeq: f.MaxSeq, Lost: f.Lost, Replays: f.Replays}
 		if f.IKESA != 0 {
 			e.IKESA = fmt.Sprintf("#%d", f.IKESA)
@@ -227,6 +266,7 @@ func (r *Report) writeHTML(w io.Writer) error {
 var htmlTemplate = template.Must(template.New("report").Funcs(template.FuncMap{
 	"frames": frameRanges,
 	"inc":    func(i int) int { return i + 1 },
+	"clean":  cleanText,
 }).Parse(`<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -272,7 +312,8 @@ svg text { font-family: ui-monospace, Menlo, Consolas, "Liberation Mono", monosp
 <p>{{$f.Summary}}</p>
 {{if $f.Causes}}<p>Probable causes, most likely first:</p>
 <ol>{{range $f.Causes}}<li><strong>{{.Cause}}</strong> — {{.Why}}</li>{{end}}</ol>{{end}}
-{{if $f.Remedy}}<p><strong>Remedy:</strong> {{$f.Remedy}}</p>{{end}}
+{{range $f.Logs}}<p><strong>Gateway log:</strong> <code>{{clean .}}</code></p>
+{{end}}{{if $f.Remedy}}<p><strong>Remedy:</strong> {{$f.Remedy}}</p>{{end}}
 {{if $f.Commands}}<table><tr><th>Platform</th><th>Command</th></tr>
 {{range $f.Commands}}<tr><td>{{.Platform}}</td><td><code>{{.Command}}</code></td></tr>
 {{end}}</table>{{end}}
@@ -299,11 +340,12 @@ svg text { font-family: ui-monospace, Menlo, Consolas, "Liberation Mono", monosp
 {{if .ESP}}<text x="{{.LabelX}}" y="{{.Y}}" dy="-5" font-size="10" text-anchor="middle" fill="#0969da">{{.Label}}</text>
 {{else}}<text x="{{.LabelX}}" y="{{.Y}}" dy="-18" font-size="11" text-anchor="middle"{{if .Failed}} fill="#cf222e" font-weight="bold"{{end}}>{{.Label}}</text>
 <text x="{{.LabelX}}" y="{{.Y}}" dy="-5" font-size="9.5" text-anchor="middle" fill="#57606a">{{.Payloads}}</text>
+{{end}}{{if .Logged}}<text x="{{.LabelX}}" y="{{.Y}}" dy="13" font-size="9" text-anchor="middle" fill="#57606a" class="logged">{{.Logged}}</text>
 {{end}}
 </g>
-{{end}}{{range .Notes}}<g class="note">
-<rect x="{{.X}}" y="{{.Y}}" width="{{.W}}" height="{{.H}}" rx="3" fill="#ffebe9" stroke="#cf222e"/>
-<text x="{{.TextX}}" y="{{.TextY}}" font-size="11" text-anchor="middle" fill="#82071e">{{$x := .TextX}}{{range $i, $l := .Lines}}<tspan x="{{$x}}"{{if $i}} dy="15"{{end}}>{{$l}}</tspan>{{end}}</text>
+{{end}}{{range .Notes}}<g class="note{{if .Log}} log{{end}}">
+<rect x="{{.X}}" y="{{.Y}}" width="{{.W}}" height="{{.H}}" rx="3" fill="{{if .Log}}#fff8c5{{else}}#ffebe9{{end}}" stroke="{{if .Log}}#bf8700{{else}}#cf222e{{end}}"/>
+<text x="{{.TextX}}" y="{{.TextY}}" font-size="11" text-anchor="middle" fill="{{if .Log}}#633c01{{else}}#82071e{{end}}">{{$x := .TextX}}{{range $i, $l := .Lines}}<tspan x="{{$x}}"{{if $i}} dy="15"{{end}}>{{$l}}</tspan>{{end}}</text>
 </g>
 {{end}}</svg>{{end}}
 <table><tr><th>Time</th><th>Frames</th><th>Phase</th><th>Exchange</th><th>MID</th><th>Messages</th><th>Wireshark filter</th></tr>
@@ -322,7 +364,15 @@ svg text { font-family: ui-monospace, Menlo, Consolas, "Liberation Mono", monosp
 {{if .SliceMap}}<table><tr><th>Slice frame → original frame</th></tr>
 {{range .SliceMap}}<tr><td>{{.}}</td></tr>
 {{end}}</table>{{end}}
-<h2>Chain of custody</h2>
+{{if .Slices}}<h2>Evidence slices</h2>
+<p>One per capture, each with the packets and times as that capture has them.</p>
+{{range .Slices}}<h3><code>{{.File}}</code> ({{.From}})</h3>
+<p>{{len .Frames}} packets, {{.Size}} bytes, SHA-256 <code>{{.SHA256}}</code>.</p>
+{{if .EndMarker}}<p>{{.EndMarker}}</p>
+{{end}}<table><tr><th>Slice frame → original frame</th></tr>
+{{range .Map}}<tr><td>{{.}}</td></tr>
+{{end}}</table>
+{{end}}{{end}}<h2>Chain of custody</h2>
 <table>
 {{range .Custody}}<tr><th>{{index . 0}}</th><td>{{index . 1}}</td></tr>
 {{end}}</table>

@@ -13,10 +13,13 @@ type jsonReport struct {
 	analysisview.Document
 	Custody Custody `json:"custody"`
 	Slice   *Slice  `json:"slice,omitempty"`
+	// Slices are the slices of a run over several captures, one per
+	// capture.
+	Slices []*Slice `json:"slices,omitempty"`
 }
 
 func (r *Report) writeJSON(w io.Writer) error {
-	d := jsonReport{Document: r.document(), Custody: r.Custody, Slice: r.Slice}
+	d := jsonReport{Document: r.document(), Custody: r.Custody, Slice: r.Slice, Slices: r.Slices}
 	if d.Custody.KeyFiles == nil {
 		d.Custody.KeyFiles = []string{}
 	}

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/ipsecpcap/ipsecpcap/correlate"
+	"github.com/ipsecpcap/ipsecpcap/decode"
 	"github.com/ipsecpcap/ipsecpcap/diagnose"
 )
 
@@ -14,7 +15,7 @@ import (
 // per tunnel a Mermaid sequence diagram and the timeline table, then the ESP
 // flows, the evidence slice and the chain of custody.
 func (r *Report) writeMarkdown(w io.Writer) {
-	fmt.Fprintf(w, "# IPsec capture report: %s\n\n", mdText(filepath.Base(r.Custody.Name)))
+	fmt.Fprintf(w, "# IPsec capture report: %s\n\n", mdText(r.title()))
 	if top := r.failing(); top != nil {
 		fmt.Fprintf(w, "**Verdict: FAILURE — `%s` (%s), frame %s.** %s\n\n", top.Code, top.Certainty, frameRanges(top.Frames), mdText(top.Summary))
 	} else {
@@ -35,9 +36,17 @@ func (r *Report) writeMarkdown(w io.Writer) {
 		r.mdTunnel(w, sa)
 	}
 	r.mdESP(w, r.Analysis.ESP, "## ESP flows")
-	if s := r.Slice; s != nil {
+	if ss := r.slices(); len(ss) > 1 || len(ss) == 1 && ss[0].Capture != 0 {
+		fmt.Fprint(w, "## Evidence slices\n\nOne per capture, each with the packets and times as that capture has them.\n\n")
+	} else if len(ss) == 1 {
 		fmt.Fprint(w, "## Evidence slice\n\n")
-		fmt.Fprintf(w, "`%s`: %d packets, %d bytes, SHA-256 `%s`. Slice frame → original frame:\n\n", mdText(filepath.Base(s.File)), len(s.Frames), s.Size, s.SHA256)
+	}
+	for _, s := range r.slices() {
+		from := ""
+		if s.Capture != 0 {
+			from = fmt.Sprintf(" (capture %d, %s)", s.Capture, mdText(filepath.Base(s.Source)))
+		}
+		fmt.Fprintf(w, "`%s`%s: %d packets, %d bytes, SHA-256 `%s`. Slice frame → original frame:\n\n", mdText(filepath.Base(s.File)), from, len(s.Frames), s.Size, s.SHA256)
 		for _, m := range sliceMap(s.Frames) {
 			fmt.Fprintf(w, "- %s\n", m)
 		}
@@ -65,6 +74,9 @@ func (r *Report) mdFinding(w io.Writer, n int, f diagnose.Finding) {
 		}
 		fmt.Fprintln(w)
 	}
+	for _, l := range f.Logs {
+		fmt.Fprintf(w, "**Gateway log:** %s\n\n", mdText(cleanText(l)))
+	}
 	if f.Remedy != "" {
 		fmt.Fprintf(w, "**Remedy:** %s\n\n", mdText(f.Remedy))
 	}
@@ -78,19 +90,18 @@ func (r *Report) mdFinding(w io.Writer, n int, f diagnose.Finding) {
 }
 
 func (r *Report) mdTunnel(w io.Writer, sa *correlate.IKESA) {
-	t0 := r.t0()
 	fmt.Fprintf(w, "### %s\n\n", mdText(saTitle(sa)))
 	fmt.Fprintf(w, "- SPIs: `%s` / `%s`\n", sa.InitiatorSPI, sa.ResponderSPI)
 	fmt.Fprintf(w, "- State: %s\n", mdText(saState(sa)))
 	if len(sa.Phase1Chosen) > 0 {
 		fmt.Fprintf(w, "- Phase 1 proposal chosen: `%s`\n", mdCode(strings.Join(sa.Phase1Chosen, ", ")))
 	}
-	fmt.Fprintf(w, "- Frames %d–%d; Wireshark: `%s`\n\n", sa.FirstFrame, sa.LastFrame, saFilter(sa))
+	fmt.Fprintf(w, "- Frames %s; Wireshark: `%s`\n\n", frameSpan(sa.FirstFrame, sa.LastFrame), saFilter(sa))
 	fmt.Fprint(w, "```mermaid\n")
 	r.writeMermaid(w, sa)
 	fmt.Fprint(w, "```\n\n")
 	fmt.Fprint(w, "| Time | Frames | Phase | Exchange | MID | Messages | Wireshark filter |\n|---:|---|---|---|---:|---|---|\n")
-	for _, row := range exchangeRows(sa, t0) {
+	for _, row := range r.exchangeRows(sa) {
 		ex := mdCell(row.Exchange)
 		if row.Failed {
 			ex = "**" + ex + " ✗**"
@@ -99,7 +110,7 @@ func (r *Report) mdTunnel(w io.Writer, sa *correlate.IKESA) {
 	}
 	fmt.Fprintln(w)
 	for _, e := range sa.ICMPErrors {
-		fmt.Fprintf(w, "- ICMP %s from %s (frame %d)\n", mdText(e.Description), e.From, e.Frame)
+		fmt.Fprintf(w, "- ICMP %s from %s (frame %s)\n", mdText(e.Description), e.From, decode.FrameLabel(e.Frame))
 	}
 	if len(sa.ICMPErrors) > 0 {
 		fmt.Fprintln(w)
@@ -111,15 +122,19 @@ func (r *Report) writeMermaid(w io.Writer, sa *correlate.IKESA) {
 	fmt.Fprint(w, "sequenceDiagram\n")
 	fmt.Fprintf(w, "    participant I as %s initiator\n", mermaidText(sa.Initiator.Addr().String()))
 	fmt.Fprintf(w, "    participant R as %s responder\n", mermaidText(sa.Responder.Addr().String()))
-	t0 := r.t0()
 	top := r.saFinding(sa.ID)
 	noted := false
-	for _, s := range steps(sa, t0) {
+	steps := r.steps(sa)
+	_, after := r.stepLogs(sa, steps)
+	for i, s := range steps {
 		from, to := "I", "R"
 		if !s.FromInit {
 			from, to = "R", "I"
 		}
 		label := s.Label() + fmt.Sprintf(" (frame %s, %+.3fs)", capFrames(s.Frames, 8), s.Rel)
+		if s.Seen != "" {
+			label = strings.TrimSuffix(label, ")") + ", " + s.Seen + ")"
+		}
 		arrow := "->>"
 		if s.Failed {
 			fmt.Fprint(w, "    rect rgb(255, 215, 215)\n")
@@ -127,12 +142,21 @@ func (r *Report) writeMermaid(w io.Writer, sa *correlate.IKESA) {
 			if sa.Failure.Kind != correlate.FailNoResponse {
 				arrow = "->>"
 			}
+		} else if s.PathLoss {
+			// Lost between two capture points: a cross, in red.
+			fmt.Fprint(w, "    rect rgb(255, 215, 215)\n")
+			arrow = "-x"
 		}
 		fmt.Fprintf(w, "    %s%s%s: %s\n", from, arrow, to, mermaidText(label))
 		if s.Failed {
 			fmt.Fprintf(w, "    Note over I,R: %s\n", mermaidText(failNote(sa, top)))
 			fmt.Fprint(w, "    end\n")
 			noted = true
+		} else if s.PathLoss {
+			fmt.Fprint(w, "    end\n")
+		}
+		for _, l := range after[i] {
+			mermaidLogNote(w, l)
 		}
 	}
 	flows, fromInit := r.saFlows(sa)
@@ -145,6 +169,29 @@ func (r *Report) writeMermaid(w io.Writer, sa *correlate.IKESA) {
 	}
 	if !noted && (sa.Failure != nil || top != nil) {
 		fmt.Fprintf(w, "    Note over I,R: %s\n", mermaidText(failNote(sa, top)))
+	}
+}
+
+// mermaidLogNote writes a log line stating a cause or a notify as a note
+// over the gateway that logged it; red when it states the failure.
+func mermaidLogNote(w io.Writer, l logLine) {
+	over := "I,R"
+	switch l.Side {
+	case "initiator":
+		over = "I"
+	case "responder":
+		over = "R"
+	}
+	text := fmt.Sprintf("log %s: %s", l.Ref, shortText(l.Text, 100))
+	if l.Cause != "" {
+		text += fmt.Sprintf(" ⇒ %s (%s)", l.Cause, l.Basis)
+	}
+	if l.Fail {
+		fmt.Fprint(w, "    rect rgb(255, 215, 215)\n")
+	}
+	fmt.Fprintf(w, "    Note over %s: %s\n", over, mermaidText(text))
+	if l.Fail {
+		fmt.Fprint(w, "    end\n")
 	}
 }
 
@@ -175,8 +222,8 @@ func (r *Report) mdESP(w io.Writer, flows []*correlate.ESPFlow, title string) {
 		if f.UDPEncapsulated {
 			encap = " (UDP)"
 		}
-		fmt.Fprintf(w, "| `%08x` | %s → %s%s | %d–%d | %d | %d | %d | %d | %d | %s | `%s` |\n", f.SPI, f.Src.Addr(), f.Dst.Addr(), encap,
-			f.FirstFrame, f.LastFrame, f.Packets, f.Bytes, f.MaxSeq, f.Lost, f.Replays, sa, espFilter(f))
+		fmt.Fprintf(w, "| `%08x` | %s → %s%s | %s | %d | %d | %d | %d | %d | %s | `%s` |\n", f.SPI, f.Src.Addr(), f.Dst.Addr(), encap,
+			frameSpan(f.FirstFrame, f.LastFrame), f.Packets, f.Bytes, f.MaxSeq, f.Lost, f.Replays, sa, espFilter(f))
 	}
 	fmt.Fprintln(w)
 }
@@ -216,5 +263,5 @@ func mermaidText(s string) string {
 
 // endMarkerText explains the end-of-capture packet in a slice.
 func endMarkerText(s *Slice) string {
-	return fmt.Sprintf("Original frame %d is the capture's last IPsec packet, kept so that the slice ends when the capture did (unanswered requests are recognised by the time that follows them).", s.EndMarker)
+	return fmt.Sprintf("Original frame %s is the capture's last IPsec packet, kept so that the slice ends when the capture did (unanswered requests are recognised by the time that follows them).", decode.FrameLabel(s.EndMarker))
 }

@@ -13,6 +13,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"math"
 	"net/netip"
 	"path/filepath"
 	"slices"
@@ -21,6 +22,7 @@ import (
 	"time"
 
 	"github.com/ipsecpcap/ipsecpcap/correlate"
+	"github.com/ipsecpcap/ipsecpcap/decode"
 	"github.com/ipsecpcap/ipsecpcap/diagnose"
 	"github.com/ipsecpcap/ipsecpcap/pipeline"
 	"github.com/ipsecpcap/ipsecpcap/view/analysisview"
@@ -69,6 +71,33 @@ type Custody struct {
 	// Selection is the --tunnel selector and the IKE SAs it selected.
 	Selection string `json:"selection,omitempty"`
 	Selected  []int  `json:"selected_ike_sas,omitempty"`
+	// Captures lists every capture of a run over several (absent for one):
+	// Name, Size and Packets above are then their names joined with " + ",
+	// their total size and their total frames, and SHA256 is empty.
+	Captures []CaptureCustody `json:"captures,omitempty"`
+	// Logs are the gateway logs read (--log) and how they aligned.
+	Logs []LogCustody `json:"logs,omitempty"`
+}
+
+// CaptureCustody is one capture of a run over several capture points.
+type CaptureCustody struct {
+	Capture   int    `json:"capture"` // frame IDs: capture × 2^40 + frame
+	Name      string `json:"name"`
+	Size      int64  `json:"size"`
+	SHA256    string `json:"sha256"`
+	Packets   int    `json:"packets"`
+	ReadError string `json:"read_error,omitempty"`
+	Drops     uint64 `json:"drops,omitempty"`
+	// FirstTime and LastTime are its first and last IPsec packet's times
+	// on its own clock.
+	FirstTime string `json:"first_time,omitempty"`
+	LastTime  string `json:"last_time,omitempty"`
+	// OffsetSeconds is its clock minus the first capture's, estimated from
+	// OffsetSamples packets seen at both (0 samples: unknown);
+	// PathDelaySeconds is the one-way delay between the two points.
+	OffsetSeconds    float64 `json:"offset_seconds"`
+	OffsetSamples    int     `json:"offset_samples"`
+	PathDelaySeconds float64 `json:"path_delay_seconds,omitempty"`
 }
 
 // Slice describes an evidence slice written next to the report.
@@ -76,8 +105,13 @@ type Slice struct {
 	File   string `json:"file"`
 	SHA256 string `json:"sha256"`
 	Size   int64  `json:"size"`
-	// Frames are the original frame numbers: slice frame i+1 is Frames[i].
+	// Frames are the original frame numbers: slice frame i+1 is Frames[i]
+	// (frame IDs in a run over several captures).
 	Frames []int `json:"original_frames"`
+	// Capture and Source name the capture the slice was cut from, in a
+	// run over several (one slice per capture).
+	Capture int    `json:"capture,omitempty"`
+	Source  string `json:"source,omitempty"`
 	// EndMarker is the original frame of the capture's last IPsec packet,
 	// kept (though it may belong to another tunnel) so that the slice ends
 	// when the capture did: unanswered requests are told from ones cut off
@@ -87,11 +121,14 @@ type Slice struct {
 
 // Report is an analysis ready to be written in any format.
 type Report struct {
-	Custody   Custody
-	Input     analysisview.Input
-	Analysis  *correlate.Analysis // limited to the selected tunnels
-	Findings  []diagnose.Finding  // idem
-	Slice     *Slice
+	Custody  Custody
+	Input    analysisview.Input
+	Analysis *correlate.Analysis // limited to the selected tunnels
+	Findings []diagnose.Finding  // idem
+	Slice    *Slice
+	// Slices are the slices of a run over several captures, one per
+	// capture that holds packets of the tunnels.
+	Slices    []*Slice
 	endMarker int
 	version   string
 	red       *redactor
@@ -100,16 +137,15 @@ type Report struct {
 // New builds a report from a pipeline result.
 func New(res *pipeline.Result, opt Options) (*Report, error) {
 	a := res.Analysis
-	in := analysisview.Input{Name: res.Input.Name, Size: res.Input.Size, SHA256: res.Input.SHA256, Packets: res.Input.Packets}
-	if res.Input.ReadError != nil {
-		in.ReadError = res.Input.ReadError.Error()
-	}
+	in := inputOf(res)
 	r := &Report{Input: in, Analysis: a, Findings: res.Findings, version: opt.Version}
 	c := Custody{Name: in.Name, Size: in.Size, SHA256: in.SHA256, Packets: in.Packets, ReadError: in.ReadError,
 		Tool: "ipsecpcap", ToolVersion: opt.Version, AnalysisTime: opt.Now.UTC().Format(time.RFC3339), KeyFiles: []string{}, Redacted: opt.Redact}
 	if !a.FirstTime.IsZero() {
 		c.FirstTime, c.LastTime = a.FirstTime.UTC().Format(time.RFC3339Nano), a.LastTime.UTC().Format(time.RFC3339Nano)
 	}
+	c.Captures = capturesCustody(res)
+	c.Logs = logsCustody(a)
 	for _, k := range opt.KeyFiles {
 		c.KeyFiles = append(c.KeyFiles, filepath.Base(k))
 	}
@@ -132,6 +168,84 @@ func New(res *pipeline.Result, opt Options) (*Report, error) {
 		r.red.seed(seed.Bytes())
 	}
 	return r, nil
+}
+
+// inputOf describes the run's captures as analyze does: one, or several
+// as Points with their totals.
+func inputOf(res *pipeline.Result) analysisview.Input {
+	one := func(ri pipeline.Input) analysisview.Input {
+		in := analysisview.Input{Name: ri.Name, Size: ri.Size, SHA256: ri.SHA256, Packets: ri.Packets}
+		if ri.ReadError != nil {
+			in.ReadError = ri.ReadError.Error()
+		}
+		return in
+	}
+	in := one(res.Input)
+	if len(res.Inputs) < 2 {
+		return in
+	}
+	var names []string
+	in.Packets, in.Size = 0, 0
+	for _, ri := range res.Inputs {
+		p := one(ri)
+		p.Drops = ri.Drops
+		in.Points = append(in.Points, p)
+		names = append(names, ri.Name)
+		in.Packets += ri.Packets
+		in.Size += ri.Size
+		in.Drops += ri.Drops
+	}
+	in.Name, in.SHA256, in.ReadError = strings.Join(names, " + "), "", ""
+	return in
+}
+
+// capturesCustody lists the captures of a run over several, nil for one.
+func capturesCustody(res *pipeline.Result) []CaptureCustody {
+	if len(res.Inputs) < 2 {
+		return nil
+	}
+	a := res.Analysis
+	var out []CaptureCustody
+	for i, ri := range res.Inputs {
+		cc := CaptureCustody{Capture: i + 1, Name: ri.Name, Size: ri.Size, SHA256: ri.SHA256, Packets: ri.Packets, Drops: ri.Drops}
+		if ri.ReadError != nil {
+			cc.ReadError = ri.ReadError.Error()
+		}
+		if i < len(a.Captures) {
+			k := a.Captures[i]
+			cc.OffsetSeconds, cc.OffsetSamples, cc.PathDelaySeconds = k.Offset.Seconds(), k.Samples, k.PathDelay.Seconds()
+			if !k.First.IsZero() {
+				// Back on the capture's own clock, as its file has them.
+				cc.FirstTime = k.First.Add(k.Offset).UTC().Format(time.RFC3339Nano)
+				cc.LastTime = k.Last.Add(k.Offset).UTC().Format(time.RFC3339Nano)
+			}
+		}
+		out = append(out, cc)
+	}
+	return out
+}
+
+// multi reports whether the report covers several captures.
+func (r *Report) multi() bool { return len(r.Custody.Captures) > 1 }
+
+// title names the capture(s): "gw1.pcap + gw2.pcap" for several.
+func (r *Report) title() string {
+	if !r.multi() {
+		return filepath.Base(r.Custody.Name)
+	}
+	var names []string
+	for _, c := range r.Custody.Captures {
+		names = append(names, filepath.Base(c.Name))
+	}
+	return strings.Join(names, " + ")
+}
+
+// slices are the evidence slices written: one, or one per capture.
+func (r *Report) slices() []*Slice {
+	if r.Slice != nil {
+		return []*Slice{r.Slice}
+	}
+	return r.Slices
 }
 
 // Failed reports whether a finding of severity error is in the report.
@@ -188,6 +302,12 @@ func Select(a *correlate.Analysis, sel string) ([]int, error) {
 				if sa.Initiator.Addr() == addr || sa.Responder.Addr() == addr {
 					set[sa.ID], matched = true, true
 				}
+				// The addresses other capture points saw (inside a NAT).
+				for _, pt := range sa.Points {
+					if pt.Initiator.Addr() == addr || pt.Responder.Addr() == addr {
+						set[sa.ID], matched = true, true
+					}
+				}
 			}
 		} else if id, err := strconv.Atoi(strings.TrimPrefix(item, "#")); err == nil && len(item) < 8 {
 			if a.IKESAByID(id) != nil {
@@ -231,7 +351,7 @@ func restrict(a *correlate.Analysis, fs []diagnose.Finding, ids []int) (*correla
 	for _, id := range ids {
 		keep[id] = true
 	}
-	out := &correlate.Analysis{FirstTime: a.FirstTime, LastTime: a.LastTime}
+	out := &correlate.Analysis{FirstTime: a.FirstTime, LastTime: a.LastTime, Captures: a.Captures, CaptureDrops: a.CaptureDrops}
 	espIndex := map[int]int{}
 	for i, f := range a.ESP {
 		if keep[f.IKESA] {
@@ -267,6 +387,9 @@ func restrict(a *correlate.Analysis, fs []diagnose.Finding, ids []int) (*correla
 				for _, f := range m.Frames {
 					frames[f] = true
 				}
+				for _, s := range m.Seen {
+					frames[s.Frame] = true
+				}
 			}
 		}
 		out.ICMPErrors += len(sa.ICMPErrors)
@@ -293,6 +416,12 @@ func restrict(a *correlate.Analysis, fs []diagnose.Finding, ids []int) (*correla
 		c.IKESAs, c.ESP = sas, remap(pp.ESP)
 		out.Peers = append(out.Peers, &c)
 		out.Keepalives += pp.NATKeepalives
+	}
+	out.LogFiles = a.LogFiles
+	for _, e := range a.Logs {
+		if keep[e.IKESA] || e.IKESA == 0 && e.Cause != "" && frames[e.Frame] {
+			out.Logs = append(out.Logs, e)
+		}
 	}
 	var outF []diagnose.Finding
 	for _, f := range fs {
@@ -340,6 +469,19 @@ func (r *Report) custodyRows() [][2]string {
 		{"Analysis time", c.AnalysisTime},
 		{"Key files", orDash(strings.Join(c.KeyFiles, ", "))},
 	}
+	rows = append(rows, logRows(c.Logs)...)
+	if r.multi() {
+		head := [][2]string{
+			{"Input files", fmt.Sprintf("%d captures, analysed as one run", len(c.Captures))},
+			{"Frames", "written capture:frame (2:14 is frame 14 of capture 2)"},
+			{"Times", "on capture 1's clock"},
+		}
+		for _, cc := range c.Captures {
+			head = append(head, captureRows(cc)...)
+		}
+		head = append(head, [2]string{"Packets", fmt.Sprintf("%d in all", c.Packets)})
+		rows = append(head, rows[4:]...)
+	}
 	if c.ReadError != "" {
 		rows = append(rows, [2]string{"Read error", c.ReadError + " (the analysis covers the frames before it)"})
 	}
@@ -350,6 +492,49 @@ func (r *Report) custodyRows() [][2]string {
 		rows = append(rows, [2]string{"Redaction", "IP addresses replaced (same address → same placeholder, /24 kept together)"})
 	}
 	return rows
+}
+
+// captureRows are one capture's chain-of-custody lines: name, size,
+// digest, frames, IPsec span and clock.
+func captureRows(cc CaptureCustody) [][2]string {
+	p := fmt.Sprintf("Capture %d", cc.Capture)
+	rows := [][2]string{
+		{p, cc.Name},
+		{p + " size", fmt.Sprintf("%d bytes", cc.Size)},
+		{p + " SHA-256", orDash(cc.SHA256)},
+		{p + " packets", strconv.Itoa(cc.Packets)},
+	}
+	if cc.FirstTime != "" {
+		rows = append(rows, [2]string{p + " IPsec", fmt.Sprintf("%s – %s (its own clock)", cc.FirstTime, cc.LastTime)})
+	}
+	clock := "clock offset unknown (no packet seen at both)"
+	switch {
+	case cc.Capture == 1:
+		clock = "the reference"
+	case cc.OffsetSamples > 0:
+		clock = fmt.Sprintf("%s against capture 1 (from %d packets seen at both", signedSeconds(cc.OffsetSeconds), cc.OffsetSamples)
+		if cc.PathDelaySeconds > 0 {
+			clock += fmt.Sprintf("; one-way delay %s", time.Duration(math.Round(cc.PathDelaySeconds*1e9)).Round(time.Microsecond))
+		}
+		clock += ")"
+	}
+	rows = append(rows, [2]string{p + " clock", clock})
+	if cc.Drops > 0 {
+		rows = append(rows, [2]string{p + " drops", fmt.Sprintf("%d packets dropped by the capturing interface", cc.Drops)})
+	}
+	if cc.ReadError != "" {
+		rows = append(rows, [2]string{p + " read error", cc.ReadError + " (the analysis covers the frames before it)"})
+	}
+	return rows
+}
+
+// signedSeconds writes a clock offset with its sign: "+2.5s", "-4µs".
+func signedSeconds(sec float64) string {
+	d := time.Duration(math.Round(sec * 1e9)).Round(time.Microsecond)
+	if d >= 0 {
+		return "+" + d.String()
+	}
+	return d.String()
 }
 
 func orDash(s string) string {
@@ -376,13 +561,18 @@ func frameRanges(frames []int) string {
 			j++
 		}
 		if j == i {
-			parts = append(parts, strconv.Itoa(frames[i]))
+			parts = append(parts, decode.FrameLabel(frames[i]))
 		} else {
-			parts = append(parts, fmt.Sprintf("%d–%d", frames[i], frames[j]))
+			parts = append(parts, frameSpan(frames[i], frames[j]))
 		}
 		i = j + 1
 	}
 	return strings.Join(parts, ", ")
+}
+
+// frameSpan writes a range of frames: "5–9", "2:5–2:9" (frame IDs).
+func frameSpan(first, last int) string {
+	return decode.FrameLabel(first) + "–" + decode.FrameLabel(last)
 }
 
 // sliceMap is the slice-frame → original-frame mapping as runs:
@@ -395,9 +585,9 @@ func sliceMap(frames []int) []string {
 			j++
 		}
 		if j == i {
-			out = append(out, fmt.Sprintf("%d → %d", i+1, frames[i]))
+			out = append(out, fmt.Sprintf("%d → %s", i+1, decode.FrameLabel(frames[i])))
 		} else {
-			out = append(out, fmt.Sprintf("%d–%d → %d–%d", i+1, j+1, frames[i], frames[j]))
+			out = append(out, fmt.Sprintf("%d–%d → %s", i+1, j+1, frameSpan(frames[i], frames[j])))
 		}
 		i = j + 1
 	}

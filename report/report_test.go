@@ -122,8 +122,15 @@ func TestGolden(t *testing.T) {
 func checkFormat(t *testing.T, r *Report, format string, got []byte) {
 	t.Helper()
 	s := string(got)
-	// Chain of custody.
-	for _, want := range []string{r.Custody.SHA256, fmt.Sprint(r.Custody.Size), r.Custody.Name, "test", "2026-01-02T03:04:05Z"} {
+	// Chain of custody: of each capture when there are several.
+	wants := []string{r.Custody.SHA256, fmt.Sprint(r.Custody.Size), r.Custody.Name, "test", "2026-01-02T03:04:05Z"}
+	if len(r.Custody.Captures) > 0 {
+		wants = []string{"test", "2026-01-02T03:04:05Z"}
+		for _, c := range r.Custody.Captures {
+			wants = append(wants, c.Name, c.SHA256, fmt.Sprint(c.Size))
+		}
+	}
+	for _, want := range wants {
 		if !strings.Contains(s, want) {
 			t.Errorf("%s: chain of custody: %q missing", format, want)
 		}
@@ -239,7 +246,7 @@ func checkMermaidSyntax(t *testing.T, d string) {
 	if lines[0] != "sequenceDiagram" {
 		t.Fatalf("mermaid: first line %q", lines[0])
 	}
-	re := regexp.MustCompile(`^    (participant [IR] as [^;#]+|[IR](->>|-x|-->>)[IR]: [^;#<>{}]+|Note over I,R: [^;#<>{}]+|rect rgb\(\d+, \d+, \d+\)|end)$`)
+	re := regexp.MustCompile(`^    (participant [IR] as [^;#]+|[IR](->>|-x|-->>)[IR]: [^;#<>{}]+|Note over (I|R|I,R): [^;#<>{}]+|rect rgb\(\d+, \d+, \d+\)|end)$`)
 	entity := regexp.MustCompile(`#\d+;`)
 	depth := 0
 	for _, l := range lines[1:] {

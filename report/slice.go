@@ -11,7 +11,9 @@ import (
 	"io"
 	"net/netip"
 	"os"
+	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/google/gopacket"
@@ -36,6 +38,14 @@ func writeIndented(w io.Writer, v any) error {
 // findings' evidence frames, and the capture's last IPsec packet when the
 // diagnosis of the tunnels depends on how long the capture went on.
 func (r *Report) SliceFrames(path string, cfg decode.Config) ([]int, error) {
+	frames, end, err := r.sliceFrames(path, 0, cfg)
+	r.endMarker = end
+	return frames, err
+}
+
+// sliceFrames is SliceFrames over capture k of a run over several (0: the
+// only one): the frames it returns, and the end marker, are frame IDs.
+func (r *Report) sliceFrames(path string, k int, cfg decode.Config) (frames []int, endMarker int, err error) {
 	a := r.Analysis
 	type flowKey struct {
 		spi      uint32
@@ -43,7 +53,9 @@ func (r *Report) SliceFrames(path string, cfg decode.Config) ([]int, error) {
 	}
 	flows := map[flowKey]*correlate.ESPFlow{}
 	for _, f := range a.ESP {
-		flows[flowKey{f.SPI, f.Src, f.Dst}] = f
+		if f.Capture == k { // each capture point has its own flows
+			flows[flowKey{f.SPI, f.Src, f.Dst}] = f
+		}
 	}
 	icmp := map[int]bool{}
 	for _, sa := range a.IKESAs {
@@ -71,7 +83,7 @@ func (r *Report) SliceFrames(path string, cfg decode.Config) ([]int, error) {
 	}
 	src, err := capture.Open(path)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	defer src.Close()
 	dec := decode.NewDecoder(cfg)
@@ -83,6 +95,7 @@ func (r *Report) SliceFrames(path string, cfg decode.Config) ([]int, error) {
 		if err != nil {
 			break // the end, or where the file broke off as in the analysis
 		}
+		rec.Frame = decode.FrameID(k, rec.Frame) // as the analysis numbered it
 		p, err := dec.Decode(rec)
 		if err != nil || p == nil {
 			continue
@@ -110,23 +123,58 @@ func (r *Report) SliceFrames(path string, cfg decode.Config) ([]int, error) {
 	// SA that shows a peer lost the old one).
 	for _, f := range r.Findings {
 		for _, fr := range f.Frames {
-			set[fr] = true
+			if c, _ := decode.SplitFrame(fr); c == k {
+				set[fr] = true
+			}
 		}
 	}
 	// A request counts as unanswered only when the capture went on long
 	// enough after it: keep the capture's last IPsec packet so that the
 	// slice ends when the capture did, and is diagnosed the same way.
-	r.endMarker = 0
 	if lastFrame != 0 && !set[lastFrame] && r.unsettled() {
 		set[lastFrame] = true
-		r.endMarker = lastFrame
+		endMarker = lastFrame
 	}
-	frames := make([]int, 0, len(set))
+	frames = make([]int, 0, len(set))
 	for f := range set {
 		frames = append(frames, f)
 	}
 	slices.Sort(frames)
-	return frames, nil
+	return frames, endMarker, nil
+}
+
+// SliceName is the slice file of capture k when several captures are
+// sliced: OUT.pcap → OUT-k.pcap.
+func SliceName(out string, k int) string {
+	ext := filepath.Ext(out)
+	return fmt.Sprintf("%s-%d%s", strings.TrimSuffix(out, ext), k, ext)
+}
+
+// WriteSlices cuts one slice per capture of a run over several (names in
+// capture order), named by SliceName, and records them in the report: a
+// pcap file holds one capture's packets with that capture's clock. A
+// capture without a packet of the selected tunnels gets no slice; empty
+// lists those captures.
+func (r *Report) WriteSlices(names []string, cfg decode.Config, out string) (empty []int, err error) {
+	r.Slices = nil
+	for i, name := range names {
+		k := i + 1
+		frames, end, err := r.sliceFrames(name, k, cfg)
+		if err != nil {
+			return empty, fmt.Errorf("%s: %w", name, err)
+		}
+		if len(frames) == 0 {
+			empty = append(empty, k)
+			continue
+		}
+		s, err := writeSlice(name, k, frames, end, SliceName(out, k))
+		if err != nil {
+			return empty, fmt.Errorf("%s: %w", name, err)
+		}
+		s.Capture, s.Source = k, name
+		r.Slices = append(r.Slices, s)
+	}
+	return empty, nil
 }
 
 // quotedAt is the ESP packet quoted by an ICMP error, numbered as the error's
@@ -144,8 +192,18 @@ func quotedAt(p *decode.Packet) *decode.Packet {
 // file with nanosecond timestamps (the original times, exactly) and the
 // original link type, and records the slice in the report.
 func (r *Report) WriteSlice(path string, frames []int, out string) error {
+	s, err := writeSlice(path, 0, frames, r.endMarker, out)
+	if err != nil {
+		return err
+	}
+	r.Slice = s
+	return nil
+}
+
+// writeSlice writes the frames (frame IDs of capture k) of a capture file.
+func writeSlice(path string, k int, frames []int, endMarker int, out string) (*Slice, error) {
 	if len(frames) == 0 {
-		return errors.New("slice: no packet belongs to the selected tunnels")
+		return nil, errors.New("slice: no packet belongs to the selected tunnels")
 	}
 	want := map[int]bool{}
 	for _, f := range frames {
@@ -153,12 +211,12 @@ func (r *Report) WriteSlice(path string, frames []int, out string) error {
 	}
 	src, err := capture.Open(path)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer src.Close()
 	fh, err := os.Create(out)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	h := sha256.New()
 	cw := &countWriter{w: io.MultiWriter(fh, h)}
@@ -172,14 +230,15 @@ func (r *Report) WriteSlice(path string, frames []int, out string) error {
 		if err != nil {
 			break
 		}
-		if !want[rec.Frame] {
+		id := decode.FrameID(k, rec.Frame)
+		if !want[id] {
 			continue
 		}
 		if written == 0 {
 			link = rec.LinkType
 			werr = writePcapHeader(bw, pw, link)
 		} else if rec.LinkType != link {
-			werr = fmt.Errorf("slice: frame %d has link type %d, frame %d had %d: a pcap file holds one link type", rec.Frame, rec.LinkType, frames[0], link)
+			werr = fmt.Errorf("slice: frame %s has link type %d, frame %s had %d: a pcap file holds one link type", decode.FrameLabel(id), rec.LinkType, decode.FrameLabel(frames[0]), link)
 			break
 		}
 		if werr == nil {
@@ -195,16 +254,16 @@ func (r *Report) WriteSlice(path string, frames []int, out string) error {
 		werr = err
 	}
 	if werr != nil {
-		return werr
+		return nil, werr
 	}
 	if written != len(frames) {
-		return fmt.Errorf("slice: wrote %d of %d packets (the capture changed?)", written, len(frames))
+		return nil, fmt.Errorf("slice: wrote %d of %d packets (the capture changed?)", written, len(frames))
 	}
-	r.Slice = &Slice{File: out, SHA256: hex.EncodeToString(h.Sum(nil)), Size: cw.n, Frames: frames}
-	if slices.Contains(frames, r.endMarker) {
-		r.Slice.EndMarker = r.endMarker
+	s := &Slice{File: out, SHA256: hex.EncodeToString(h.Sum(nil)), Size: cw.n, Frames: frames}
+	if endMarker != 0 && slices.Contains(frames, endMarker) {
+		s.EndMarker = endMarker
 	}
-	return nil
+	return s, nil
 }
 
 // writePcapHeader writes the file header; pcapgo's takes a one-byte link

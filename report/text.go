@@ -7,6 +7,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/ipsecpcap/ipsecpcap/correlate"
+	"github.com/ipsecpcap/ipsecpcap/decode"
 	"github.com/ipsecpcap/ipsecpcap/diagnose"
 )
 
@@ -48,15 +49,23 @@ func (r *Report) writeText(w io.Writer) {
 			if f.IKESA != 0 {
 				sa = fmt.Sprintf("IKE SA #%d", f.IKESA)
 			}
-			t.wrap("  ", "      ", fmt.Sprintf("SPI 0x%08x %s → %s, frames %d–%d, %d packets, %d bytes, seq ≤%d, %d lost, %d repeated, %s",
-				f.SPI, f.Src, f.Dst, f.FirstFrame, f.LastFrame, f.Packets, f.Bytes, f.MaxSeq, f.Lost, f.Replays, sa))
+			t.wrap("  ", "      ", fmt.Sprintf("SPI 0x%08x %s → %s, frames %s, %d packets, %d bytes, seq ≤%d, %d lost, %d repeated, %s",
+				f.SPI, f.Src, f.Dst, frameSpan(f.FirstFrame, f.LastFrame), f.Packets, f.Bytes, f.MaxSeq, f.Lost, f.Replays, sa))
 			t.line("      ", "Wireshark: "+espFilter(f))
 		}
 		t.blank()
 	}
-	if s := r.Slice; s != nil {
+	if ss := r.slices(); len(ss) > 1 || len(ss) == 1 && ss[0].Capture != 0 {
+		t.line("", "EVIDENCE SLICES (one per capture, packets and times as that capture has them)")
+	} else if len(ss) == 1 {
 		t.line("", "EVIDENCE SLICE")
-		t.wrap("  ", "  ", fmt.Sprintf("%s: %d packets, %d bytes", s.File, len(s.Frames), s.Size))
+	}
+	for _, s := range r.slices() {
+		from := ""
+		if s.Capture != 0 {
+			from = fmt.Sprintf(" (capture %d, %s)", s.Capture, s.Source)
+		}
+		t.wrap("  ", "  ", fmt.Sprintf("%s%s: %d packets, %d bytes", s.File, from, len(s.Frames), s.Size))
 		t.line("  ", "SHA-256 "+s.SHA256)
 		t.wrap("  ", "    ", "slice frame → original frame: "+strings.Join(sliceMap(s.Frames), ", "))
 		if s.EndMarker != 0 {
@@ -79,6 +88,9 @@ func (r *Report) textFinding(t *textWriter, n int, f diagnose.Finding) {
 			t.wrap("       ", "          ", fmt.Sprintf("%d. %s — %s", i+1, c.Cause, c.Why))
 		}
 	}
+	for _, l := range f.Logs {
+		t.wrap("     ", "       ", "Gateway log: "+cleanText(l))
+	}
 	if f.Remedy != "" {
 		t.wrap("     ", "       ", "Remedy: "+f.Remedy)
 	}
@@ -88,7 +100,6 @@ func (r *Report) textFinding(t *textWriter, n int, f diagnose.Finding) {
 }
 
 func (r *Report) textTunnel(t *textWriter, sa *correlate.IKESA) {
-	t0 := r.t0()
 	t.wrap("  ", "    ", saTitle(sa))
 	t.line("    ", fmt.Sprintf("SPIs %s / %s", sa.InitiatorSPI, sa.ResponderSPI))
 	t.wrap("    ", "      ", "State: "+saState(sa))
@@ -97,20 +108,36 @@ func (r *Report) textTunnel(t *textWriter, sa *correlate.IKESA) {
 	}
 	t.line("    ", "Wireshark: "+saFilter(sa))
 	t.blank()
-	// The ladder: one line per message.
-	for _, s := range steps(sa, t0) {
+	// The ladder: one line per message, with the gateway logs' lines.
+	steps := r.steps(sa)
+	logged, after := r.stepLogs(sa, steps)
+	for i, s := range steps {
 		arrow := "I ──────────▶ R"
 		if !s.FromInit {
 			arrow = "I ◀────────── R"
 		}
 		mark := "  "
-		if s.Failed {
+		if s.Failed || s.PathLoss {
 			mark = "✗ "
 		}
-		head := fmt.Sprintf("    %s%+9.3fs %-6s %s  ", mark, s.Rel, fmt.Sprintf("#%d", s.Frames[0]), arrow)
-		t.wrap(head, strings.Repeat(" ", utf8.RuneCountInString(head)+2), s.Label())
+		head := fmt.Sprintf("    %s%+9.3fs %-6s %s  ", mark, s.Rel, "#"+decode.FrameLabel(s.Frames[0]), arrow)
+		label := s.Label()
+		if s.Seen != "" {
+			label += " (" + s.Seen + ")"
+		}
+		t.wrap(head, strings.Repeat(" ", utf8.RuneCountInString(head)+2), label)
 		if s.Sent > 1 {
 			t.wrap(strings.Repeat(" ", utf8.RuneCountInString(head)), strings.Repeat(" ", utf8.RuneCountInString(head)+2), "frames "+capFrames(s.Frames, 16))
+		}
+		if logged[i] != "" {
+			t.wrap(strings.Repeat(" ", utf8.RuneCountInString(head)), strings.Repeat(" ", utf8.RuneCountInString(head)+2), logged[i])
+		}
+		for _, l := range after[i] {
+			mark := "  "
+			if l.Fail {
+				mark = "✗ "
+			}
+			t.wrap("    "+mark+strings.Repeat(" ", 11), strings.Repeat(" ", 19), l.String())
 		}
 	}
 	flows, fromInit := r.saFlows(sa)
@@ -126,11 +153,11 @@ func (r *Report) textTunnel(t *textWriter, sa *correlate.IKESA) {
 		t.wrap("    ", "      ", "✗ "+note)
 	}
 	for _, e := range sa.ICMPErrors {
-		t.wrap("    ", "      ", fmt.Sprintf("ICMP %s from %s (frame %d)", e.Description, e.From, e.Frame))
+		t.wrap("    ", "      ", fmt.Sprintf("ICMP %s from %s (frame %s)", e.Description, e.From, decode.FrameLabel(e.Frame)))
 	}
 	t.blank()
 	t.line("    ", "Exchanges (time, frames, Wireshark filter):")
-	for _, row := range exchangeRows(sa, t0) {
+	for _, row := range r.exchangeRows(sa) {
 		mark := " "
 		if row.Failed {
 			mark = "✗"

@@ -2,9 +2,11 @@ package report
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/ipsecpcap/ipsecpcap/correlate"
+	"github.com/ipsecpcap/ipsecpcap/decode"
 	"github.com/ipsecpcap/ipsecpcap/diagnose"
 )
 
@@ -23,6 +25,12 @@ type step struct {
 	Encrypted bool
 	Errors    []string // error notifies in clear
 	Failed    bool     // the failure point of the IKE SA
+	// Seen says where the message was seen in a run over several
+	// captures ("seen at 1, NOT at 2"), else "".
+	Seen string
+	// PathLoss: a PATH_LOSS finding cites the message (lost between two
+	// capture points).
+	PathLoss bool
 }
 
 // Label is the arrow's text: "IKE_AUTH MID 1 msg 2 [ E{IDr…} ] 240B".
@@ -49,12 +57,15 @@ func capFrames(frames []int, n int) string {
 }
 
 // steps lists an IKE SA's messages in order of their first transmission.
-func steps(sa *correlate.IKESA, t0 timeBase) []step {
+func (r *Report) steps(sa *correlate.IKESA) []step {
+	t0 := r.t0()
+	lost := r.pathLossFrames()
 	var out []step
 	for i, ex := range sa.Exchanges {
 		for n, m := range ex.Messages {
 			s := step{Exchange: ex.Name(), ExIndex: i, MessageID: ex.MessageID, N: n + 1, FromInit: m.Dir == correlate.FromInitiator,
-				Rel: t0.rel(m.Times[0]), Frames: m.Frames, Sent: m.Sent, Payloads: m.Summary, Length: m.Length, Encrypted: m.Encrypted}
+				Rel: t0.rel(m.Times[0]), Frames: m.Frames, Sent: m.Sent, Payloads: m.Summary, Length: m.Length, Encrypted: m.Encrypted,
+				Seen: seenText(sa, m), PathLoss: messageCited(m, lost)}
 			for _, nt := range m.Notifies {
 				if nt.Error {
 					s.Errors = append(s.Errors, nt.Name)
@@ -67,12 +78,93 @@ func steps(sa *correlate.IKESA, t0 timeBase) []step {
 		}
 	}
 	// Stable sort by first frame: exchanges interleave (informationals).
+	// Frames of several captures do not compare: by time then.
+	before := func(a, b step) bool { return a.Frames[0] < b.Frames[0] }
+	if r.multi() {
+		before = func(a, b step) bool { return a.Rel < b.Rel }
+	}
 	for i := 1; i < len(out); i++ {
-		for j := i; j > 0 && out[j].Frames[0] < out[j-1].Frames[0]; j-- {
+		for j := i; j > 0 && before(out[j], out[j-1]); j-- {
 			out[j], out[j-1] = out[j-1], out[j]
 		}
 	}
 	return out
+}
+
+// pathLossFrames are the frames PATH_LOSS findings cite.
+func (r *Report) pathLossFrames() map[int]bool {
+	set := map[int]bool{}
+	for _, f := range r.Findings {
+		if f.Code == diagnose.PathLoss {
+			for _, fr := range f.Frames {
+				set[fr] = true
+			}
+		}
+	}
+	return set
+}
+
+// messageCited reports whether one of a message's frames or sightings is
+// in a set.
+func messageCited(m *correlate.Message, set map[int]bool) bool {
+	if len(set) == 0 {
+		return false
+	}
+	for _, f := range m.Frames {
+		if set[f] {
+			return true
+		}
+	}
+	for _, s := range m.Seen {
+		if set[s.Frame] {
+			return true
+		}
+	}
+	return false
+}
+
+// seenText says at which capture points of its IKE SA a message was seen
+// and at which not ("seen at 1, NOT at 2"); "" in a single-capture run.
+func seenText(sa *correlate.IKESA, m *correlate.Message) string {
+	if len(m.Seen) == 0 {
+		return ""
+	}
+	var ks []int
+	for _, pt := range sa.Points {
+		ks = append(ks, pt.Capture)
+	}
+	for _, s := range m.Seen {
+		if !containsInt(ks, s.Capture) {
+			ks = append(ks, s.Capture)
+		}
+	}
+	sortInts(ks)
+	var yes, no []string
+	for _, k := range ks {
+		if m.SeenAt(k) {
+			yes = append(yes, strconv.Itoa(k))
+		} else {
+			no = append(no, strconv.Itoa(k))
+		}
+	}
+	s := "seen at " + strings.Join(yes, ", ")
+	if len(no) > 0 {
+		s += ", NOT at " + strings.Join(no, ", ")
+	}
+	return s
+}
+
+// sightingFrames are every frame of a message at every capture point, in
+// order (its own frames in a single-capture run).
+func sightingFrames(m *correlate.Message) []int {
+	if len(m.Seen) == 0 {
+		return m.Frames
+	}
+	var fr []int
+	for _, s := range m.Seen {
+		fr = append(fr, s.Frame)
+	}
+	return fr
 }
 
 func containsInt(v []int, x int) bool {
@@ -91,7 +183,7 @@ func failureText(sa *correlate.IKESA) string {
 		return ""
 	}
 	ex := sa.Exchanges[fl.Exchange]
-	s := fmt.Sprintf("failed at %s message %d (frame %d): %s", ex.Name(), fl.Message, fl.Frame, strings.ReplaceAll(string(fl.Kind), "_", " "))
+	s := fmt.Sprintf("failed at %s message %d (frame %s): %s", ex.Name(), fl.Message, decode.FrameLabel(fl.Frame), strings.ReplaceAll(string(fl.Kind), "_", " "))
 	if fl.Notify != nil {
 		s += " " + fl.Notify.Name
 	}
@@ -123,7 +215,7 @@ func saState(sa *correlate.IKESA) string {
 	if f := failureText(sa); f != "" {
 		s = f
 	} else if sa.EstablishedFrame != 0 {
-		s += fmt.Sprintf(" (frame %d)", sa.EstablishedFrame)
+		s += fmt.Sprintf(" (frame %s)", decode.FrameLabel(sa.EstablishedFrame))
 	}
 	if sa.Continues != 0 {
 		s += fmt.Sprintf("; retry of IKE SA #%d", sa.Continues)
@@ -141,7 +233,11 @@ func exchangeFilter(sa *correlate.IKESA, ex *correlate.Exchange) string {
 	f := fmt.Sprintf("isakmp.ispi == %s && isakmp.messageid == 0x%08x", sa.InitiatorSPI, ex.MessageID)
 	for _, other := range sa.Exchanges {
 		if other != ex && other.MessageID == ex.MessageID {
-			return f + fmt.Sprintf(" && frame.number >= %d && frame.number <= %d", ex.First(), ex.Last())
+			// Frame numbers as Wireshark counts them in the file: in a run
+			// over several captures, those of the capture of the frames.
+			_, first := decode.SplitFrame(ex.First())
+			_, last := decode.SplitFrame(ex.Last())
+			return f + fmt.Sprintf(" && frame.number >= %d && frame.number <= %d", first, last)
 		}
 	}
 	return f
@@ -169,14 +265,16 @@ type exchangeRow struct {
 	Failed   bool
 }
 
-func exchangeRows(sa *correlate.IKESA, t0 timeBase) []exchangeRow {
+func (r *Report) exchangeRows(sa *correlate.IKESA) []exchangeRow {
+	t0 := r.t0()
+	lost := r.pathLossFrames()
 	var rows []exchangeRow
 	for i, ex := range sa.Exchanges {
 		var fr []int
 		var msgs []string
 		failed := false
 		for n, m := range ex.Messages {
-			fr = append(fr, m.Frames...)
+			fr = append(fr, sightingFrames(m)...)
 			d := "I→R"
 			if m.Dir == correlate.FromResponder {
 				d = "R→I"
@@ -190,6 +288,10 @@ func exchangeRows(sa *correlate.IKESA, t0 timeBase) []exchangeRow {
 					t += " " + nt.Name
 				}
 			}
+			if s := seenText(sa, m); s != "" {
+				t += " (" + s + ")"
+			}
+			failed = failed || messageCited(m, lost)
 			msgs = append(msgs, t)
 		}
 		if sa.Failure != nil && sa.Failure.Exchange == i {
@@ -237,5 +339,8 @@ func flowLabel(f *correlate.ESPFlow) string {
 	if f.Replays > 0 {
 		s += fmt.Sprintf(", %d repeated", f.Replays)
 	}
-	return s + fmt.Sprintf(" (frames %d–%d)", f.FirstFrame, f.LastFrame)
+	if f.Capture != 0 {
+		s += fmt.Sprintf(", at capture %d", f.Capture)
+	}
+	return s + fmt.Sprintf(" (frames %s)", frameSpan(f.FirstFrame, f.LastFrame))
 }

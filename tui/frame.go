@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"path/filepath"
+	"strconv"
 	"strings"
 
 	tea "github.com/charmbracelet/bubbletea"
@@ -26,6 +28,7 @@ const maxDumpBytes = 1024
 // loadFrame reads the capture again up to a frame (earlier frames are
 // decoded too, for IP reassembly) and describes it: the payload tree as
 // `decode -v` prints it, then a hex dump of the IKE message or ESP packet.
+// frame is a frame ID (decode.FrameID): name is the file of its capture.
 func loadFrame(name string, cfg decode.Config, newDecrypt func() func(*decode.Packet, []byte), frame int) tea.Cmd {
 	return func() tea.Msg {
 		var decrypt func(*decode.Packet, []byte)
@@ -34,15 +37,16 @@ func loadFrame(name string, cfg decode.Config, newDecrypt func() func(*decode.Pa
 		}
 		lines, err := describeFrame(name, cfg, decrypt, frame)
 		if err != nil {
-			lines = append(lines, fmt.Sprintf("frame %d: %v", frame, err))
+			lines = append(lines, fmt.Sprintf("frame %s: %v", decode.FrameLabel(frame), err))
 		}
 		return frameMsg{frame: frame, lines: lines}
 	}
 }
 
-func describeFrame(name string, cfg decode.Config, decrypt func(*decode.Packet, []byte), frame int) ([]string, error) {
+func describeFrame(name string, cfg decode.Config, decrypt func(*decode.Packet, []byte), id int) ([]string, error) {
+	k, frame := decode.SplitFrame(id)
 	if name == "-" || name == "" {
-		return nil, errors.New("standard input cannot be read again")
+		return nil, errors.New("standard input or a live capture without -w cannot be read again")
 	}
 	f, err := capture.Open(name)
 	if err != nil {
@@ -74,11 +78,19 @@ func describeFrame(name string, cfg decode.Config, decrypt func(*decode.Packet, 
 			continue
 		}
 		var out []string
+		if k != 0 {
+			// Times in the tree are from this capture's first frame.
+			out = append(out, fmt.Sprintf("Capture %d: %s, frame %d (times from its first frame)", k, filepath.Base(name), frame))
+		}
 		if derr != nil {
 			out = append(out, "decode: "+derr.Error())
 		}
 		if p != nil {
-			out = append(out, "Decoded: "+strings.TrimSpace(packetview.Line(p, first.Time)))
+			line := strings.TrimSpace(packetview.Line(p, first.Time))
+			if k != 0 {
+				line = decode.FrameLabel(id) + strings.TrimPrefix(line, strconv.Itoa(frame))
+			}
+			out = append(out, "Decoded: "+line)
 			var b bytes.Buffer
 			packetview.WriteTree(&b, packetview.Describe(p, first.Time), "  ")
 			out = append(out, strings.Split(strings.TrimRight(b.String(), "\n"), "\n")...)

@@ -9,6 +9,7 @@ package tui
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -32,6 +33,10 @@ type Options struct {
 	// run's keys, so the detail view can decrypt a frame again (IKEv1 IV
 	// chains need every message before it).
 	Decrypter func() func(p *decode.Packet, frame []byte)
+	// Live marks a run reading a network interface: no end, no size. The
+	// detail view re-reads frames from FrameFile (the -w file), if any.
+	Live      bool
+	FrameFile string
 }
 
 // Panes.
@@ -109,6 +114,8 @@ type Model struct {
 	st    styles
 	res   *pipeline.Result
 	start time.Time
+	// logIdx: each IKE SA's gateway log events (nil without logs).
+	logIdx map[int][]int
 
 	width, height int
 	focus         int
@@ -124,6 +131,7 @@ type Model struct {
 	detail    []string
 	detailTop int
 	detailFrm int // the frame whose tree is loading into the detail
+	detailRow row // the timeline row the detail describes
 	filtering bool
 	filter    lineInput
 	loadErr   error
@@ -168,6 +176,7 @@ func tick() tea.Cmd {
 // setResult installs a snapshot, keeping the user's place.
 func (m *Model) setResult(res *pipeline.Result) {
 	m.res = res
+	m.logIdx = logIndex(res.Analysis)
 	m.all = buildTunnels(res.Analysis, res.Findings)
 	m.applyFilter(false)
 }
@@ -273,6 +282,9 @@ func (m *Model) layout() heights {
 	body := max(m.height-2, 6) // header and footer
 	tun := clamp(len(m.tun.rows), 1, max(body/5, 2))
 	avail := body - 4 - tun // three titles, one ladder header
+	if m.hasLogs() {
+		avail-- // the logs line under the ladder header
+	}
 	fiMin := clamp(len(m.fi.rows), 1, max(avail/3, 3))
 	tl := max(min(len(m.tl.rows), avail-fiMin), 2)
 	fi := max(avail-tl, 1)
@@ -409,6 +421,10 @@ func (m *Model) key(k tea.KeyMsg) (tea.Model, tea.Cmd) {
 			m.detailTop = 0
 		case "G", "end":
 			m.moveBy(len(m.detail))
+		case "tab":
+			return m, m.nextSighting(1)
+		case "shift+tab":
+			return m, m.nextSighting(-1)
 		case "?":
 			m.help = true
 		}
@@ -480,12 +496,13 @@ func (m *Model) enter() tea.Cmd {
 				frame = r.msg.Frames[0]
 			case r.esp != nil:
 				frame = r.esp.FirstFrame
+			case len(r.logs) > 0:
+				m.detail, m.detailTop, m.detailFrm, m.detailRow = m.logDetail(r), 0, 0, r
+				return nil
 			default:
 				return nil
 			}
-			m.detail, m.detailTop, m.detailFrm = m.detailLines(r), 0, frame
-			m.detail = append(m.detail, "", m.s(fmt.Sprintf("Decoding frame %d…", frame)))
-			return loadFrame(m.run.Name(), m.opt.Decode, m.opt.Decrypter, frame)
+			return m.openDetail(r, frame)
 		}
 	case paneFindings:
 		if m.fi.cur < len(m.fi.rows) {
@@ -495,6 +512,52 @@ func (m *Model) enter() tea.Cmd {
 		}
 	}
 	return nil
+}
+
+// openDetail shows a timeline row's detail and decodes one of its frames
+// (a frame ID: in a run over several captures, the capture's file is read).
+func (m *Model) openDetail(r row, frame int) tea.Cmd {
+	m.detail, m.detailTop, m.detailFrm, m.detailRow = m.detailLines(r), 0, frame, r
+	m.detail = append(m.detail, "", m.s(fmt.Sprintf("Decoding frame %s…", decode.FrameLabel(frame))))
+	k, _ := decode.SplitFrame(frame)
+	name := m.captureName(k)
+	if m.opt.Live {
+		name = m.opt.FrameFile // "": describeFrame says it cannot be read again
+	}
+	return loadFrame(name, m.opt.Decode, m.opt.Decrypter, frame)
+}
+
+// nextSighting opens, in the detail of a message seen at several capture
+// points, its copy at the next capture (tab) or the previous (shift+tab).
+func (m *Model) nextSighting(dir int) tea.Cmd {
+	msg := m.detailRow.msg
+	if msg == nil || len(msg.Seen) == 0 {
+		return nil
+	}
+	var ks []int
+	for _, s := range msg.Seen {
+		if !slices.Contains(ks, s.Capture) {
+			ks = append(ks, s.Capture)
+		}
+	}
+	if len(ks) < 2 {
+		return nil
+	}
+	slices.Sort(ks)
+	cur, _ := decode.SplitFrame(m.detailFrm)
+	i := slices.Index(ks, cur)
+	k := ks[(i+dir+len(ks))%len(ks)]
+	s, _ := msg.FirstSeenAt(k)
+	return m.openDetail(m.detailRow, s.Frame)
+}
+
+// captureName is the file of capture k (0 or 1: the first).
+func (m *Model) captureName(k int) string {
+	names := m.run.Names()
+	if k >= 1 && k <= len(names) {
+		return names[k-1]
+	}
+	return names[0]
 }
 
 // jumpToEvidence selects the finding's IKE SA and puts the timeline's
@@ -512,7 +575,7 @@ func (m *Model) jumpToEvidence(i int) {
 	}
 	for _, fr := range f.Frames {
 		for ri, r := range m.tl.rows {
-			if (r.msg != nil && containsInt(r.msg.Frames, fr)) || (r.esp != nil && fr >= r.esp.FirstFrame && fr <= r.esp.LastFrame) {
+			if (r.msg != nil && (containsInt(r.msg.Frames, fr) || seenFrame(r.msg, fr))) || (r.esp != nil && fr >= r.esp.FirstFrame && fr <= r.esp.LastFrame) {
 				m.tl.cur = ri
 				m.focus = paneTimeline
 				m.tl.center(m.layout().tl)
@@ -591,6 +654,7 @@ func (m *Model) s(str string) string {
 var asciiReplacer = strings.NewReplacer(
 	"…", "...", "→", "->", "←", "<-", "↔", "<->", "×", "x", "—", "-", "–", "-", "≤", "<=", "≥", ">=",
 	"·", ".", "✓", "+", "✗", "X", "│", "|", "─", "-", "▶", ">", "◀", "<", "“", "\"", "”", "\"", "’", "'",
+	"↳", "`-", "⇒", "=>",
 )
 
 func asciify(s string) string {

@@ -3,11 +3,13 @@ package tui
 import (
 	"cmp"
 	"fmt"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/ipsecpcap/ipsecpcap/correlate"
+	"github.com/ipsecpcap/ipsecpcap/decode"
 	"github.com/ipsecpcap/ipsecpcap/decode/isakmp"
 	"github.com/ipsecpcap/ipsecpcap/diagnose"
 	"github.com/ipsecpcap/ipsecpcap/view/analysisview"
@@ -39,6 +41,7 @@ const (
 	rowMsg
 	rowESP
 	rowFinding
+	rowLog // a gateway log line (or the logs recording a message)
 )
 
 // row is one line of a pane. text is plain (no styling); the gutter (cursor
@@ -50,9 +53,14 @@ type row struct {
 	tone    string // "err", "warn", "ok", "dim", "head" or ""
 	msg     *correlate.Message
 	ex      *correlate.Exchange
+	sa      *correlate.IKESA // of a message row
 	msgNo   int
 	esp     *correlate.ESPFlow
 	finding int // index into the findings of the snapshot, or -1
+	// hi: a log line stating the tunnel's failure code, drawn like the
+	// failure (not a failure point for n/N).
+	hi   bool
+	logs []int // indices into Analysis.Logs of a log row
 }
 
 // buildTunnels lists every IKE SA, failed ones first, then the peer pairs
@@ -114,6 +122,12 @@ func searchText(a *correlate.Analysis, t tunnel, fs []diagnose.Finding) string {
 		w(sa.InitiatorSPI.String())
 		w(sa.ResponderSPI.String())
 		w(fmt.Sprintf("#%d ikev%d %s %s", sa.ID, sa.Version, sa.Mode(), sa.State))
+		for _, pt := range sa.Points { // as other capture points saw it
+			if pt.Initiator.IsValid() {
+				w(pt.Initiator.Addr().String())
+				w(pt.Responder.Addr().String())
+			}
+		}
 		for _, ex := range sa.Exchanges {
 			w(ex.Name())
 			w(ex.Type.String())
@@ -208,7 +222,7 @@ func failedAt(sa *correlate.IKESA) string {
 			where = fmt.Sprintf("%s msg %d", ex.Name(), f.Message)
 		}
 	}
-	s := fmt.Sprintf("failed at %s (frame %d)", where, f.Frame)
+	s := fmt.Sprintf("failed at %s (frame %s)", where, decode.FrameLabel(f.Frame))
 	if f.Notify != nil {
 		s += " " + f.Notify.Name
 	}
@@ -318,6 +332,7 @@ func (m *Model) timelineRows(t tunnel, w int) []row {
 				failFrames[f.Frames[0]] = true
 			}
 		}
+		by := m.saLogsOf(sa) // nil without logs
 		lastPhase, lastType := -1, isakmp.ExchangeType(0)
 		for _, ex := range sa.Exchanges {
 			if ex.Phase != lastPhase || ex.Type != lastType {
@@ -346,6 +361,11 @@ func (m *Model) timelineRows(t tunnel, w int) []row {
 						fail = true
 					}
 				}
+				for _, s := range msg.Seen {
+					if failFrames[s.Frame] {
+						fail = true
+					}
+				}
 				for _, n := range msg.Notifies {
 					if n.Error {
 						label += " " + n.Name
@@ -354,9 +374,18 @@ func (m *Model) timelineRows(t tunnel, w int) []row {
 				}
 				right := msg.Dir != correlate.FromResponder
 				rows = append(rows, row{
-					text: m.s(stamp(msg.Times[0].Sub(t0), msg.Frames[0])) + m.arrow(m.s(label), lw, right),
-					kind: rowMsg, fail: fail, msg: msg, ex: ex, msgNo: i + 1, finding: -1,
+					text: m.s(stamp(msg.Times[0].Sub(t0), msg.Frames[0])) + m.arrow(m.s(label), m.s(seenMark(sa, msg)), lw, right),
+					kind: rowMsg, fail: fail, msg: msg, ex: ex, sa: sa, msgNo: i + 1, finding: -1,
 				})
+				if by == nil {
+					continue
+				}
+				if lr, ok := m.loggedRow(by, msg); ok {
+					rows = append(rows, lr)
+				}
+			}
+			if by != nil {
+				rows = append(rows, m.causeRows(by, ex, t.errs, w)...)
 			}
 		}
 		for _, e := range sa.ICMPErrors {
@@ -394,7 +423,11 @@ func (m *Model) timelineRows(t tunnel, w int) []row {
 				fail = true
 			}
 		}
-		rows = append(rows, row{text: m.s(stamp(f.First.Sub(t0), f.FirstFrame)) + m.arrow(m.s(label), lw, right), kind: rowESP, esp: f, fail: fail, tone: "dim", finding: -1})
+		at := ""
+		if f.Capture != 0 {
+			at = fmt.Sprintf("@%d", f.Capture)
+		}
+		rows = append(rows, row{text: m.s(stamp(f.First.Sub(t0), f.FirstFrame)) + m.arrow(m.s(label), at, lw, right), kind: rowESP, esp: f, fail: fail, tone: "dim", finding: -1})
 	}
 	if len(rows) == 0 {
 		rows = append(rows, row{text: "(no messages yet)", tone: "dim", finding: -1})
@@ -403,11 +436,39 @@ func (m *Model) timelineRows(t tunnel, w int) []row {
 }
 
 func stamp(d time.Duration, frame int) string {
-	return fmt.Sprintf("%+8.3fs #%-5d ", d.Seconds(), frame)
+	return fmt.Sprintf("%+8.3fs #%-5s ", d.Seconds(), decode.FrameLabel(frame))
 }
 
 func stampFrame(frame int) string {
-	return fmt.Sprintf("%9s #%-5d", "", frame)
+	return fmt.Sprintf("%9s #%-5s", "", decode.FrameLabel(frame))
+}
+
+// seenMark says at which of the IKE SA's capture points a message was seen
+// and at which not, in a run over several captures: "@1,2" (seen at both),
+// "@1 ✗2" (seen at 1, lost before 2). It is "" in a single-capture run.
+func seenMark(sa *correlate.IKESA, msg *correlate.Message) string {
+	if len(msg.Seen) == 0 {
+		return ""
+	}
+	var ks []int
+	for _, pt := range sa.Points {
+		ks = append(ks, pt.Capture)
+	}
+	for _, s := range msg.Seen {
+		if !slices.Contains(ks, s.Capture) {
+			ks = append(ks, s.Capture)
+		}
+	}
+	slices.Sort(ks)
+	var yes, no []string
+	for _, k := range ks {
+		if msg.SeenAt(k) {
+			yes = append(yes, fmt.Sprint(k))
+		} else {
+			no = append(no, "✗"+fmt.Sprint(k))
+		}
+	}
+	return strings.TrimSpace("@" + strings.Join(yes, ",") + " " + strings.Join(no, " "))
 }
 
 // phaseLine marks an exchange or phase boundary across the ladder.
@@ -423,13 +484,20 @@ func (m *Model) phaseLine(label string, w int, boundary bool) string {
 	return s
 }
 
-// arrow draws one message between the two gateway columns.
-func (m *Model) arrow(label string, lw int, right bool) string {
+// arrow draws one message between the two gateway columns; tail (where
+// the message was seen) follows the label and is never cut.
+func (m *Model) arrow(label, tail string, lw int, right bool) string {
 	g := m.g
 	inner := lw - 2
 	room := inner - 4
+	if tail != "" {
+		room -= displayWidth(tail) + 1
+	}
 	if displayWidth(label) > room {
 		label = truncate(label, room, g.ellipsis)
+	}
+	if tail != "" {
+		label += " " + tail
 	}
 	fill := inner - 4 - displayWidth(label)
 	if fill < 0 {
@@ -485,6 +553,9 @@ func (m *Model) findingRows(t tunnel, w int) []row {
 		wrapped("  ", f.Summary)
 		for j, c := range f.Causes {
 			wrapped("    ", fmt.Sprintf("%d. %s — %s", j+1, c.Cause, c.Why))
+		}
+		for _, l := range f.Logs {
+			wrapped("    ", "Gateway log: "+cleanLogText(l))
 		}
 		if f.Remedy != "" {
 			wrapped("    ", "Remedy: "+f.Remedy)
@@ -569,6 +640,9 @@ func (m *Model) detailLines(r row) []string {
 			times[i] = fmt.Sprintf("%+.3fs", tm.Sub(t0).Seconds())
 		}
 		add("Times", strings.Join(times, ", "))
+		for _, s := range m.sightings(r) {
+			add("Seen", s)
+		}
 		add("Sent", fmt.Sprintf("%d (%d retransmissions)", msg.Sent, msg.Retransmissions()))
 		add("Length", fmt.Sprintf("%d bytes", msg.Length))
 		add("Payloads", msg.Summary)
@@ -609,7 +683,7 @@ func (m *Model) detailLines(r row) []string {
 		var cites []string
 		for _, f := range m.res.Findings {
 			for _, fr := range f.Frames {
-				if slices.Contains(msg.Frames, fr) {
+				if slices.Contains(msg.Frames, fr) || seenFrame(msg, fr) {
 					cites = append(cites, f.Code)
 					break
 				}
@@ -618,11 +692,26 @@ func (m *Model) detailLines(r row) []string {
 		if len(cites) > 0 {
 			add("Evidence for", strings.Join(cites, ", "))
 		}
+		if r.sa != nil {
+			if by := m.saLogsOf(r.sa); by != nil {
+				for _, i := range by.of(msg) {
+					e := &m.res.Analysis.Logs[i]
+					s := fmt.Sprintf("%s:%d", filepath.Base(e.Log), e.Line)
+					if e.Side != "" {
+						s += " (" + e.Side + ")"
+					}
+					add("Gateway log", s+": "+cleanLogText(e.Text))
+				}
+			}
+		}
 	case r.esp != nil:
 		f := r.esp
 		l = append(l, fmt.Sprintf("ESP SPI 0x%08x", f.SPI), "")
 		add("Direction", fmt.Sprintf("%s → %s", f.Src, f.Dst))
-		add("Frames", fmt.Sprintf("%d–%d", f.FirstFrame, f.LastFrame))
+		if f.Capture != 0 {
+			add("Capture", fmt.Sprintf("%d (%s)", f.Capture, m.captureName(f.Capture)))
+		}
+		add("Frames", fmt.Sprintf("%s–%s", decode.FrameLabel(f.FirstFrame), decode.FrameLabel(f.LastFrame)))
 		add("Time", fmt.Sprintf("%+.3fs – %+.3fs", f.First.Sub(t0).Seconds(), f.Last.Sub(t0).Seconds()))
 		add("Packets", fmt.Sprint(f.Packets))
 		add("Bytes", fmt.Sprint(f.Bytes))
@@ -637,11 +726,61 @@ func (m *Model) detailLines(r row) []string {
 			add("IKE SA", "none negotiated in this capture")
 		}
 		if f.AfterDeleteFrame != 0 {
-			add("After delete", fmt.Sprintf("frame %d", f.AfterDeleteFrame))
+			add("After delete", fmt.Sprintf("frame %s", decode.FrameLabel(f.AfterDeleteFrame)))
 		}
 	}
 	for i := range l {
 		l[i] = m.s(l[i])
 	}
 	return l
+}
+
+// seenFrame reports whether a frame is one of a message's sightings.
+func seenFrame(msg *correlate.Message, frame int) bool {
+	for _, s := range msg.Seen {
+		if s.Frame == frame {
+			return true
+		}
+	}
+	return false
+}
+
+// sightings describe, in a run over several captures, where a message row
+// was seen: one line per capture point of its IKE SA, "1 capture.pcap:
+// frame 1:4 at +0.015s" or "2 inside.pcap: NOT seen".
+func (m *Model) sightings(r row) []string {
+	msg := r.msg
+	if msg == nil || len(msg.Seen) == 0 {
+		return nil
+	}
+	t0 := m.res.Analysis.FirstTime
+	var ks []int
+	if r.sa != nil {
+		for _, pt := range r.sa.Points {
+			ks = append(ks, pt.Capture)
+		}
+	}
+	for _, s := range msg.Seen {
+		if !slices.Contains(ks, s.Capture) {
+			ks = append(ks, s.Capture)
+		}
+	}
+	slices.Sort(ks)
+	var out []string
+	for _, k := range ks {
+		var frames, times []string
+		for _, s := range msg.Seen {
+			if s.Capture == k {
+				frames = append(frames, decode.FrameLabel(s.Frame))
+				times = append(times, fmt.Sprintf("%+.3fs", s.Time.Sub(t0).Seconds()))
+			}
+		}
+		name := fmt.Sprintf("%d %s:", k, filepath.Base(m.captureName(k)))
+		if len(frames) == 0 {
+			out = append(out, name+" NOT seen")
+			continue
+		}
+		out = append(out, fmt.Sprintf("%s frame %s at %s", name, strings.Join(frames, ","), strings.Join(times, ", ")))
+	}
+	return out
 }

@@ -100,18 +100,30 @@ func (m *Model) header() string {
 			failed++
 		}
 	}
+	packets, cut := res.Input.Packets, res.Input.ReadError != nil
+	if len(res.Inputs) > 1 {
+		name = m.capturesText()
+		packets = 0
+		for _, in := range res.Inputs {
+			packets += in.Packets
+			cut = cut || in.ReadError != nil
+		}
+	}
 	s := "ipsecpcap " + name + "  "
 	if !res.Done {
 		s += m.progress() + "  "
 	}
-	s += fmt.Sprintf("%d frames", res.Input.Packets)
+	s += fmt.Sprintf("%d frames", packets)
 	if a != nil {
 		s += fmt.Sprintf(", %d IKE, %d ESP, %d SA", a.IKEPackets, a.ESPPackets, len(a.IKESAs))
 	}
 	if failed > 0 {
 		s += fmt.Sprintf(", %d failed", failed)
 	}
-	if res.Done && res.Input.ReadError != nil {
+	if a != nil && len(a.LogFiles) > 0 {
+		s += fmt.Sprintf(", %d logs", len(a.LogFiles))
+	}
+	if res.Done && cut {
 		s += "  (file cut short)"
 	}
 	tone := "ok"
@@ -121,8 +133,43 @@ func (m *Model) header() string {
 	return m.st.title(m.st.paint(tone, truncate(m.s(s), m.width, m.g.ellipsis)))
 }
 
+// capturesText names the captures of a run over several and their clocks
+// against the first: "2 captures: gw1.pcap + gw2.pcap, clock +2.5s" (with
+// three or more: "clock 2: +2.5s, 3: ?"; "?" where no packet seen at both
+// gave the offset).
+func (m *Model) capturesText() string {
+	var names, clocks []string
+	for _, in := range m.res.Inputs {
+		names = append(names, filepath.Base(in.Name))
+	}
+	a := m.res.Analysis
+	for k := 2; k <= len(m.res.Inputs); k++ {
+		c := "?"
+		if a != nil && k <= len(a.Captures) && a.Captures[k-1].Samples > 0 {
+			c = signedDuration(a.Captures[k-1].Offset)
+		}
+		if len(m.res.Inputs) > 2 {
+			c = fmt.Sprintf("%d: %s", k, c)
+		}
+		clocks = append(clocks, c)
+	}
+	return fmt.Sprintf("%d captures: %s, clock %s", len(names), strings.Join(names, " + "), strings.Join(clocks, ", "))
+}
+
+// signedDuration writes a clock offset with its sign: "+2.5s", "-1.2ms".
+func signedDuration(d time.Duration) string {
+	d = d.Round(time.Microsecond)
+	if d >= 0 {
+		return "+" + d.String()
+	}
+	return d.String()
+}
+
 // progress is the loading bar: bytes read, percent and rate.
 func (m *Model) progress() string {
+	if m.opt.Live {
+		return fmt.Sprintf("live %s", time.Since(m.start).Round(time.Second))
+	}
 	read, total := m.run.Progress()
 	el := time.Since(m.start).Seconds()
 	rate := 0.0
@@ -175,7 +222,7 @@ func (m *Model) drawRows(p *pane, h int, focused bool) []string {
 			cur = m.g.cursor
 		}
 		mark := " "
-		if r.fail {
+		if r.fail || r.hi {
 			mark = m.g.fail
 		}
 		text := truncate(r.text, w, m.g.ellipsis)
@@ -183,7 +230,7 @@ func (m *Model) drawRows(p *pane, h int, focused bool) []string {
 		switch {
 		case i == p.cur && focused:
 			line = m.st.cursor(cur + mark + text)
-		case r.fail:
+		case r.fail || r.hi:
 			line = cur + m.st.failRow(mark+text)
 		default:
 			line = cur + mark + m.st.paint(r.tone, text)
@@ -227,6 +274,13 @@ func (m *Model) body() []string {
 	} else {
 		out = append(out, "")
 	}
+	if m.hasLogs() {
+		l := ""
+		if ok {
+			l = m.logsLine(t)
+		}
+		out = append(out, m.st.paint("dim", truncate(m.s("  "+l), m.width, m.g.ellipsis)))
+	}
 	out = append(out, m.drawRows(&m.tl, h.tl, m.focus == paneTimeline)...)
 	out = append(out, m.titleLine(paneNames[paneFindings], m.focus == paneFindings, ""))
 	out = append(out, m.drawRows(&m.fi, h.fi, m.focus == paneFindings)...)
@@ -240,6 +294,9 @@ func (m *Model) footer() string {
 	s := "q quit  ? help  tab pane  j/k move  enter open  / filter  n/N failure"
 	if m.detail != nil {
 		s = "esc back  j/k scroll  q quit  ? help"
+		if m.detailRow.msg != nil && len(m.detailRow.msg.Seen) > 1 {
+			s = "esc back  j/k scroll  tab next capture  q quit  ? help"
+		}
 	}
 	if m.help {
 		s = "any key closes the help"
@@ -276,8 +333,18 @@ func (m *Model) helpLines() []string {
 	for _, k := range keyHelp {
 		lines = append(lines, m.s(fmt.Sprintf("  %-24s %s", k[0], k[1])))
 	}
+	if len(m.res.Inputs) > 1 {
+		lines = append(lines, m.s(fmt.Sprintf("  %-24s %s", "tab (in details)", "the same message as seen at the next capture")))
+	}
 	g := m.g
 	lines = append(lines, "", m.s(fmt.Sprintf("  marks: %s established  %s failed  %s incomplete  %s deleted  %s rekeyed  %s ESP only",
 		g.ok, g.fail, g.incomplete, g.deleted, g.rekeyed, g.esp)))
+	if m.hasLogs() {
+		lines = append(lines, m.s("  logs: ↳ logged: the gateway logs that recorded the message; log R:302: a line of the responder's"),
+			m.s("        log stating a cause or a notify (✗: the tunnel's failure), enter: its details"))
+	}
+	if len(m.res.Inputs) > 1 {
+		lines = append(lines, m.s(fmt.Sprintf("  seen: @1,2 at captures 1 and 2  @1 %s2 at 1, not at 2 (lost between them); frames are capture:frame", g.fail)))
+	}
 	return lines
 }

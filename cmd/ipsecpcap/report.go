@@ -28,19 +28,25 @@ func runReport(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&format, "format", report.FormatMarkdown, "md, html, text or json (default: from the -o file's extension, else md)")
 	fs.StringVar(&out, "o", "", "write the report to this file instead of standard output")
 	fs.StringVar(&tunnel, "tunnel", "", "only these IKE SAs: comma-separated IDs, peer addresses, IKE SPIs or ESP SPIs")
-	fs.StringVar(&slice, "slice", "", "write the packets of the selected tunnels to this pcap file")
+	fs.StringVar(&slice, "slice", "", "write the packets of the selected tunnels to this pcap file (several captures: OUT-1.pcap, OUT-2.pcap, ..., one per capture)")
 	fs.BoolVar(&redact, "redact", false, "replace IP addresses consistently (same address, same placeholder; /24s kept together)")
 	in.register(fs)
 	fs.Usage = func() {
-		fmt.Fprint(stderr, "Usage: ipsecpcap report FILE [--format md|html|text|json] [-o OUT] [--tunnel SEL] [--slice OUT.pcap] [--redact] [--keys PATH]\n")
+		fmt.Fprint(stderr, "Usage: ipsecpcap report FILE... [--format md|html|text|json] [-o OUT] [--tunnel SEL] [--slice OUT.pcap] [--redact] [--keys PATH] [--log FILE]\n"+
+			"Several FILEs are captures of the same tunnels at different points (both gateways, inside and outside a NAT):\n"+
+			"one report over them merged, every capture in the chain of custody, frames written capture:frame.\n"+
+			"With several FILEs, --slice OUT.pcap writes one slice per capture, OUT-1.pcap, OUT-2.pcap, ... (each with that\n"+
+			"capture's packets and clock), and the report maps each slice's frames to its capture's.\n"+
+			"--log FILE (repeatable) adds a gateway's log (strongSwan charon, libreswan pluto, H3C Comware): its lines on the\n"+
+			"timeline, the causes it states as evidence, and the log in the chain of custody (never any key material).\n")
 		fs.PrintDefaults()
 	}
 	files, err := parseInterspersed(fs, args)
 	if err != nil {
 		return exitUnreadable
 	}
-	if len(files) != 1 {
-		fmt.Fprintln(stderr, "ipsecpcap report: give exactly one capture file")
+	if len(files) == 0 {
+		fmt.Fprintln(stderr, "ipsecpcap report: give a capture file (or several, taken at different points)")
 		fs.Usage()
 		return exitUnreadable
 	}
@@ -62,26 +68,43 @@ func runReport(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "ipsecpcap report: unknown format %q (want md, html, text or json)\n", format)
 		return exitUnreadable
 	}
-	if slice != "" && name == "-" {
+	if slice != "" && slices.Contains(files, "-") {
 		fmt.Fprintln(stderr, "ipsecpcap report: --slice needs a capture file, not standard input (the capture is read twice)")
 		return exitUnreadable
 	}
 	cfg := in.decodeConfig()
-	decrypt, keyFiles := in.decrypter(name, stderr)
-	res, err := pipeline.Analyze(name, pipeline.Options{Decode: cfg, Decrypt: decrypt, Problem: func(s string) { fmt.Fprintln(stderr, s) }})
+	decrypt, keyFiles := in.decrypterFor(files, stderr)
+	res, err := pipeline.AnalyzeFiles(files, pipeline.Options{Decode: cfg, Decrypt: decrypt, Logs: in.gatewayLogs(stderr), Problem: func(s string) { fmt.Fprintln(stderr, s) }})
 	if err != nil {
 		fmt.Fprintf(stderr, "ipsecpcap: %v\n", err)
 		return exitUnreadable
 	}
-	if res.Input.SuppressedProblems > 0 {
-		fmt.Fprintf(stderr, "%s: %d more problems not shown\n", name, res.Input.SuppressedProblems)
+	for _, ri := range res.Inputs {
+		if ri.SuppressedProblems > 0 {
+			fmt.Fprintf(stderr, "%s: %d more problems not shown\n", ri.Name, ri.SuppressedProblems)
+		}
 	}
 	rep, err := report.New(res, report.Options{Tunnel: tunnel, Redact: redact, KeyFiles: keyFiles, Version: Version, Now: reportClock()})
 	if err != nil {
 		fmt.Fprintf(stderr, "ipsecpcap report: %v\n", err)
 		return exitUnreadable
 	}
-	if slice != "" {
+	if slice != "" && len(files) > 1 {
+		empty, err := rep.WriteSlices(files, cfg, slice)
+		if err != nil {
+			fmt.Fprintf(stderr, "ipsecpcap report: %v\n", err)
+			return exitUnreadable
+		}
+		for _, s := range rep.Slices {
+			fmt.Fprintf(stderr, "ipsecpcap report: slice of capture %d (%s): %s\n", s.Capture, s.Source, s.File)
+		}
+		for _, k := range empty {
+			fmt.Fprintf(stderr, "ipsecpcap report: note: capture %d (%s) has no packet of the selected tunnels; %s not written\n", k, files[k-1], report.SliceName(slice, k))
+		}
+		if redact {
+			fmt.Fprintln(stderr, "ipsecpcap report: note: the slices hold the packets as captured; their addresses are not redacted")
+		}
+	} else if slice != "" {
 		frames, err := rep.SliceFrames(name, cfg)
 		if err == nil && len(frames) == 0 {
 			fmt.Fprintf(stderr, "ipsecpcap report: note: no IKE or ESP packet to slice; %s not written\n", slice)

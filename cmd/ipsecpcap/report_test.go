@@ -148,3 +148,83 @@ func TestReportRedact(t *testing.T) {
 		}
 	}
 }
+
+// secondPoint is ikev2-ok as a second capture point saw it (clock 2.5 s
+// ahead, the IKE_AUTH response lost before it): see report/multi_test.go.
+const secondPoint = "../../report/testdata/two-points/responder.pcap"
+
+// TestReportTwoCaptures: several files are one run; --slice writes one
+// slice per capture, named OUT-1.pcap, OUT-2.pcap; the slices analysed
+// together fail the same way.
+func TestReportTwoCaptures(t *testing.T) {
+	dir := t.TempDir()
+	slice := filepath.Join(dir, "ev.pcap")
+	out, errOut, code := runReportCLI(t, labCapture("ikev2-ok"), secondPoint, "--format", "text", "--slice", slice)
+	if code != 1 {
+		t.Fatalf("status %d, stderr %q", code, errOut)
+	}
+	for _, want := range []string{"PATH_LOSS", "Capture 1 SHA-256", "Capture 2 SHA-256", "+2.5s against capture 1", "seen at 1, NOT at 2",
+		"ev-1.pcap (capture 1", "ev-2.pcap (capture 2", "→ 2:1"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("report lacks %q:\n%s", want, out)
+		}
+	}
+	if !strings.Contains(errOut, "slice of capture 2") {
+		t.Errorf("stderr does not name the slices written: %q", errOut)
+	}
+	slices := []string{filepath.Join(dir, "ev-1.pcap"), filepath.Join(dir, "ev-2.pcap")}
+	var aout, aerr bytes.Buffer
+	if code := runAnalyze(slices, &aout, &aerr); code != 1 || !strings.Contains(aout.String(), "PATH_LOSS") {
+		t.Errorf("analyze slices: status %d, %s\n%s", code, aerr.String(), aout.String())
+	}
+	if _, err := os.Stat(slice); err == nil {
+		t.Errorf("%s written besides the per-capture slices", slice)
+	}
+}
+
+// TestReportWithLogs: `report --log A --log B` puts the gateway logs in
+// the chain of custody and their lines on the timeline, in every format;
+// with the keys beside the capture and in the charon logs (level 4) used to
+// decrypt, no key byte reaches any report.
+func TestReportWithLogs(t *testing.T) {
+	dir := filepath.Dir(labCapture("ikev1-ts-not-mirrored"))
+	logs := []string{"--log", filepath.Join(dir, "charon-initiator.log"), "--log", filepath.Join(dir, "charon-responder.log")}
+	table, err := os.ReadFile(filepath.Join(dir, "ikev1_decryption_table"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, key, _ := strings.Cut(strings.TrimSpace(string(table)), ",")
+	if len(key) < 32 {
+		t.Fatalf("no key in the table: %q", table)
+	}
+	var spaced []string
+	for i := 0; i+2 <= 16; i += 2 {
+		spaced = append(spaced, strings.ToUpper(key[i:i+2]))
+	}
+	forms := []string{key, strings.ToUpper(key), key[:16], strings.Join(spaced, " "), strings.ToLower(strings.Join(spaced, " "))}
+	for _, format := range []string{"md", "html", "text", "json"} {
+		for _, redact := range []bool{false, true} {
+			args := append([]string{labCapture("ikev1-ts-not-mirrored"), "--format", format}, logs...)
+			if redact {
+				args = append(args, "--redact")
+			}
+			out, errOut, code := runReportCLI(t, args...)
+			if code != 1 {
+				t.Fatalf("%v: exit %d, stderr %q", args, code, errOut)
+			}
+			for _, want := range []string{"charon-initiator.log", "charon-responder.log", "P2_TS_MISMATCH", "no matching CHILD_SA config found"} {
+				if !strings.Contains(out, want) {
+					t.Errorf("%s (redact %v): %q missing", format, redact, want)
+				}
+			}
+			if redact && strings.Contains(out, "198.19.1.0") {
+				t.Errorf("%s: an address inside a log line is not redacted", format)
+			}
+			for _, f := range forms {
+				if strings.Contains(out, f) || strings.Contains(errOut, f) {
+					t.Errorf("%s (redact %v): key bytes %q in the output", format, redact, f)
+				}
+			}
+		}
+	}
+}

@@ -17,8 +17,9 @@ import (
 var tuiFlags = map[string]bool{"--no-tui": true, "-no-tui": true, "--ascii": true, "-ascii": true}
 
 // wantTUI reports whether a bare `ipsecpcap FILE...` should be handled by
-// runTUI: stdout is a terminal, one capture file is given (not standard
-// input), and neither --no-tui nor --json was given. It also returns true
+// runTUI: stdout is a terminal, capture files are given (not standard
+// input; several are one merged run, as analyze merges them), and none of
+// --no-tui, --json or --separate was given. It also returns true
 // when a UI-only flag (--no-tui, --ascii) is present, so that runTUI strips
 // it before printing the text summary, which does not know these flags.
 func wantTUI(args []string, stdout io.Writer) bool {
@@ -39,9 +40,9 @@ func terminalUsable(args []string, stdout io.Writer) bool {
 	files := 0
 	for i := 0; i < len(args); i++ {
 		switch a := args[i]; a {
-		case "--no-tui", "-no-tui", "--json", "-json", "-":
+		case "--no-tui", "-no-tui", "--json", "-json", "--separate", "-separate", "-":
 			return false
-		case "--ike-port", "-ike-port", "--natt-port", "-natt-port", "--keys", "-keys":
+		case "--ike-port", "-ike-port", "--natt-port", "-natt-port", "--keys", "-keys", "--log", "-log":
 			i++ // its value
 		default:
 			if a != "" && a[0] != '-' {
@@ -49,7 +50,7 @@ func terminalUsable(args []string, stdout io.Writer) bool {
 			}
 		}
 	}
-	return files == 1
+	return files >= 1
 }
 
 func isTerminal(f *os.File) bool {
@@ -57,8 +58,9 @@ func isTerminal(f *os.File) bool {
 	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }
 
-// runTUI opens the terminal UI on the capture; with --no-tui, or when the
-// UI cannot run, it prints the text summary instead. Its exit status is
+// runTUI opens the terminal UI on the captures (several: one run merging
+// them, as analyze does); with --no-tui, or when the UI cannot run, it
+// prints the text summary instead. Its exit status is
 // analyze's: 0 healthy, 1 a failure found, 2 could not analyse.
 func runTUI(args []string, stdout, stderr io.Writer) int {
 	var rest []string
@@ -81,18 +83,18 @@ func runTUI(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return exitUnreadable
 	}
-	if len(files) != 1 {
+	if len(files) == 0 {
 		return runAnalyze(rest, stdout, stderr)
 	}
 	var problems []string
 	cfg := in.decodeConfig()
-	decrypt, _ := in.decrypter(files[0], stderr)
-	opt := pipeline.Options{Decode: cfg, Decrypt: decrypt, Problem: func(s string) {
+	decrypt, _ := in.decrypterFor(files, stderr)
+	opt := pipeline.Options{Decode: cfg, Decrypt: decrypt, Logs: in.gatewayLogs(stderr), Problem: func(s string) {
 		if len(problems) < 20 {
 			problems = append(problems, s)
 		}
 	}}
-	run, err := pipeline.Start(files[0], opt)
+	run, err := pipeline.StartFiles(files, opt)
 	if err != nil {
 		fmt.Fprintf(stderr, "ipsecpcap: %v\n", err)
 		return exitUnreadable
@@ -102,7 +104,7 @@ func runTUI(args []string, stdout, stderr io.Writer) int {
 	topt := tui.Options{ASCII: ascii, NoColor: noColor, Decode: cfg}
 	if decrypt != nil {
 		topt.Decrypter = func() func(*decode.Packet, []byte) {
-			d, _ := in.decrypter(files[0], io.Discard)
+			d, _ := in.decrypterFor(files, io.Discard)
 			return d
 		}
 	}

@@ -100,3 +100,105 @@ func TestTUIInTmux(t *testing.T) {
 		t.Errorf("exit status not 1 (a failure found):\n%s", s)
 	}
 }
+
+// TestTUITwoCapturesInTmux: a bare `ipsecpcap a.pcap b.pcap` on a terminal
+// opens one UI over the merged run, not the text of analyze.
+func TestTUITwoCapturesInTmux(t *testing.T) {
+	if _, err := exec.LookPath("tmux"); err != nil {
+		t.Skip("tmux not installed")
+	}
+	if testing.Short() {
+		t.Skip("short")
+	}
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "ipsecpcap")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	a, _ := filepath.Abs(labCapture("ikev2-ok"))
+	b, _ := filepath.Abs(secondPoint)
+	session := fmt.Sprintf("ipsecpcap-tui2-%d", os.Getpid())
+	tmux := func(args ...string) string {
+		out, err := exec.Command("tmux", append([]string{"-L", session}, args...)...).CombinedOutput()
+		if err != nil {
+			t.Fatalf("tmux %v: %v\n%s", args, err, out)
+		}
+		return string(out)
+	}
+	shell := fmt.Sprintf("%s %s %s; echo EXIT=$?; sleep 30", bin, a, b)
+	tmux("new-session", "-d", "-s", session, "-x", "100", "-y", "30", "env", "TERM=xterm-256color", "sh", "-c", shell)
+	t.Cleanup(func() { exec.Command("tmux", "-L", session, "kill-server").Run() })
+	screen := func(want string) string {
+		var s string
+		for range 50 {
+			s = tmux("capture-pane", "-p", "-t", session)
+			if strings.Contains(s, want) {
+				return s
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		t.Fatalf("%q not on screen:\n%s", want, s)
+		return s
+	}
+	s := screen("PATH_LOSS")
+	for _, want := range []string{"2 captures: capture.pcap + responder.pcap, clock +2.5s", "@1 ✗2", "#1:4"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("%q not on the first screen:\n%s", want, s)
+		}
+	}
+	tmux("send-keys", "-t", session, "q")
+	if s = screen("EXIT="); !strings.Contains(s, "EXIT=1") {
+		t.Errorf("exit status not 1 (a failure found):\n%s", s)
+	}
+}
+
+// TestTUIWithLogsInTmux: a bare `ipsecpcap --log A --log B FILE` on a
+// terminal opens the UI with the gateway logs on the ladder.
+func TestTUIWithLogsInTmux(t *testing.T) {
+	if _, err := exec.LookPath("tmux"); err != nil {
+		t.Skip("tmux not installed")
+	}
+	if testing.Short() {
+		t.Skip("short")
+	}
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "ipsecpcap")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	lab, _ := filepath.Abs("../../testdata/pcaps/lab/ikev1-ts-not-mirrored")
+	session := fmt.Sprintf("ipsecpcap-tui-logs-%d", os.Getpid())
+	tmux := func(args ...string) string {
+		out, err := exec.Command("tmux", append([]string{"-L", session}, args...)...).CombinedOutput()
+		if err != nil {
+			t.Fatalf("tmux %v: %v\n%s", args, err, out)
+		}
+		return string(out)
+	}
+	shell := fmt.Sprintf("%s --no-keys --log %s/charon-initiator.log --log %s/charon-responder.log %s/capture.pcap; echo EXIT=$?; sleep 30", bin, lab, lab, lab)
+	tmux("new-session", "-d", "-s", session, "-x", "100", "-y", "30", "env", "TERM=xterm-256color", "sh", "-c", shell)
+	t.Cleanup(func() { exec.Command("tmux", "-L", session, "kill-server").Run() })
+	screen := func(want string) string {
+		var s string
+		for range 50 {
+			s = tmux("capture-pane", "-p", "-t", session)
+			if strings.Contains(s, want) {
+				return s
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		t.Fatalf("%q not on screen:\n%s", want, s)
+		return s
+	}
+	s := screen("P2_TS_MISMATCH")
+	for _, want := range []string{"2 logs", "logs: charon-initiator.log (I, ", "↳ logged: received by initiator :318", "log R:302"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("%q not on the first screen:\n%s", want, s)
+		}
+	}
+	tmux("send-keys", "-t", session, "q")
+	s = screen("EXIT=")
+	if !strings.Contains(s, "EXIT=1") {
+		t.Errorf("exit status not 1 (a failure found):\n%s", s)
+	}
+}

@@ -1,0 +1,232 @@
+package report
+
+import (
+	"fmt"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/ipsecpcap/ipsecpcap/correlate"
+	"github.com/ipsecpcap/ipsecpcap/diagnose"
+)
+
+// Gateway logs (--log) in a report: the logs read in the chain of custody,
+// their lines on each tunnel's timeline (which logs recorded a message;
+// after an exchange, the lines stating a cause or a notify) and each
+// finding's log lines. Only the texts of the events package gwlog made are
+// printed, never anything else of a log file: a charon log at level 4
+// holds the keys, and gwlog never turns such a line into an event.
+
+// LogCustody is one gateway log read with --log.
+type LogCustody struct {
+	Name    string `json:"name"`
+	Format  string `json:"format"`
+	Lines   int    `json:"lines"`
+	Events  int    `json:"events"`
+	Skipped int    `json:"skipped"`
+	// Aligned counts the log's packet lines matched to frames;
+	// OffsetSeconds is the log's clock minus the (first) capture's, known
+	// when Aligned > 0.
+	Aligned       int     `json:"aligned"`
+	OffsetSeconds float64 `json:"offset_seconds"`
+}
+
+func logsCustody(a *correlate.Analysis) []LogCustody {
+	var out []LogCustody
+	for _, l := range a.LogFiles {
+		out = append(out, LogCustody{Name: l.Name, Format: l.Format, Lines: l.Lines, Events: l.Events, Skipped: l.Skipped,
+			Aligned: l.Aligned, OffsetSeconds: l.Offset.Seconds()})
+	}
+	return out
+}
+
+// logRows are the chain-of-custody lines of the logs.
+func logRows(ls []LogCustody) [][2]string {
+	var rows [][2]string
+	for i, l := range ls {
+		p := "Gateway log"
+		if len(ls) > 1 {
+			p = fmt.Sprintf("Gateway log %d", i+1)
+		}
+		format := l.Format
+		if format == "" {
+			format = "format not recognised"
+		}
+		s := fmt.Sprintf("%s (%s): %d lines, %d events, %d packet lines matched to frames", l.Name, format, l.Lines, l.Events, l.Aligned)
+		if l.Aligned > 0 {
+			s += fmt.Sprintf(", clock %s against the capture", signedSeconds(l.OffsetSeconds))
+		} else {
+			s += ", clock offset unknown"
+		}
+		if l.Skipped > 0 {
+			s += fmt.Sprintf(", %d lines not understood", l.Skipped)
+		}
+		rows = append(rows, [2]string{p, s})
+	}
+	return rows
+}
+
+// saLogs indexes the log events of an IKE SA by the frame they concern
+// (positions in Analysis.Logs).
+func (r *Report) saLogs(sa *correlate.IKESA) map[int][]int {
+	by := map[int][]int{}
+	for i := range r.Analysis.Logs {
+		if e := &r.Analysis.Logs[i]; e.IKESA == sa.ID && e.Frame != 0 {
+			by[e.Frame] = append(by[e.Frame], i)
+		}
+	}
+	return by
+}
+
+// eventsOf are the log events about messages (their frames and
+// sightings), in the analysis's order.
+func (r *Report) eventsOf(by map[int][]int, msgs ...*correlate.Message) []*correlate.LogEvent {
+	var idx []int
+	for _, m := range msgs {
+		for _, f := range m.Frames {
+			idx = append(idx, by[f]...)
+		}
+		for _, s := range m.Seen {
+			idx = append(idx, by[s.Frame]...)
+		}
+	}
+	slices.Sort(idx)
+	idx = slices.Compact(idx)
+	out := make([]*correlate.LogEvent, len(idx))
+	for i, j := range idx {
+		out[i] = &r.Analysis.Logs[j]
+	}
+	return out
+}
+
+// logWho is the gateway that wrote a line: its side, else "gateway".
+func logWho(e *correlate.LogEvent) string {
+	if e.Side != "" {
+		return e.Side
+	}
+	return "gateway"
+}
+
+// loggedText says which logs recorded a message: "logged: sent by
+// initiator (charon-initiator.log:118), received by responder
+// (charon-responder.log:93)"; "" when none did.
+func loggedText(evs []*correlate.LogEvent) string {
+	var parts []string
+	for _, e := range evs {
+		if !e.Matched || e.Packet == "" {
+			continue
+		}
+		parts = append(parts, fmt.Sprintf("%s by %s (%s:%d)", e.Packet, logWho(e), filepath.Base(e.Log), e.Line))
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return "logged: " + strings.Join(parts, ", ")
+}
+
+// logLine is a log line stating a cause or a notify about an exchange.
+type logLine struct {
+	Side string // "initiator", "responder" or ""
+	Ref  string // "charon-responder.log:302"
+	Text string
+	// Cause is the finding code the line states ("" for a notify), Basis
+	// how; Fail: the cause is the IKE SA's failure code.
+	Cause, Basis string
+	Fail         bool
+}
+
+// String is the line as text: "log responder charon-responder.log:302  no
+// matching CHILD_SA config found … ⇒ P2_TS_MISMATCH (local check)".
+func (l logLine) String() string {
+	who := l.Side
+	if who == "" {
+		who = "gateway"
+	}
+	s := fmt.Sprintf("log %s %s  %s", who, l.Ref, l.Text)
+	if l.Cause != "" {
+		s += fmt.Sprintf("  ⇒ %s (%s)", l.Cause, l.Basis)
+	}
+	return s
+}
+
+// causeLines are, of the log events about an exchange, the lines that
+// state a cause or a notify (a packet line that only records a message is
+// in loggedText).
+func (r *Report) causeLines(sa *correlate.IKESA, evs []*correlate.LogEvent) []logLine {
+	var fail []string
+	for _, f := range r.Findings {
+		if f.IKESA == sa.ID && f.Severity == diagnose.Error {
+			fail = append(fail, f.Code)
+		}
+	}
+	var out []logLine
+	for _, e := range evs {
+		if e.Cause == "" && len(e.Notifies) == 0 || e.Matched && e.Cause == "" {
+			continue
+		}
+		out = append(out, logLine{Side: e.Side, Ref: filepath.Base(e.Log) + ":" + strconv.Itoa(e.Line), Text: cleanText(e.Text),
+			Cause: e.Cause, Basis: e.Basis, Fail: e.Cause != "" && containsString(fail, e.Cause)})
+	}
+	return out
+}
+
+func containsString(v []string, s string) bool {
+	for _, x := range v {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// cleanText keeps a log's text on one printable line.
+func cleanText(s string) string {
+	return strings.Map(func(c rune) rune {
+		if c < 0x20 || c == 0x7f || c >= 0x80 && c < 0xa0 {
+			return ' '
+		}
+		return c
+	}, s)
+}
+
+// exchangeEnds maps each exchange (index) to the position of its last
+// message among the steps, where the log lines about it go.
+func exchangeEnds(steps []step) map[int]int {
+	end := map[int]int{}
+	for i, s := range steps {
+		end[s.ExIndex] = i
+	}
+	return end
+}
+
+// stepLogs returns, for each step of an IKE SA, the "logged:" text of its
+// message and the cause lines placed after it (the exchange's, after its
+// last message). Both are empty without logs.
+func (r *Report) stepLogs(sa *correlate.IKESA, steps []step) (logged []string, after [][]logLine) {
+	logged, after = make([]string, len(steps)), make([][]logLine, len(steps))
+	if len(r.Analysis.Logs) == 0 {
+		return logged, after
+	}
+	by := r.saLogs(sa)
+	if len(by) == 0 {
+		return logged, after
+	}
+	end := exchangeEnds(steps)
+	for i, s := range steps {
+		ex := sa.Exchanges[s.ExIndex]
+		logged[i] = loggedText(r.eventsOf(by, ex.Messages[s.N-1]))
+		if end[s.ExIndex] == i {
+			after[i] = r.causeLines(sa, r.eventsOf(by, ex.Messages...))
+		}
+	}
+	return logged, after
+}
+
+// shortText cuts a text to n characters.
+func shortText(s string, n int) string {
+	if rs := []rune(s); len(rs) > n {
+		return string(rs[:n-1]) + "…"
+	}
+	return s
+}
