@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"flag"
+	"github.com/ipsecpcap/ipsecpcap/lab"
 	"os"
 	"path/filepath"
 	"sort"
@@ -169,5 +170,46 @@ func TestGoldenAnalyze(t *testing.T) {
 			got := stdout + "--- stderr\n" + stderr + "--- exit " + strconv.Itoa(code) + "\n"
 			golden(t, want, []byte(got))
 		})
+	}
+}
+
+// TestGoldenAnalyzeMerged pins `ipsecpcap analyze` over the captures of
+// every lab scenario recorded at several points, merged into one timeline,
+// with and without the two daemons' logs.
+func TestGoldenAnalyzeMerged(t *testing.T) {
+	m, err := lab.Load(filepath.Join(labCaptures, "manifest.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, sc := range m.Scenarios {
+		if len(sc.Captures) == 0 {
+			continue
+		}
+		n++
+		files := []string{m.Path(sc.Capture)}
+		for _, c := range sc.Captures {
+			files = append(files, m.Path(c.Path))
+		}
+		var logArgs []string
+		for _, l := range sc.Logs {
+			logArgs = append(logArgs, "--log", m.Path(l))
+		}
+		for _, variant := range []struct {
+			name string
+			args []string
+		}{
+			{"merged", files},
+			{"merged-logs-no-keys", append(append([]string{"--no-keys"}, logArgs...), files...)},
+		} {
+			t.Run(sc.Name+"/"+variant.name, func(t *testing.T) {
+				stdout, stderr, code := runCLI(append([]string{"analyze"}, variant.args...)...)
+				got := stdout + "--- stderr\n" + stderr + "--- exit " + strconv.Itoa(code) + "\n"
+				golden(t, filepath.Join("testdata/golden/analyze/merged", sc.Name, variant.name+".txt"), []byte(got))
+			})
+		}
+	}
+	if n < 5 {
+		t.Errorf("only %d lab scenarios with several capture points", n)
 	}
 }
