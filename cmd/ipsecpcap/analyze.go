@@ -8,9 +8,7 @@ import (
 	"runtime"
 	"strings"
 
-	"github.com/ipsecpcap/ipsecpcap/decode"
 	"github.com/ipsecpcap/ipsecpcap/diagnose"
-	"github.com/ipsecpcap/ipsecpcap/gwlog"
 	"github.com/ipsecpcap/ipsecpcap/pipeline"
 	"github.com/ipsecpcap/ipsecpcap/view/analysisview"
 )
@@ -21,13 +19,14 @@ const exitFailure = 1
 func runAnalyze(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("analyze", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	var asJSON, separate bool
+	var asJSON, separate, noDigest bool
 	var in inputFlags
 	in.register(fs)
 	fs.BoolVar(&asJSON, "json", false, "print the analysis as one JSON document (docs/analysis-schema.md)")
+	fs.BoolVar(&noDigest, "no-digest", false, "do not compute the inputs' SHA-256 (input.sha256 stays empty): on a large file the digest is the slowest part of a run")
 	fs.BoolVar(&separate, "separate", false, "analyse each FILE on its own instead of merging them as captures from several points of one path")
 	fs.Usage = func() {
-		fmt.Fprint(stderr, "Usage: ipsecpcap analyze [--json] [--separate] [--keys PATH] [--log FILE] [--ike-port N] [--natt-port N] FILE...\n"+
+		fmt.Fprint(stderr, "Usage: ipsecpcap analyze [--json] [--separate] [--no-digest] [--keys PATH] [--log FILE] [--ike-port N] [--natt-port N] FILE...\n"+
 			"Several FILEs are captures of the same tunnels at different points (both gateways, inside and outside a NAT):\n"+
 			"they are merged into one timeline, unless --separate. --log adds the gateways' own logs to the timeline.\n")
 		fs.PrintDefaults()
@@ -42,7 +41,7 @@ func runAnalyze(args []string, stdout, stderr io.Writer) int {
 	logs := in.gatewayLogs(stderr)
 	if len(files) > 1 && !separate {
 		dec, used := in.decrypterFor(files, stderr)
-		return analyzeFiles(files, cfg, dec, used, logs, asJSON, out, stderr)
+		return analyzeFiles(files, pipeline.Options{Decode: cfg, Decrypt: dec, Logs: logs, NoDigest: noDigest}, used, asJSON, out, stderr)
 	}
 	status := exitOK
 	for i, name := range files {
@@ -50,7 +49,7 @@ func runAnalyze(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintln(out)
 		}
 		dec, used := in.decrypter(name, stderr)
-		code := analyzeFiles([]string{name}, cfg, dec, used, logs, asJSON, out, stderr)
+		code := analyzeFiles([]string{name}, pipeline.Options{Decode: cfg, Decrypt: dec, Logs: logs, NoDigest: noDigest}, used, asJSON, out, stderr)
 		status = max(status, code)
 	}
 	return status
@@ -59,9 +58,10 @@ func runAnalyze(args []string, stdout, stderr io.Writer) int {
 // analyzeFiles correlates and diagnoses captures (several: from several
 // points, as one analysis), with the gateways' logs, and prints the
 // result. Its status: 0 healthy, 1 a failure found, 2 not analysable.
-func analyzeFiles(names []string, cfg decode.Config, dec func(*decode.Packet, []byte), keyFiles []string, logs []*gwlog.Log, asJSON bool, out *bufio.Writer, stderr io.Writer) int {
+func analyzeFiles(names []string, opt pipeline.Options, keyFiles []string, asJSON bool, out *bufio.Writer, stderr io.Writer) int {
 	problems := flushing{out, stderr}
-	res, err := runWithProgress(names, pipeline.Options{Decode: cfg, Decrypt: dec, Logs: logs, Problem: func(s string) { fmt.Fprintln(problems, s) }}, &problems)
+	opt.Problem = func(s string) { fmt.Fprintln(problems, s) }
+	res, err := runWithProgress(names, opt, &problems)
 	if err != nil {
 		out.Flush()
 		fmt.Fprintf(stderr, "ipsecpcap: %v\n", err)

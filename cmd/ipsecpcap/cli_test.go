@@ -311,3 +311,31 @@ func TestLogFlag(t *testing.T) {
 		t.Errorf("foreign log: exit %d, stderr %q", code, stderr)
 	}
 }
+
+// TestNoDigest: --no-digest leaves input.sha256 empty and changes nothing
+// else of the document.
+func TestNoDigest(t *testing.T) {
+	capture := filepath.Join(labCaptures, "lab/ikev2-ok/capture.pcap")
+	with, _, _ := runCLI("analyze", "--json", capture)
+	without, _, _ := runCLI("analyze", "--json", "--no-digest", capture)
+	var a, b map[string]any
+	if err := json.Unmarshal([]byte(with), &a); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal([]byte(without), &b); err != nil {
+		t.Fatal(err)
+	}
+	ia, ib := a["input"].(map[string]any), b["input"].(map[string]any)
+	if ia["sha256"] == "" || ib["sha256"] != "" {
+		t.Fatalf("sha256 with %q, without %q", ia["sha256"], ib["sha256"])
+	}
+	ib["sha256"] = ia["sha256"]
+	for _, d := range []map[string]any{a, b} {
+		delete(d["tool"].(map[string]any), "analysis_time")
+	}
+	ja, _ := json.Marshal(a)
+	jb, _ := json.Marshal(b)
+	if string(ja) != string(jb) {
+		t.Errorf("documents differ beyond the digest")
+	}
+}
