@@ -137,7 +137,7 @@ type Report struct {
 // New builds a report from a pipeline result.
 func New(res *pipeline.Result, opt Options) (*Report, error) {
 	a := res.Analysis
-	in := inputOf(res)
+	in := analysisview.InputOf(res)
 	r := &Report{Input: in, Analysis: a, Findings: res.Findings, version: opt.Version}
 	c := Custody{Name: in.Name, Size: in.Size, SHA256: in.SHA256, Packets: in.Packets, ReadError: in.ReadError,
 		Tool: "ipsecpcap", ToolVersion: opt.Version, AnalysisTime: opt.Now.UTC().Format(time.RFC3339), KeyFiles: []string{}, Redacted: opt.Redact}
@@ -168,35 +168,6 @@ func New(res *pipeline.Result, opt Options) (*Report, error) {
 		r.red.seed(seed.Bytes())
 	}
 	return r, nil
-}
-
-// inputOf describes the run's captures as analyze does: one, or several
-// as Points with their totals.
-func inputOf(res *pipeline.Result) analysisview.Input {
-	one := func(ri pipeline.Input) analysisview.Input {
-		in := analysisview.Input{Name: ri.Name, Size: ri.Size, SHA256: ri.SHA256, Packets: ri.Packets}
-		if ri.ReadError != nil {
-			in.ReadError = ri.ReadError.Error()
-		}
-		return in
-	}
-	in := one(res.Input)
-	if len(res.Inputs) < 2 {
-		return in
-	}
-	var names []string
-	in.Packets, in.Size = 0, 0
-	for _, ri := range res.Inputs {
-		p := one(ri)
-		p.Drops = ri.Drops
-		in.Points = append(in.Points, p)
-		names = append(names, ri.Name)
-		in.Packets += ri.Packets
-		in.Size += ri.Size
-		in.Drops += ri.Drops
-	}
-	in.Name, in.SHA256, in.ReadError = strings.Join(names, " + "), "", ""
-	return in
 }
 
 // capturesCustody lists the captures of a run over several, nil for one.

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"runtime"
-	"strings"
 
 	"github.com/ipsecpcap/ipsecpcap/diagnose"
 	"github.com/ipsecpcap/ipsecpcap/pipeline"
@@ -78,7 +77,7 @@ func analyzeFiles(names []string, opt pipeline.Options, keyFiles []string, asJSO
 			fmt.Fprintf(problems, "%s: %d more problems not shown\n", ri.Name, ri.SuppressedProblems)
 		}
 	}
-	in := viewInput(res)
+	in := analysisview.InputOf(res)
 	in.KeyFiles = keyFiles
 	if asJSON {
 		if err := analysisview.WriteJSON(out, analysisview.BuildDocument(in, Version, res.Analysis, res.Findings)); err != nil {
@@ -118,30 +117,4 @@ func runWithProgress(names []string, opt pipeline.Options, problems *flushing) (
 		return nil, err
 	}
 	return r.Snapshot(), nil
-}
-
-// viewInput describes the run's captures for the views.
-func viewInput(res *pipeline.Result) analysisview.Input {
-	one := func(ri pipeline.Input) analysisview.Input {
-		in := analysisview.Input{Name: ri.Name, Size: ri.Size, SHA256: ri.SHA256, Packets: ri.Packets, Drops: ri.Drops}
-		if ri.ReadError != nil {
-			in.ReadError = ri.ReadError.Error()
-		}
-		return in
-	}
-	in := one(res.Input)
-	if len(res.Inputs) > 1 {
-		var names []string
-		in.Packets, in.Size, in.Drops = 0, 0, 0
-		for _, ri := range res.Inputs {
-			p := one(ri)
-			in.Points = append(in.Points, p)
-			names = append(names, ri.Name)
-			in.Packets += ri.Packets
-			in.Size += ri.Size
-			in.Drops += ri.Drops
-		}
-		in.Name, in.SHA256, in.ReadError = strings.Join(names, " + "), "", ""
-	}
-	return in
 }

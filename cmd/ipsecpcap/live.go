@@ -188,7 +188,7 @@ func printNewFindings(w *bufio.Writer, fs []diagnose.Finding, seen map[findingKe
 // printLiveSummary prints the final analysis as analyze does; the status
 // is analyze's.
 func printLiveSummary(w *bufio.Writer, stderr io.Writer, res *pipeline.Result, keyFiles []string, asJSON bool) int {
-	in := viewInput(res)
+	in := analysisview.InputOf(res)
 	in.KeyFiles = keyFiles
 	if asJSON {
 		if err := analysisview.WriteJSON(w, analysisview.BuildDocument(in, Version, res.Analysis, res.Findings)); err != nil {

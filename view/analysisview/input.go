@@ -1,0 +1,34 @@
+package analysisview
+
+import (
+	"strings"
+
+	"github.com/ipsecpcap/ipsecpcap/pipeline"
+)
+
+// InputOf describes a run's captures for the views: one, or several as
+// Points with their totals.
+func InputOf(res *pipeline.Result) Input {
+	one := func(ri pipeline.Input) Input {
+		in := Input{Name: ri.Name, Size: ri.Size, SHA256: ri.SHA256, Packets: ri.Packets, Drops: ri.Drops}
+		if ri.ReadError != nil {
+			in.ReadError = ri.ReadError.Error()
+		}
+		return in
+	}
+	in := one(res.Input)
+	if len(res.Inputs) > 1 {
+		var names []string
+		in.Packets, in.Size, in.Drops = 0, 0, 0
+		for _, ri := range res.Inputs {
+			p := one(ri)
+			in.Points = append(in.Points, p)
+			names = append(names, ri.Name)
+			in.Packets += ri.Packets
+			in.Size += ri.Size
+			in.Drops += ri.Drops
+		}
+		in.Name, in.SHA256, in.ReadError = strings.Join(names, " + "), "", ""
+	}
+	return in
+}
