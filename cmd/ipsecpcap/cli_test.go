@@ -339,3 +339,20 @@ func TestNoDigest(t *testing.T) {
 		t.Errorf("documents differ beyond the digest")
 	}
 }
+
+// TestNestedESPShown: ESP carried inside ESP (tcpdump's sunrise-sunset
+// capture, both SAs' keys) shows the inner SPI and what it decrypts to.
+func TestNestedESPShown(t *testing.T) {
+	capture := filepath.Join(sharedCaptures, "tcpdump/tests/08-sunrise-sunset-esp2.pcap")
+	if _, err := os.Stat(capture); err != nil {
+		t.Skip("shared captures absent")
+	}
+	stdout, _, _ := runCLI("decode", "--keys", "../../decrypt/testdata/sunrise-esp2", capture)
+	if !strings.Contains(stdout, "proto 50 (carries ESP SPI=0xabcdabcd seq=1, decrypted: 192.0.2.1 → 192.0.1.1 protocol 1)") {
+		t.Errorf("nested ESP not shown:\n%s", stdout)
+	}
+	stdout, _, _ = runCLI("decode", "--json", "--keys", "../../decrypt/testdata/sunrise-esp2", capture)
+	if !strings.Contains(stdout, `"note":"carries ESP SPI=0xabcdabcd seq=1`) {
+		t.Errorf("nested ESP not in the JSON:\n%.600s", stdout)
+	}
+}

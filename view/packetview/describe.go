@@ -66,6 +66,9 @@ func Describe(p *decode.Packet, t0 time.Time) Obj {
 				io = append(io, KV{"sport", in.SrcPort}, KV{"dport", in.DstPort})
 			}
 			io.add("length", in.Length)
+			if d.Reason != "" {
+				io.add("note", d.Reason)
+			}
 			do.add("inner", io)
 		}
 		o.add("decrypted", do)

@@ -27,6 +27,9 @@ func Line(p *decode.Packet, t0 time.Time) string {
 			sb.WriteString(" (not decrypted: " + d.Reason + ")")
 		case d.Inner != nil:
 			fmt.Fprintf(&sb, " → %s → %s proto %d", d.Inner.Src, d.Inner.Dst, d.Inner.Protocol)
+			if d.Reason != "" { // what the inner packet holds, e.g. nested ESP
+				sb.WriteString(" (" + d.Reason + ")")
+			}
 		default:
 			sb.WriteString(" → " + isakmp.SummaryOf(d.Payloads))
 			for _, pl := range d.Payloads {
