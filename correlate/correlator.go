@@ -36,22 +36,16 @@ type saKey struct {
 
 type pairKey struct{ a, b netip.Addr }
 
-type flowKey struct {
-	spi      uint32
-	src, dst netip.Addr
-	capture  int // in a multi-capture run each point's flows are its own
-}
-
 // Correlator builds the analysis one packet at a time.
 type Correlator struct {
 	cfg   Config
 	a     Analysis
 	sas   map[saKey]*IKESA
 	pairs map[pairKey]*PeerPair
-	flows map[flowKey]*ESPFlow
-	// flowCache holds the last two flows looked up (see recentFlow).
-	flowCache     [2]cachedFlow
-	flowCacheNext int
+	// flows finds ESP flows by SPI first: a uint32 key hashes fast, and
+	// an SPI rarely has more than one flow (see flow).
+	flows  map[uint32][]*ESPFlow
+	nflows int
 	// v1frags groups IKEv1 fragments into their message (v1frag.go)
 	v1frags map[v1FragKey]*v1FragState
 }
@@ -68,7 +62,7 @@ func New(cfg Config) *Correlator {
 		cfg:   cfg,
 		sas:   map[saKey]*IKESA{},
 		pairs: map[pairKey]*PeerPair{},
-		flows: map[flowKey]*ESPFlow{},
+		flows: map[uint32][]*ESPFlow{},
 	}
 }
 

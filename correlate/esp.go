@@ -1,6 +1,8 @@
 package correlate
 
 import (
+	"net/netip"
+
 	"github.com/ipsecpcap/ipsecpcap/decode"
 )
 
@@ -9,18 +11,17 @@ import (
 const replayWindow = 64
 
 func (c *Correlator) addESP(p *decode.Packet) {
-	k := flowKey{p.ESP.SPI, p.Src.Addr(), p.Dst.Addr(), captureOf(p)}
-	f := c.recentFlow(k)
+	capture := captureOf(p)
+	f := c.flow(p.ESP.SPI, p.Src.Addr(), p.Dst.Addr(), capture)
 	if f == nil {
-		if len(c.flows) >= c.cfg.MaxESPFlows {
+		if c.nflows >= c.cfg.MaxESPFlows {
 			c.a.DroppedESPFlows++
 			return
 		}
-		f = &ESPFlow{Capture: k.capture, SPI: p.ESP.SPI, Src: p.Src, Dst: p.Dst, UDPEncapsulated: p.UDPEncapsulated,
+		f = &ESPFlow{Capture: capture, SPI: p.ESP.SPI, Src: p.Src, Dst: p.Dst, UDPEncapsulated: p.UDPEncapsulated,
 			FirstFrame: p.Frame, First: p.Time}
-		c.flows[k] = f
-		c.flowCache[c.flowCacheNext] = cachedFlow{k, f}
-		c.flowCacheNext ^= 1
+		c.flows[p.ESP.SPI] = append(c.flows[p.ESP.SPI], f)
+		c.nflows++
 		pp := c.pair(p.Src.Addr(), p.Dst.Addr())
 		pp.ESP = append(pp.ESP, len(c.a.ESP))
 		c.a.ESP = append(c.a.ESP, f)
@@ -36,33 +37,21 @@ func (c *Correlator) addESP(p *decode.Packet) {
 	f.Bytes += uint64(p.Length)
 	if !p.ESP.NoSeq {
 		f.sequence(p.ESP.Seq, p.Frame)
-		if k.capture != 0 {
+		if capture != 0 {
 			f.noteEarly(p)
 		}
 	}
 }
 
-// cachedFlow is a flow recently looked up: consecutive ESP packets are
-// mostly the two directions of one tunnel, and comparing a key is cheaper
-// than hashing it for the map.
-type cachedFlow struct {
-	key  flowKey
-	flow *ESPFlow
-}
-
-// recentFlow finds a flow through the two-entry cache, then the map.
-func (c *Correlator) recentFlow(k flowKey) *ESPFlow {
-	for i := range c.flowCache {
-		if e := &c.flowCache[i]; e.flow != nil && e.key == k {
-			return e.flow
+// flow finds the flow of an SPI between two addresses as one capture
+// point saw it (in a multi-capture run each point has its own flows).
+func (c *Correlator) flow(spi uint32, src, dst netip.Addr, capture int) *ESPFlow {
+	for _, f := range c.flows[spi] {
+		if f.Src.Addr() == src && f.Dst.Addr() == dst && f.Capture == capture {
+			return f
 		}
 	}
-	f := c.flows[k]
-	if f != nil {
-		c.flowCache[c.flowCacheNext] = cachedFlow{k, f}
-		c.flowCacheNext ^= 1
-	}
-	return f
+	return nil
 }
 
 // sequence updates the sequence-number health with one packet's number,
