@@ -36,6 +36,12 @@ type saKey struct {
 
 type pairKey struct{ a, b netip.Addr }
 
+type flowKey struct {
+	spi      uint32
+	src, dst netip.Addr
+	capture  int
+}
+
 // Correlator builds the analysis one packet at a time.
 type Correlator struct {
 	cfg   Config
@@ -43,9 +49,11 @@ type Correlator struct {
 	sas   map[saKey]*IKESA
 	pairs map[pairKey]*PeerPair
 	// flows finds ESP flows by SPI first: a uint32 key hashes fast, and
-	// an SPI rarely has more than one flow (see flow).
-	flows  map[uint32][]*ESPFlow
-	nflows int
+	// an SPI rarely has more than one flow (see flow). An SPI shared by
+	// more (a scan, a flood) spills into moreFlows, keyed in full.
+	flows     map[uint32][]*ESPFlow
+	moreFlows map[flowKey]*ESPFlow
+	nflows    int
 	// v1frags groups IKEv1 fragments into their message (v1frag.go)
 	v1frags map[v1FragKey]*v1FragState
 }
@@ -59,10 +67,11 @@ func New(cfg Config) *Correlator {
 		cfg.MaxESPFlows = DefaultMaxESPFlows
 	}
 	return &Correlator{
-		cfg:   cfg,
-		sas:   map[saKey]*IKESA{},
-		pairs: map[pairKey]*PeerPair{},
-		flows: map[uint32][]*ESPFlow{},
+		cfg:       cfg,
+		sas:       map[saKey]*IKESA{},
+		pairs:     map[pairKey]*PeerPair{},
+		flows:     map[uint32][]*ESPFlow{},
+		moreFlows: map[flowKey]*ESPFlow{},
 	}
 }
 

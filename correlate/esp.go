@@ -20,7 +20,11 @@ func (c *Correlator) addESP(p *decode.Packet) {
 		}
 		f = &ESPFlow{Capture: capture, SPI: p.ESP.SPI, Src: p.Src, Dst: p.Dst, UDPEncapsulated: p.UDPEncapsulated,
 			FirstFrame: p.Frame, First: p.Time}
-		c.flows[p.ESP.SPI] = append(c.flows[p.ESP.SPI], f)
+		if list := c.flows[p.ESP.SPI]; len(list) < maxFlowsPerSPI {
+			c.flows[p.ESP.SPI] = append(list, f)
+		} else {
+			c.moreFlows[flowKey{p.ESP.SPI, p.Src.Addr(), p.Dst.Addr(), capture}] = f
+		}
 		c.nflows++
 		pp := c.pair(p.Src.Addr(), p.Dst.Addr())
 		pp.ESP = append(pp.ESP, len(c.a.ESP))
@@ -43,13 +47,20 @@ func (c *Correlator) addESP(p *decode.Packet) {
 	}
 }
 
+// maxFlowsPerSPI bounds the flows of one SPI searched one by one.
+const maxFlowsPerSPI = 8
+
 // flow finds the flow of an SPI between two addresses as one capture
 // point saw it (in a multi-capture run each point has its own flows).
 func (c *Correlator) flow(spi uint32, src, dst netip.Addr, capture int) *ESPFlow {
-	for _, f := range c.flows[spi] {
+	list := c.flows[spi]
+	for _, f := range list {
 		if f.Src.Addr() == src && f.Dst.Addr() == dst && f.Capture == capture {
 			return f
 		}
+	}
+	if len(list) == maxFlowsPerSPI {
+		return c.moreFlows[flowKey{spi, src, dst, capture}]
 	}
 	return nil
 }

@@ -2,6 +2,7 @@ package correlate
 
 import (
 	"encoding/binary"
+	"net/netip"
 	"testing"
 	"time"
 
@@ -88,5 +89,30 @@ func TestESPHotPathAllocs(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// One SPI from many addresses (a scan, a flood): every (SPI, source,
+// destination) is its own flow, found again when it repeats.
+func TestManyFlowsOneSPI(t *testing.T) {
+	c := New(Config{})
+	const hosts = 100
+	for round := range 3 {
+		for i := range hosts {
+			p := &decode.Packet{Frame: round*hosts + i + 1, Kind: decode.KindESP,
+				Src: netip.AddrPortFrom(netip.AddrFrom4([4]byte{198, 18, 0, byte(i)}), 0),
+				Dst: netip.AddrPortFrom(netip.AddrFrom4([4]byte{198, 19, 0, 1}), 0)}
+			p.ESP.SPI, p.ESP.Seq = 0x100, uint32(round+1)
+			c.Add(p)
+		}
+	}
+	a := c.Snapshot()
+	if len(a.ESP) != hosts {
+		t.Fatalf("%d flows, want %d", len(a.ESP), hosts)
+	}
+	for _, f := range a.ESP {
+		if f.Packets != 3 || f.MaxSeq != 3 || f.Lost != 0 {
+			t.Fatalf("flow %v: %d packets, seq ≤%d, %d lost", f.Src, f.Packets, f.MaxSeq, f.Lost)
+		}
 	}
 }
