@@ -107,13 +107,28 @@ func severityRank(s Severity) int {
 }
 
 // sortFindings puts failures first, then by the first evidence frame.
+// Where captures from several points name the segment that loses the
+// packets (PATH_LOSS), that is the failure point: the other errors are
+// what each end saw of it.
 func sortFindings(fs []Finding) {
 	slices.SortStableFunc(fs, func(a, b Finding) int {
 		if c := cmp.Compare(severityRank(a.Severity), severityRank(b.Severity)); c != 0 {
 			return c
 		}
+		if a.Severity == Error {
+			if c := cmp.Compare(pathLossRank(a), pathLossRank(b)); c != 0 {
+				return c
+			}
+		}
 		return cmp.Compare(firstFrame(a), firstFrame(b))
 	})
+}
+
+func pathLossRank(f Finding) int {
+	if f.Code == PathLoss {
+		return 0
+	}
+	return 1
 }
 
 func firstFrame(f Finding) int {

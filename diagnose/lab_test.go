@@ -240,9 +240,37 @@ func labGroundTruth(t *testing.T, useKeys bool) {
 			if useKeys && sc.KeysVerifiedWithTshark && len(sc.NotifySeen) > 0 && firstError.Certainty != diagnose.Certain && firstError.Code != diagnose.DPDPeerDead {
 				t.Errorf("%s is %s with keys", firstError.Code, firstError.Certainty)
 			}
+			if firstError.Code == diagnose.PathLoss {
+				// The failure point of a loss between capture points is
+				// the lost packets, as the point before the loss saw them.
+				if !slices.ContainsFunc(firstError.Frames, func(f int) bool { return lostOnPath(sc, f) }) {
+					t.Errorf("PATH_LOSS evidence frames %v are none of the lost packets %+v", firstError.Frames, sc.PathLoss)
+				}
+				return
+			}
 			if !slices.Contains(firstError.Frames, failFrame) {
 				t.Errorf("%s evidence frames %v do not include the failure frame %s", firstError.Code, firstError.Frames, decode.FrameLabel(failFrame))
 			}
 		})
 	}
+}
+
+// lostOnPath reports whether a frame ID is one of the packets the lab lost
+// between two capture points.
+func lostOnPath(sc lab.Scenario, frame int) bool {
+	point := map[string]int{}
+	if sc.CapturePoint != nil {
+		point[sc.CapturePoint.Point] = 1
+	}
+	for i, c := range sc.Captures {
+		point[c.Point.Point] = i + 2
+	}
+	for _, pl := range sc.PathLoss {
+		for _, f := range pl.Frames {
+			if decode.FrameID(point[pl.From], f) == frame {
+				return true
+			}
+		}
+	}
+	return false
 }
