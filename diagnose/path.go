@@ -39,7 +39,11 @@ func pathLoss(a *correlate.Analysis) []Finding {
 	var fs []Finding
 	for _, sa := range a.IKESAs {
 		for _, g := range lostIKE(a, sa) {
-			fs = append(fs, g.finding(a))
+			got, after := receiverLog(a, g)
+			if got != nil {
+				continue // the receiver logged it: the capture point missed it, the path did not
+			}
+			fs = append(fs, g.finding(a, after))
 		}
 	}
 	return append(fs, lostESP(a)...)
@@ -113,7 +117,40 @@ func lostIKE(a *correlate.Analysis, sa *correlate.IKESA) []*lostGroup {
 	return order
 }
 
-func (g *lostGroup) finding(a *correlate.Analysis) Finding {
+// receiverLog reads the receiving gateway's own log (when given) about
+// lost messages: got is a line recording one of them as received (the loss
+// was then the capture point's, not the path's); after is its last line
+// about this IKE SA written after them, which shows the log was still
+// being written while they never arrived.
+func receiverLog(a *correlate.Analysis, g *lostGroup) (got, after *correlate.LogEvent) {
+	role := "responder"
+	if g.dir == correlate.FromResponder {
+		role = "initiator"
+	}
+	lost := map[int]bool{}
+	var last time.Time
+	for _, m := range g.msgs {
+		for _, s := range m.Seen {
+			lost[s.Frame] = true
+		}
+		last = m.Times[len(m.Times)-1]
+	}
+	for i := range a.Logs {
+		e := &a.Logs[i]
+		if e.IKESA != g.sa.ID || e.Side != role {
+			continue
+		}
+		if e.Matched && e.Packet == "received" && lost[e.Frame] {
+			return e, nil
+		}
+		if e.Time.After(last) && (after == nil || e.Time.After(after.Time)) {
+			after = e
+		}
+	}
+	return nil, after
+}
+
+func (g *lostGroup) finding(a *correlate.Analysis, receiverAfter *correlate.LogEvent) Finding {
 	m := g.msgs[0]
 	seenAt := capturesOf(m)
 	role := "request"
@@ -138,7 +175,16 @@ func (g *lostGroup) finding(a *correlate.Analysis) Finding {
 	if a.CaptureDrops > 0 || g.watch == mayHaveStopped {
 		cert = Inferred // the capture may have missed it, or stopped
 	}
-	f := Finding{Code: PathLoss, Severity: Error, Certainty: cert, IKESA: g.sa.ID, Summary: summary}
+	var logs []string
+	if receiverAfter != nil {
+		// The receiver's own log went on and never recorded it.
+		summary += fmt.Sprintf("; %s's own log never records it arriving, though it goes on after it", receiver)
+		logs = append(logs, logRef(receiverAfter))
+		if a.CaptureDrops == 0 {
+			cert = Certain
+		}
+	}
+	f := Finding{Code: PathLoss, Severity: Error, Certainty: cert, IKESA: g.sa.ID, Summary: summary, Logs: logs}
 	for _, lost := range g.msgs {
 		f.Frames = append(f.Frames, lost.Frames...)
 	}

@@ -359,7 +359,7 @@ func findIf(re *regexp.Regexp, s, literal string) []string {
 var notableWords = []string{"established", "initiating", "deleting", "closing", "fail", "error",
 	"unacceptable", "mismatch", "no matching", "no acceptable", "giving up", "timed out",
 	"not responding", "invalid", "unable", "could not", "delete", "behind nat", "rekey",
-	"retransmit", "duplicate"}
+	"retransmit", "duplicate", "destroying"}
 
 func notable(msg string) bool {
 	l := strings.ToLower(msg)

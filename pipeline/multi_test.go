@@ -14,6 +14,8 @@ import (
 
 	"github.com/ipsecpcap/ipsecpcap/capture"
 	"github.com/ipsecpcap/ipsecpcap/decode"
+	"github.com/ipsecpcap/ipsecpcap/diagnose"
+	"github.com/ipsecpcap/ipsecpcap/gwlog"
 )
 
 // shifted writes a copy of a capture whose clock is off by d.
@@ -146,5 +148,70 @@ func TestPathLoss(t *testing.T) {
 		if f.Code == "PATH_LOSS" {
 			t.Errorf("PATH_LOSS without loss: %s", f.Summary)
 		}
+	}
+}
+
+// The receiving gateway's own log decides what a second capture point
+// cannot: a message missing at that point but logged as received by the
+// responder was missed by the capture, not lost on the path (no PATH_LOSS);
+// with the logs of a real loss, PATH_LOSS becomes certain.
+func TestPathLossAndTheReceiversLog(t *testing.T) {
+	logs := func(dir string) []*gwlog.Log {
+		var ls []*gwlog.Log
+		for _, side := range []string{"initiator", "responder"} {
+			l, err := gwlog.ParseFile(filepath.Join(dir, "charon-"+side+".log"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			ls = append(ls, l)
+		}
+		return ls
+	}
+	pathLoss := func(res *Result) *diagnose.Finding {
+		for i, f := range res.Findings {
+			if f.Code == diagnose.PathLoss {
+				return &res.Findings[i]
+			}
+		}
+		return nil
+	}
+
+	// ikev2-ok, with a second point that misses the IKE_AUTH request
+	// (frame 3), which the responder logged as received.
+	const ok = "../testdata/pcaps/lab/ikev2-ok"
+	other := shiftedWithout(t, ok+"/capture.pcap", 0, func(n int) bool { return n == 3 })
+	res, err := AnalyzeFiles([]string{ok + "/capture.pcap", other}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pathLoss(res) == nil {
+		t.Fatal("without logs the missing message is a PATH_LOSS")
+	}
+	res, err = AnalyzeFiles([]string{ok + "/capture.pcap", other}, Options{Logs: logs(ok)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f := pathLoss(res); f != nil {
+		t.Errorf("PATH_LOSS though the responder logged the message: %s", f.Summary)
+	}
+
+	// ikev2-udp4500-blocked: the responder's capture has nothing after
+	// IKE_SA_INIT (inferred), its log goes on without IKE_AUTH (certain).
+	const blocked = "../testdata/pcaps/lab/ikev2-udp4500-blocked"
+	files := []string{blocked + "/capture.pcap", blocked + "/capture-responder.pcap"}
+	res, err = AnalyzeFiles(files, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f := pathLoss(res); f == nil || f.Certainty != diagnose.Inferred {
+		t.Fatalf("without logs: %+v, want PATH_LOSS inferred", f)
+	}
+	res, err = AnalyzeFiles(files, Options{Logs: logs(blocked)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := pathLoss(res)
+	if f == nil || f.Certainty != diagnose.Certain || len(f.Logs) == 0 || !strings.Contains(f.Logs[0], "charon-responder.log") {
+		t.Fatalf("with logs: %+v, want PATH_LOSS certain with the responder's log line", f)
 	}
 }
