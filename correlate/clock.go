@@ -21,6 +21,10 @@ type clockSample struct {
 	forward bool // from the lower to the higher address of its pair, as the reference point saw it
 }
 
+// maxClockFlowsPerSPI bounds the flows of one SPI compared for the clock
+// estimate: a real SPI has one flow per capture point and direction.
+const maxClockFlowsPerSPI = 8
+
 // estimateClocks fills in each capture's offset against capture 1.
 func (a *Analysis) estimateClocks() {
 	if len(a.Captures) < 2 {
@@ -49,6 +53,9 @@ func (a *Analysis) estimateClocks() {
 		bySPI[f.SPI] = append(bySPI[f.SPI], f)
 	}
 	for _, flows := range bySPI {
+		if len(flows) > maxClockFlowsPerSPI {
+			continue // an SPI shared by many flows says nothing reliable about clocks
+		}
 		for _, ref := range flows {
 			if ref.Capture != 1 {
 				continue

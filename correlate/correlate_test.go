@@ -220,3 +220,32 @@ func TestRestartWithNewSPI(t *testing.T) {
 		t.Fatalf("SAs %d, links %d/%d", len(a.IKESAs), a.IKESAs[0].ContinuedBy, a.IKESAs[len(a.IKESAs)-1].Continues)
 	}
 }
+
+// TestMessageFloodIsCounted: distinct messages without end under one IKE
+// SA (a scan, a broken peer, a fuzzer) keep the exchange at
+// maxMessagesPerExchange and are counted, so neither memory nor the time
+// per packet grows with them.
+func TestMessageFloodIsCounted(t *testing.T) {
+	c := New(Config{})
+	i, r := netip.MustParseAddrPort("198.18.1.1:500"), netip.MustParseAddrPort("198.18.1.2:500")
+	const n = 5000
+	for k := range n {
+		src, dst := i, r
+		if k%2 == 1 {
+			src, dst = r, i
+		}
+		c.Add(ikePacket(k+1, time.Duration(k)*time.Millisecond, src, dst, 1, isakmp.ExchangeV1Main, 0, 0, k > 0, byte(k)^byte(k>>8)))
+	}
+	a := c.Snapshot()
+	ex := a.IKESAs[0].Exchanges[0]
+	if len(ex.Messages) != maxMessagesPerExchange || ex.FoldedMessages == 0 {
+		t.Fatalf("%d messages kept, %d folded", len(ex.Messages), ex.FoldedMessages)
+	}
+	total := ex.FoldedMessages
+	for _, m := range ex.Messages {
+		total += m.Sent
+	}
+	if total != n {
+		t.Errorf("kept and folded add up to %d, want %d", total, n)
+	}
+}

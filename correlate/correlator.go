@@ -18,6 +18,10 @@ const (
 	maxExchangesPerSA   = 256
 	maxGapFrames        = 32
 	maxEvidencePerSA    = 32
+	// maxMessagesPerExchange bounds the distinct messages kept in one
+	// exchange: a real one has two to six; a flood of different messages
+	// under one SPI (a scan, fuzzing, a broken peer) is counted instead.
+	maxMessagesPerExchange = 32
 )
 
 // Config sets the caps on tracked state; zero means the defaults.
@@ -305,7 +309,7 @@ func (c *Correlator) place(sa *IKESA, msg *Message, p *decode.Packet) (elsewhere
 		// was seen first. A new request with a message ID already used is
 		// a new attempt (a retry after COOKIE or INVALID_KE_PAYLOAD).
 		if msg.Response || ex.count(false) == 0 {
-			ex.Messages = append(ex.Messages, msg)
+			ex.add(msg)
 			return false
 		}
 	}
@@ -367,7 +371,7 @@ func (c *Correlator) placeV1(sa *IKESA, msg *Message, k int) (elsewhere bool) {
 		}
 		if msg.Exchange != isakmp.ExchangeV1Informational {
 			msg.Response = msg.Dir == FromResponder
-			ex.Messages = append(ex.Messages, msg)
+			ex.add(msg)
 			return false
 		}
 	}
@@ -385,6 +389,25 @@ func (m *Message) retransmitted(again *Message) {
 	m.Times = appendCappedTime(m.Times, again.Times[0])
 	// A retransmission may take another path (NAT-T float): keep the latest.
 	m.Src, m.Dst = again.Src, again.Dst
+}
+
+// add puts a further message into the exchange, or counts it beyond
+// maxMessagesPerExchange.
+func (e *Exchange) add(m *Message) {
+	if len(e.Messages) >= maxMessagesPerExchange {
+		e.FoldedMessages++
+		return
+	}
+	e.Messages = append(e.Messages, m)
+}
+
+// appendEvidence appends a frame to an SA's evidence list, up to
+// maxEvidencePerSA.
+func appendEvidence(s []int, v int) []int {
+	if len(s) >= maxEvidencePerSA {
+		return s
+	}
+	return append(s, v)
 }
 
 func appendCapped(s []int, v int) []int {
@@ -469,7 +492,7 @@ func saPayload(version int) isakmp.PayloadType {
 func (c *Correlator) clearDeletes(sa *IKESA, msg *Message, m *isakmp.Message) {
 	for _, pl := range m.Payloads {
 		if d, ok := pl.Body.(*isakmp.Delete); ok && d.Protocol == isakmp.ProtocolISAKMP {
-			sa.DeleteFrames = append(sa.DeleteFrames, msg.Frames[0])
+			sa.DeleteFrames = appendEvidence(sa.DeleteFrames, msg.Frames[0])
 		}
 	}
 }

@@ -73,7 +73,7 @@ func (c *Correlator) addDecrypted(sa *IKESA, msg *Message, p *decode.Packet) {
 			}
 		case *isakmp.Delete:
 			if b.Protocol == isakmp.ProtocolISAKMP {
-				sa.DeleteFrames = append(sa.DeleteFrames, p.Frame)
+				sa.DeleteFrames = appendEvidence(sa.DeleteFrames, p.Frame)
 			}
 		}
 	}

@@ -140,6 +140,9 @@ type Exchange struct {
 	// Attempt numbers repeated IKEv2 requests with the same message ID
 	// but new content (a retry after COOKIE or INVALID_KE_PAYLOAD).
 	Attempt int
+	// FoldedMessages counts further distinct messages not kept (beyond
+	// maxMessagesPerExchange).
+	FoldedMessages int
 }
 
 // Name is the engineer's name for the exchange ("Main Mode", "IKE_AUTH", ...).
