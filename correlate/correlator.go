@@ -282,6 +282,14 @@ func newMessage(p *decode.Packet, dir Direction) *Message {
 // message it repeats, a response joins its request's exchange. It reports
 // whether the message was one already seen at another capture point.
 func (c *Correlator) place(sa *IKESA, msg *Message, p *decode.Packet) (elsewhere bool) {
+	if c.multi() {
+		// Another point's copy may come long after the first point saw
+		// later exchanges (its clock is behind, or the path is slow): look
+		// for the same bytes in the whole SA, not only the latest exchange.
+		if old := sa.messageByHash(msg.hash); old != nil && (sa.Version == 1 || old.Dir == msg.Dir) {
+			return old.seenAgain(msg, captureOf(p))
+		}
+	}
 	if sa.Version == 1 {
 		return c.placeV1(sa, msg, captureOf(p))
 	}
@@ -296,6 +304,14 @@ func (c *Correlator) place(sa *IKESA, msg *Message, p *decode.Packet) (elsewhere
 			// Further fragments of a message already begun.
 			for _, old := range ex.Messages {
 				if old.Dir == msg.Dir && old.Response == msg.Response && old.IKEFragments > 0 && !isFirstFragment(p) {
+					if k := captureOf(p); len(old.Seen) > 0 {
+						if len(old.Seen) < maxSightings {
+							old.Seen = append(old.Seen, Sighting{Capture: k, Frame: p.Frame, Time: p.Time})
+						}
+						if k != primaryCapture(old) {
+							return true // a fragment as another capture point saw it
+						}
+					}
 					old.Frames = appendCapped(old.Frames, msg.Frames[0])
 					old.Times = appendCappedTime(old.Times, msg.Times[0])
 					// The fragment that completes the message is the one

@@ -133,7 +133,7 @@ func (m *Message) seenAgain(again *Message, k int) (elsewhere bool) {
 		}
 	}
 	m.Sent = max(m.Sent, n)
-	primary, _ := decode.SplitFrame(m.Frames[0])
+	primary := primaryCapture(m)
 	switch {
 	case k == primary:
 		m.Frames = appendCapped(m.Frames, s.Frame)
@@ -151,6 +151,12 @@ func (m *Message) seenAgain(again *Message, k int) (elsewhere bool) {
 		m.Src, m.Dst = again.Src, again.Dst
 	}
 	return elsewhere
+}
+
+// primaryCapture is the capture whose frames a message lists.
+func primaryCapture(m *Message) int {
+	k, _ := decode.SplitFrame(m.Frames[0])
+	return k
 }
 
 // alias maps the addresses of a peer pair as another capture point sees
