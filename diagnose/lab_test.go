@@ -274,3 +274,47 @@ func lostOnPath(sc lab.Scenario, frame int) bool {
 	}
 	return false
 }
+
+// TestMisleadingNotify: strongSwan answers a pre-shared key mismatch in
+// Main Mode with PAYLOAD_MALFORMED, while its log says the keys differ:
+// MISLEADING_NOTIFY. A notify that agrees with the log (INVALID_ID_INFORMATION
+// for traffic selectors that are not mirrored) is not one.
+func TestMisleadingNotify(t *testing.T) {
+	m, err := lab.Load("../testdata/pcaps/manifest.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range map[string]bool{"ikev1-main-psk-mismatch": true, "ikev1-ts-not-mirrored": false, "ikev2-ts-unacceptable": false} {
+		sc, ok := m.Scenario(name)
+		if !ok {
+			t.Fatalf("no scenario %s", name)
+		}
+		var logs []*gwlog.Log
+		for _, p := range sc.Logs {
+			l, err := gwlog.ParseFile(m.Path(p))
+			if err != nil {
+				t.Fatal(err)
+			}
+			logs = append(logs, l)
+		}
+		// With keys, so that the notify inside the encrypted message is on
+		// the wire too.
+		store, _ := keys.Load(keys.Discover(m.Path(sc.Capture)))
+		res, err := pipeline.Analyze(m.Path(sc.Capture), pipeline.Options{Logs: logs, Decrypt: decrypt.New(store).PacketFrame})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got *diagnose.Finding
+		for i, f := range res.Findings {
+			if f.Code == diagnose.MisleadingNotify {
+				got = &res.Findings[i]
+			}
+		}
+		switch {
+		case want && (got == nil || !strings.Contains(got.Summary, "PAYLOAD_MALFORMED") || len(got.Logs) == 0):
+			t.Errorf("%s: %+v, want MISLEADING_NOTIFY naming PAYLOAD_MALFORMED with the log line", name, got)
+		case !want && got != nil:
+			t.Errorf("%s: MISLEADING_NOTIFY though the notify agrees with the log: %s", name, got.Summary)
+		}
+	}
+}
