@@ -25,7 +25,7 @@ const usage = `ipsecpcap — find out why an IPsec tunnel does not come up, from
 
 Usage:
   ipsecpcap analyze [flags] FILE...  the failure point, its causes and remedy, and the timeline per tunnel (--json: one document)
-  ipsecpcap FILE...                  same as analyze
+  ipsecpcap FILE...                  the terminal UI on a terminal, else the same as analyze
   ipsecpcap decode [flags] FILE...   one line per IKE/ESP packet (-v: payload tree, --json: JSON lines)
   ipsecpcap report FILE... [--format md|html|text|json] [-o OUT] [--tunnel SEL] [--slice OUT.pcap] [--redact]
                                      a timeline to attach to a ticket
