@@ -47,4 +47,7 @@ type LogSummary struct {
 	// clock minus the capture's.
 	Aligned int
 	Offset  time.Duration
+	// Size and SHA256 are of the log file as read.
+	Size   int64
+	SHA256 string
 }

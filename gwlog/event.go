@@ -153,4 +153,8 @@ type Log struct {
 	// Withheld the secret-bearing lines dropped unread (hex dumps and
 	// their "=> N bytes @" headers), Truncated the lines cut at MaxLine.
 	Lines, Recognized, Skipped, Withheld, Truncated int
+	// Size and SHA256 are of the bytes read, for reports' chain of
+	// custody.
+	Size   int64
+	SHA256 string
 }

@@ -2,6 +2,8 @@ package gwlog
 
 import (
 	"bufio"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"io"
 	"os"
@@ -31,7 +33,9 @@ func ParseFile(path string) (*Log, error) {
 // was parsed up to it.
 func Parse(r io.Reader, name string) (*Log, error) {
 	p := newParser(name)
-	br := bufio.NewReaderSize(r, 64*1024)
+	digest := sha256.New()
+	counted := &countingWriter{w: digest}
+	br := bufio.NewReaderSize(io.TeeReader(r, counted), 64*1024)
 	var err error
 	for {
 		line, truncated, rerr := readLine(br)
@@ -50,7 +54,19 @@ func Parse(r io.Reader, name string) (*Log, error) {
 		}
 	}
 	p.finish()
+	p.log.Size, p.log.SHA256 = counted.n, hex.EncodeToString(digest.Sum(nil))
 	return p.log, err
+}
+
+// countingWriter counts what is written through it.
+type countingWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countingWriter) Write(b []byte) (int, error) {
+	c.n += int64(len(b))
+	return c.w.Write(b)
 }
 
 // readLine returns the next line without its end-of-line, at most MaxLine

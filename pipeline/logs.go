@@ -16,7 +16,8 @@ func placeLogs(a *correlate.Analysis, logs []*gwlog.Log) {
 	for _, l := range logs {
 		al := gwlog.Align(l, a)
 		a.LogFiles = append(a.LogFiles, correlate.LogSummary{Name: l.Name, Format: string(l.Format),
-			Lines: l.Lines, Events: len(l.Events), Skipped: l.Skipped, Aligned: al.Matches, Offset: al.Offset})
+			Lines: l.Lines, Events: len(l.Events), Skipped: l.Skipped, Aligned: al.Matches, Offset: al.Offset,
+			Size: l.Size, SHA256: l.SHA256})
 		for i, ae := range al.Events {
 			if i == maxLogEvents {
 				break

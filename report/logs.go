@@ -30,13 +30,16 @@ type LogCustody struct {
 	// when Aligned > 0.
 	Aligned       int     `json:"aligned"`
 	OffsetSeconds float64 `json:"offset_seconds"`
+	// Size and SHA256 are of the log file as read.
+	Size   int64  `json:"size"`
+	SHA256 string `json:"sha256"`
 }
 
 func logsCustody(a *correlate.Analysis) []LogCustody {
 	var out []LogCustody
 	for _, l := range a.LogFiles {
 		out = append(out, LogCustody{Name: l.Name, Format: l.Format, Lines: l.Lines, Events: l.Events, Skipped: l.Skipped,
-			Aligned: l.Aligned, OffsetSeconds: l.Offset.Seconds()})
+			Aligned: l.Aligned, OffsetSeconds: l.Offset.Seconds(), Size: l.Size, SHA256: l.SHA256})
 	}
 	return out
 }
@@ -63,6 +66,9 @@ func logRows(ls []LogCustody) [][2]string {
 			s += fmt.Sprintf(", %d lines not understood", l.Skipped)
 		}
 		rows = append(rows, [2]string{p, s})
+		if l.SHA256 != "" {
+			rows = append(rows, [2]string{p + " SHA-256", fmt.Sprintf("%s (%d bytes)", l.SHA256, l.Size)})
+		}
 	}
 	return rows
 }

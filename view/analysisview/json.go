@@ -215,6 +215,9 @@ type LogDoc struct {
 	// OffsetSeconds is the log's clock minus the (first) capture's.
 	Aligned       int     `json:"aligned"`
 	OffsetSeconds float64 `json:"offset_seconds"`
+	// Size and SHA256 are of the log file as read.
+	Size   int64  `json:"size"`
+	SHA256 string `json:"sha256"`
 }
 
 // LogEventDoc is one gateway log line placed on the analysis.
@@ -287,7 +290,7 @@ func BuildDocument(in Input, version string, a *correlate.Analysis, fs []diagnos
 	}
 	for _, l := range a.LogFiles {
 		d.Logs = append(d.Logs, LogDoc{Name: l.Name, Format: l.Format, Lines: l.Lines, Events: l.Events, Skipped: l.Skipped,
-			Aligned: l.Aligned, OffsetSeconds: l.Offset.Seconds()})
+			Aligned: l.Aligned, OffsetSeconds: l.Offset.Seconds(), Size: l.Size, SHA256: l.SHA256})
 	}
 	for _, e := range a.Logs {
 		if e.IKESA == 0 && e.Cause == "" {
