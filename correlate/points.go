@@ -2,6 +2,7 @@ package correlate
 
 import (
 	"net/netip"
+	"slices"
 	"time"
 
 	"github.com/ipsecpcap/ipsecpcap/decode"
@@ -100,6 +101,33 @@ func (m *Message) SeenAt(k int) bool {
 		}
 	}
 	return false
+}
+
+// SeenAtPoints splits the capture points of an SA (and any other point
+// that saw the message) into those that saw a message and those that did
+// not, both in capture order. Both are nil in a single-capture run.
+func (sa *IKESA) SeenAtPoints(m *Message) (seen, missed []int) {
+	if len(m.Seen) == 0 {
+		return nil, nil
+	}
+	var ks []int
+	for _, pt := range sa.Points {
+		ks = append(ks, pt.Capture)
+	}
+	for _, s := range m.Seen {
+		if !slices.Contains(ks, s.Capture) {
+			ks = append(ks, s.Capture)
+		}
+	}
+	slices.Sort(ks)
+	for _, k := range ks {
+		if m.SeenAt(k) {
+			seen = append(seen, k)
+		} else {
+			missed = append(missed, k)
+		}
+	}
+	return seen, missed
 }
 
 // FirstSeenAt is the message's first sighting at capture k.

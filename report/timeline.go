@@ -2,12 +2,12 @@ package report
 
 import (
 	"fmt"
-	"strconv"
 	"strings"
 
 	"github.com/ipsecpcap/ipsecpcap/correlate"
 	"github.com/ipsecpcap/ipsecpcap/decode"
 	"github.com/ipsecpcap/ipsecpcap/diagnose"
+	"github.com/ipsecpcap/ipsecpcap/view/analysisview"
 )
 
 // step is one message of a tunnel's ladder, as every format draws it.
@@ -65,7 +65,7 @@ func (r *Report) steps(sa *correlate.IKESA) []step {
 		for n, m := range ex.Messages {
 			s := step{Exchange: ex.Name(), ExIndex: i, MessageID: ex.MessageID, N: n + 1, FromInit: m.Dir == correlate.FromInitiator,
 				Rel: t0.rel(m.Times[0]), Frames: m.Frames, Sent: m.Sent, Payloads: m.Summary, Length: m.Length, Encrypted: m.Encrypted,
-				Seen: seenText(sa, m), PathLoss: messageCited(m, lost)}
+				Seen: analysisview.SeenText(sa, m), PathLoss: messageCited(m, lost)}
 			for _, nt := range m.Notifies {
 				if nt.Error {
 					s.Errors = append(s.Errors, nt.Name)
@@ -121,37 +121,6 @@ func messageCited(m *correlate.Message, set map[int]bool) bool {
 		}
 	}
 	return false
-}
-
-// seenText says at which capture points of its IKE SA a message was seen
-// and at which not ("seen at 1, NOT at 2"); "" in a single-capture run.
-func seenText(sa *correlate.IKESA, m *correlate.Message) string {
-	if len(m.Seen) == 0 {
-		return ""
-	}
-	var ks []int
-	for _, pt := range sa.Points {
-		ks = append(ks, pt.Capture)
-	}
-	for _, s := range m.Seen {
-		if !containsInt(ks, s.Capture) {
-			ks = append(ks, s.Capture)
-		}
-	}
-	sortInts(ks)
-	var yes, no []string
-	for _, k := range ks {
-		if m.SeenAt(k) {
-			yes = append(yes, strconv.Itoa(k))
-		} else {
-			no = append(no, strconv.Itoa(k))
-		}
-	}
-	s := "seen at " + strings.Join(yes, ", ")
-	if len(no) > 0 {
-		s += ", NOT at " + strings.Join(no, ", ")
-	}
-	return s
 }
 
 // sightingFrames are every frame of a message at every capture point, in
@@ -288,7 +257,7 @@ func (r *Report) exchangeRows(sa *correlate.IKESA) []exchangeRow {
 					t += " " + nt.Name
 				}
 			}
-			if s := seenText(sa, m); s != "" {
+			if s := analysisview.SeenText(sa, m); s != "" {
 				t += " (" + s + ")"
 			}
 			failed = failed || messageCited(m, lost)

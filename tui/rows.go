@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -447,26 +448,17 @@ func stampFrame(frame int) string {
 // and at which not, in a run over several captures: "@1,2" (seen at both),
 // "@1 ✗2" (seen at 1, lost before 2). It is "" in a single-capture run.
 func seenMark(sa *correlate.IKESA, msg *correlate.Message) string {
-	if len(msg.Seen) == 0 {
+	seen, missed := sa.SeenAtPoints(msg)
+	if seen == nil && missed == nil {
 		return ""
 	}
-	var ks []int
-	for _, pt := range sa.Points {
-		ks = append(ks, pt.Capture)
+	yes := make([]string, len(seen))
+	for i, k := range seen {
+		yes[i] = strconv.Itoa(k)
 	}
-	for _, s := range msg.Seen {
-		if !slices.Contains(ks, s.Capture) {
-			ks = append(ks, s.Capture)
-		}
-	}
-	slices.Sort(ks)
-	var yes, no []string
-	for _, k := range ks {
-		if msg.SeenAt(k) {
-			yes = append(yes, fmt.Sprint(k))
-		} else {
-			no = append(no, "✗"+fmt.Sprint(k))
-		}
+	no := make([]string, len(missed))
+	for i, k := range missed {
+		no[i] = "✗" + strconv.Itoa(k)
 	}
 	return strings.TrimSpace("@" + strings.Join(yes, ",") + " " + strings.Join(no, " "))
 }

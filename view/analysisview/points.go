@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -45,27 +46,27 @@ func signed(d time.Duration) string {
 	return d.Round(time.Microsecond).String()
 }
 
-// seenAt says at which of the SA's capture points a message was seen, and
-// at which it was not: "seen at 1, 2" or "seen at 1, NOT at 2".
-func seenAt(sa *correlate.IKESA, m *correlate.Message) string {
-	var ks []int
-	for _, pt := range sa.Points {
-		ks = append(ks, pt.Capture)
+// SeenText says at which of the SA's capture points a message was seen,
+// and at which it was not: "seen at 1, 2" or "seen at 1, NOT at 2"; "" in
+// a single-capture run.
+func SeenText(sa *correlate.IKESA, m *correlate.Message) string {
+	seen, missed := sa.SeenAtPoints(m)
+	if seen == nil && missed == nil {
+		return ""
 	}
-	slices.Sort(ks)
-	var yes, no []string
-	for _, k := range ks {
-		if m.SeenAt(k) {
-			yes = append(yes, fmt.Sprint(k))
-		} else {
-			no = append(no, fmt.Sprint(k))
-		}
-	}
-	s := "seen at " + strings.Join(yes, ", ")
-	if len(no) > 0 {
-		s += ", NOT at " + strings.Join(no, ", ")
+	s := "seen at " + joinInts(seen)
+	if len(missed) > 0 {
+		s += ", NOT at " + joinInts(missed)
 	}
 	return s
+}
+
+func joinInts(v []int) string {
+	parts := make([]string, len(v))
+	for i, n := range v {
+		parts[i] = strconv.Itoa(n)
+	}
+	return strings.Join(parts, ", ")
 }
 
 // writeSAPoints shows an SA's addresses as each capture point saw them

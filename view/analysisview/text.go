@@ -178,7 +178,7 @@ func writeIKESA(w io.Writer, a *correlate.Analysis, sa *correlate.IKESA, t0 time
 				fmt.Fprintf(w, "  ×%d (frames %s)", m.Sent, FrameList(m.Frames, 8))
 			}
 			if len(sa.Points) > 1 {
-				fmt.Fprintf(w, "  %s", seenAt(sa, m))
+				fmt.Fprintf(w, "  %s", SeenText(sa, m))
 			}
 			for _, n := range m.Notifies {
 				if n.Error {
