@@ -176,9 +176,17 @@ func (p *parser) finish() {
 	}
 }
 
-// capText trims and caps an event's text, cutting at a rune boundary.
+// capText trims and caps an event's text, cutting at a rune boundary, and
+// keeps it on one printable line: a log is foreign input, and its text goes
+// to terminals and reports, where a control character (an escape sequence)
+// must not arrive.
 func capText(s string) string {
-	s = strings.TrimSpace(s)
+	s = strings.TrimSpace(strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f || r >= 0x80 && r < 0xa0 {
+			return ' '
+		}
+		return r
+	}, s))
 	if len(s) <= maxText {
 		return s
 	}

@@ -266,7 +266,6 @@ func (r *Report) writeHTML(w io.Writer) error {
 var htmlTemplate = template.Must(template.New("report").Funcs(template.FuncMap{
 	"frames": frameRanges,
 	"inc":    func(i int) int { return i + 1 },
-	"clean":  cleanText,
 }).Parse(`<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -312,7 +311,7 @@ svg text { font-family: ui-monospace, Menlo, Consolas, "Liberation Mono", monosp
 <p>{{$f.Summary}}</p>
 {{if $f.Causes}}<p>Probable causes, most likely first:</p>
 <ol>{{range $f.Causes}}<li><strong>{{.Cause}}</strong> — {{.Why}}</li>{{end}}</ol>{{end}}
-{{range $f.Logs}}<p><strong>Gateway log:</strong> <code>{{clean .}}</code></p>
+{{range $f.Logs}}<p><strong>Gateway log:</strong> <code>{{.}}</code></p>
 {{end}}{{if $f.Remedy}}<p><strong>Remedy:</strong> {{$f.Remedy}}</p>{{end}}
 {{if $f.Commands}}<table><tr><th>Platform</th><th>Command</th></tr>
 {{range $f.Commands}}<tr><td>{{.Platform}}</td><td><code>{{.Command}}</code></td></tr>

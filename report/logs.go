@@ -171,7 +171,7 @@ func (r *Report) causeLines(sa *correlate.IKESA, evs []*correlate.LogEvent) []lo
 		if e.Cause == "" && len(e.Notifies) == 0 || e.Matched && e.Cause == "" {
 			continue
 		}
-		out = append(out, logLine{Side: e.Side, Ref: filepath.Base(e.Log) + ":" + strconv.Itoa(e.Line), Text: cleanText(e.Text),
+		out = append(out, logLine{Side: e.Side, Ref: filepath.Base(e.Log) + ":" + strconv.Itoa(e.Line), Text: e.Text,
 			Cause: e.Cause, Basis: e.Basis, Fail: e.Cause != "" && containsString(fail, e.Cause)})
 	}
 	return out
@@ -184,16 +184,6 @@ func containsString(v []string, s string) bool {
 		}
 	}
 	return false
-}
-
-// cleanText keeps a log's text on one printable line.
-func cleanText(s string) string {
-	return strings.Map(func(c rune) rune {
-		if c < 0x20 || c == 0x7f || c >= 0x80 && c < 0xa0 {
-			return ' '
-		}
-		return c
-	}, s)
 }
 
 // exchangeEnds maps each exchange (index) to the position of its last

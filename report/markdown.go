@@ -75,7 +75,7 @@ func (r *Report) mdFinding(w io.Writer, n int, f diagnose.Finding) {
 		fmt.Fprintln(w)
 	}
 	for _, l := range f.Logs {
-		fmt.Fprintf(w, "**Gateway log:** %s\n\n", mdText(cleanText(l)))
+		fmt.Fprintf(w, "**Gateway log:** %s\n\n", mdText(l))
 	}
 	if f.Remedy != "" {
 		fmt.Fprintf(w, "**Remedy:** %s\n\n", mdText(f.Remedy))

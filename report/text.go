@@ -89,7 +89,7 @@ func (r *Report) textFinding(t *textWriter, n int, f diagnose.Finding) {
 		}
 	}
 	for _, l := range f.Logs {
-		t.wrap("     ", "       ", "Gateway log: "+cleanText(l))
+		t.wrap("     ", "       ", "Gateway log: "+l)
 	}
 	if f.Remedy != "" {
 		t.wrap("     ", "       ", "Remedy: "+f.Remedy)

@@ -107,7 +107,7 @@ func (m *Model) causeRows(by saLogs, ex *correlate.Exchange, errs []string, w in
 		}
 		// The gutter says "log" and which side's line: "log R:302".
 		tag := fmt.Sprintf("%s:%d", logWho(e), e.Line)
-		text := cleanLogText(e.Text)
+		text := e.Text
 		if e.Side != "" {
 			tag = fmt.Sprintf("%s:%d", strings.ToUpper(e.Side[:1]), e.Line)
 		}
@@ -132,17 +132,6 @@ func (m *Model) causeRows(by saLogs, ex *correlate.Exchange, errs []string, w in
 		}
 	}
 	return rows
-}
-
-// cleanLogText keeps a log line's text printable: no control characters
-// (a log is foreign input; an escape sequence must not reach the terminal).
-func cleanLogText(s string) string {
-	return strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f || r >= 0x80 && r < 0xa0 {
-			return ' '
-		}
-		return r
-	}, s)
 }
 
 // logsLine names the logs read, the side each wrote for the tunnel and
@@ -224,7 +213,7 @@ func (m *Model) logDetail(r row) []string {
 		if len(e.Notifies) > 0 {
 			add("Notifies", strings.Join(e.Notifies, ", "))
 		}
-		add("Text", cleanLogText(e.Text))
+		add("Text", e.Text)
 	}
 	for i := range l {
 		l[i] = m.s(l[i])

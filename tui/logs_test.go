@@ -121,10 +121,3 @@ func TestLogsAbsent(t *testing.T) {
 		t.Errorf("logs mentioned without logs:\n%s", v)
 	}
 }
-
-// A log line's control characters never reach the terminal.
-func TestCleanLogText(t *testing.T) {
-	if got := cleanLogText("a\x1b[31mb\tc\u009bd"); got != "a [31mb c d" {
-		t.Errorf("cleanLogText = %q", got)
-	}
-}

@@ -547,7 +547,7 @@ func (m *Model) findingRows(t tunnel, w int) []row {
 			wrapped("    ", fmt.Sprintf("%d. %s — %s", j+1, c.Cause, c.Why))
 		}
 		for _, l := range f.Logs {
-			wrapped("    ", "Gateway log: "+cleanLogText(l))
+			wrapped("    ", "Gateway log: "+l)
 		}
 		if f.Remedy != "" {
 			wrapped("    ", "Remedy: "+f.Remedy)
@@ -692,7 +692,7 @@ func (m *Model) detailLines(r row) []string {
 					if e.Side != "" {
 						s += " (" + e.Side + ")"
 					}
-					add("Gateway log", s+": "+cleanLogText(e.Text))
+					add("Gateway log", s+": "+e.Text)
 				}
 			}
 		}
