@@ -5,10 +5,10 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
-	"strings"
 
 	"github.com/ipsecpcap/ipsecpcap/correlate"
 	"github.com/ipsecpcap/ipsecpcap/diagnose"
+	"github.com/ipsecpcap/ipsecpcap/view/analysisview"
 )
 
 // Gateway logs (--log) in a report: the logs read in the chain of custody,
@@ -18,31 +18,9 @@ import (
 // printed, never anything else of a log file: a charon log at level 4
 // holds the keys, and gwlog never turns such a line into an event.
 
-// LogCustody is one gateway log read with --log.
-type LogCustody struct {
-	Name    string `json:"name"`
-	Format  string `json:"format"`
-	Lines   int    `json:"lines"`
-	Events  int    `json:"events"`
-	Skipped int    `json:"skipped"`
-	// Aligned counts the log's packet lines matched to frames;
-	// OffsetSeconds is the log's clock minus the (first) capture's, known
-	// when Aligned > 0.
-	Aligned       int     `json:"aligned"`
-	OffsetSeconds float64 `json:"offset_seconds"`
-	// Size and SHA256 are of the log file as read.
-	Size   int64  `json:"size"`
-	SHA256 string `json:"sha256"`
-}
-
-func logsCustody(a *correlate.Analysis) []LogCustody {
-	var out []LogCustody
-	for _, l := range a.LogFiles {
-		out = append(out, LogCustody{Name: l.Name, Format: l.Format, Lines: l.Lines, Events: l.Events, Skipped: l.Skipped,
-			Aligned: l.Aligned, OffsetSeconds: l.Offset.Seconds(), Size: l.Size, SHA256: l.SHA256})
-	}
-	return out
-}
+// LogCustody is one gateway log read with --log: what the analysis JSON
+// says of it (analysisview.LogDoc).
+type LogCustody = analysisview.LogDoc
 
 // logRows are the chain-of-custody lines of the logs.
 func logRows(ls []LogCustody) [][2]string {
@@ -106,31 +84,6 @@ func (r *Report) eventsOf(by map[int][]int, msgs ...*correlate.Message) []*corre
 	return out
 }
 
-// logWho is the gateway that wrote a line: its side, else "gateway".
-func logWho(e *correlate.LogEvent) string {
-	if e.Side != "" {
-		return e.Side
-	}
-	return "gateway"
-}
-
-// loggedText says which logs recorded a message: "logged: sent by
-// initiator (charon-initiator.log:118), received by responder
-// (charon-responder.log:93)"; "" when none did.
-func loggedText(evs []*correlate.LogEvent) string {
-	var parts []string
-	for _, e := range evs {
-		if !e.Matched || e.Packet == "" {
-			continue
-		}
-		parts = append(parts, fmt.Sprintf("%s by %s (%s:%d)", e.Packet, logWho(e), filepath.Base(e.Log), e.Line))
-	}
-	if len(parts) == 0 {
-		return ""
-	}
-	return "logged: " + strings.Join(parts, ", ")
-}
-
 // logLine is a log line stating a cause or a notify about an exchange.
 type logLine struct {
 	Side string // "initiator", "responder" or ""
@@ -140,25 +93,14 @@ type logLine struct {
 	// how; Fail: the cause is the IKE SA's failure code.
 	Cause, Basis string
 	Fail         bool
+	text         string // as analysisview.CauseLineText writes it
 }
 
-// String is the line as text: "log responder charon-responder.log:302  no
-// matching CHILD_SA config found … ⇒ P2_TS_MISMATCH (local check)".
-func (l logLine) String() string {
-	who := l.Side
-	if who == "" {
-		who = "gateway"
-	}
-	s := fmt.Sprintf("log %s %s  %s", who, l.Ref, l.Text)
-	if l.Cause != "" {
-		s += fmt.Sprintf("  ⇒ %s (%s)", l.Cause, l.Basis)
-	}
-	return s
-}
+// String is the line as text, as the analyze text has it.
+func (l logLine) String() string { return l.text }
 
 // causeLines are, of the log events about an exchange, the lines that
-// state a cause or a notify (a packet line that only records a message is
-// in loggedText).
+// state a cause or a notify (analysisview.StatesSomething).
 func (r *Report) causeLines(sa *correlate.IKESA, evs []*correlate.LogEvent) []logLine {
 	var fail []string
 	for _, f := range r.Findings {
@@ -168,11 +110,12 @@ func (r *Report) causeLines(sa *correlate.IKESA, evs []*correlate.LogEvent) []lo
 	}
 	var out []logLine
 	for _, e := range evs {
-		if e.Cause == "" && len(e.Notifies) == 0 || e.Matched && e.Cause == "" {
+		if !analysisview.StatesSomething(e) {
 			continue
 		}
 		out = append(out, logLine{Side: e.Side, Ref: filepath.Base(e.Log) + ":" + strconv.Itoa(e.Line), Text: e.Text,
-			Cause: e.Cause, Basis: e.Basis, Fail: e.Cause != "" && containsString(fail, e.Cause)})
+			Cause: e.Cause, Basis: e.Basis, Fail: e.Cause != "" && containsString(fail, e.Cause),
+			text: analysisview.CauseLineText(e)})
 	}
 	return out
 }
@@ -211,7 +154,7 @@ func (r *Report) stepLogs(sa *correlate.IKESA, steps []step) (logged []string, a
 	end := exchangeEnds(steps)
 	for i, s := range steps {
 		ex := sa.Exchanges[s.ExIndex]
-		logged[i] = loggedText(r.eventsOf(by, ex.Messages[s.N-1]))
+		logged[i] = analysisview.LoggedText(r.eventsOf(by, ex.Messages[s.N-1]))
 		if end[s.ExIndex] == i {
 			after[i] = r.causeLines(sa, r.eventsOf(by, ex.Messages...))
 		}

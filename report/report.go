@@ -145,7 +145,7 @@ func New(res *pipeline.Result, opt Options) (*Report, error) {
 		c.FirstTime, c.LastTime = a.FirstTime.UTC().Format(time.RFC3339Nano), a.LastTime.UTC().Format(time.RFC3339Nano)
 	}
 	c.Captures = capturesCustody(res)
-	c.Logs = logsCustody(a)
+	c.Logs = analysisview.LogDocs(a)
 	for _, k := range opt.KeyFiles {
 		c.KeyFiles = append(c.KeyFiles, filepath.Base(k))
 	}

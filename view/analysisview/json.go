@@ -220,6 +220,16 @@ type LogDoc struct {
 	SHA256 string `json:"sha256"`
 }
 
+// LogDocs describes the logs of an analysis (nil without logs).
+func LogDocs(a *correlate.Analysis) []LogDoc {
+	var out []LogDoc
+	for _, l := range a.LogFiles {
+		out = append(out, LogDoc{Name: l.Name, Format: l.Format, Lines: l.Lines, Events: l.Events, Skipped: l.Skipped,
+			Aligned: l.Aligned, OffsetSeconds: l.Offset.Seconds(), Size: l.Size, SHA256: l.SHA256})
+	}
+	return out
+}
+
 // LogEventDoc is one gateway log line placed on the analysis.
 type LogEventDoc struct {
 	Log  string `json:"log"`
@@ -288,10 +298,7 @@ func BuildDocument(in Input, version string, a *correlate.Analysis, fs []diagnos
 		}
 		d.Captures = append(d.Captures, cd)
 	}
-	for _, l := range a.LogFiles {
-		d.Logs = append(d.Logs, LogDoc{Name: l.Name, Format: l.Format, Lines: l.Lines, Events: l.Events, Skipped: l.Skipped,
-			Aligned: l.Aligned, OffsetSeconds: l.Offset.Seconds(), Size: l.Size, SHA256: l.SHA256})
-	}
+	d.Logs = LogDocs(a)
 	for _, e := range a.Logs {
 		if e.IKESA == 0 && e.Cause == "" {
 			continue

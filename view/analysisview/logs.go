@@ -32,25 +32,40 @@ func orUnknown(s string) string {
 	return s
 }
 
-// loggedAs says which gateway logs recorded a message: "logged: sent by
-// initiator (charon-initiator.log:45), received by responder (…:80)".
+// loggedAs says which gateway logs recorded a message.
 func loggedAs(a *correlate.Analysis, sa *correlate.IKESA, m *correlate.Message) string {
-	var parts []string
+	var evs []*correlate.LogEvent
 	for i := range a.Logs {
-		e := &a.Logs[i]
-		if e.IKESA != sa.ID || !e.Matched || e.Packet == "" || !slices.Contains(m.Frames, e.Frame) {
+		if e := &a.Logs[i]; e.IKESA == sa.ID && slices.Contains(m.Frames, e.Frame) {
+			evs = append(evs, e)
+		}
+	}
+	return LoggedText(evs)
+}
+
+// LoggedText says which of the events record a packet, and where:
+// "logged: sent by initiator (charon-initiator.log:45), received by
+// responder (charon-responder.log:80)"; "" when none does.
+func LoggedText(evs []*correlate.LogEvent) string {
+	var parts []string
+	for _, e := range evs {
+		if !e.Matched || e.Packet == "" {
 			continue
 		}
-		who := e.Side
-		if who == "" {
-			who = "gateway"
-		}
-		parts = append(parts, fmt.Sprintf("%s by %s (%s:%d)", e.Packet, who, filepath.Base(e.Log), e.Line))
+		parts = append(parts, fmt.Sprintf("%s by %s (%s:%d)", e.Packet, LogWho(e), filepath.Base(e.Log), e.Line))
 	}
 	if len(parts) == 0 {
 		return ""
 	}
 	return "logged: " + strings.Join(parts, ", ")
+}
+
+// LogWho is the gateway that wrote a line: its side, else "gateway".
+func LogWho(e *correlate.LogEvent) string {
+	if e.Side != "" {
+		return e.Side
+	}
+	return "gateway"
 }
 
 // causeLines are the log lines of an SA that state a cause or a notify,
@@ -59,23 +74,29 @@ func causeLines(a *correlate.Analysis, sa *correlate.IKESA, ex *correlate.Exchan
 	var out []string
 	for i := range a.Logs {
 		e := &a.Logs[i]
-		if e.IKESA != sa.ID || e.Cause == "" && len(e.Notifies) == 0 || !inExchange(ex, e.Frame) {
+		if e.IKESA != sa.ID || !StatesSomething(e) || !inExchange(ex, e.Frame) {
 			continue
 		}
-		if e.Matched && e.Cause == "" {
-			continue // a packet line: already shown as "logged:"
-		}
-		who := e.Side
-		if who == "" {
-			who = "gateway"
-		}
-		s := fmt.Sprintf("log %s %s:%d  %s", who, filepath.Base(e.Log), e.Line, e.Text)
-		if e.Cause != "" {
-			s += fmt.Sprintf("  ⇒ %s (%s)", e.Cause, e.Basis)
-		}
-		out = append(out, s)
+		out = append(out, CauseLineText(e))
 	}
 	return out
+}
+
+// StatesSomething reports whether a log line states a cause or a notify
+// (a packet line that only records a message is in LoggedText instead).
+func StatesSomething(e *correlate.LogEvent) bool {
+	return e.Cause != "" || len(e.Notifies) > 0 && !e.Matched
+}
+
+// CauseLineText is a line that states a cause or a notify: "log responder
+// charon-responder.log:302  no matching CHILD_SA config found …  ⇒
+// P2_TS_MISMATCH (local check)".
+func CauseLineText(e *correlate.LogEvent) string {
+	s := fmt.Sprintf("log %s %s:%d  %s", LogWho(e), filepath.Base(e.Log), e.Line, e.Text)
+	if e.Cause != "" {
+		s += fmt.Sprintf("  ⇒ %s (%s)", e.Cause, e.Basis)
+	}
+	return s
 }
 
 func inExchange(ex *correlate.Exchange, frame int) bool {
