@@ -9,6 +9,8 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/ipsecpcap/ipsecpcap/decode/isakmp"
 )
 
 // This file reads the key material that strongSwan's charon writes to its
@@ -88,41 +90,6 @@ var (
 	reVersion   = regexp.MustCompile(`\(strongSwan ([0-9.]+)`)
 )
 
-// notifyShort maps strongSwan's short notify names (as printed in the
-// "parsed/generating ... [ N(NO_PROP) ]" lines) of the notifies that tell
-// what went wrong to their long names. IKEv1 and IKEv2 share most numbers;
-// where they differ the key carries the IKE version.
-var notifyShort = map[string]string{
-	"CRIT":            "UNSUPPORTED_CRITICAL_PAYLOAD",
-	"INVAL_IKE_SPI":   "INVALID_IKE_SPI",
-	"INVAL_MAJOR":     "INVALID_MAJOR_VERSION",
-	"INVAL_SYN":       "INVALID_SYNTAX",
-	"INVAL_MID":       "INVALID_MESSAGE_ID",
-	"INVAL_SPI":       "INVALID_SPI",
-	"NO_PROP":         "NO_PROPOSAL_CHOSEN",
-	"v2:INVAL_KE":     "INVALID_KE_PAYLOAD",
-	"v1:INVAL_KE":     "INVALID_KEY_INFORMATION",
-	"AUTH_FAILED":     "AUTHENTICATION_FAILED",
-	"SINGLE_PAIR":     "SINGLE_PAIR_REQUIRED",
-	"NO_ADD_SAS":      "NO_ADDITIONAL_SAS",
-	"INT_ADDR_FAIL":   "INTERNAL_ADDRESS_FAILURE",
-	"FAIL_CP_REQ":     "FAILED_CP_REQUIRED",
-	"TS_UNACCEPT":     "TS_UNACCEPTABLE",
-	"INVAL_SEL":       "INVALID_SELECTORS",
-	"UNACCEPT_ADDR":   "UNACCEPTABLE_ADDRESSES",
-	"UNEXPECT_NAT":    "UNEXPECTED_NAT_DETECTED",
-	"TEMP_FAIL":       "TEMPORARY_FAILURE",
-	"CHILD_NOT_FOUND": "CHILD_SA_NOT_FOUND",
-	"ATTR_UNSUP":      "ATTRIBUTES_NOT_SUPPORTED",
-	"PLD_MAL":         "PAYLOAD_MALFORMED",
-	"INVAL_ID":        "INVALID_ID_INFORMATION",
-	"INVAL_HASH":      "INVALID_HASH_INFORMATION",
-	"INVAL_PAYLOAD":   "INVALID_PAYLOAD_TYPE",
-	"DPD":             "R_U_THERE",
-	"DPD_ACK":         "R_U_THERE_ACK",
-	"COOKIE":          "COOKIE",
-}
-
 // routineNotifies are notifies of every healthy exchange; they are not
 // reported in CharonLog.Notifies.
 var routineNotifies = map[string]bool{
@@ -134,7 +101,7 @@ var routineNotifies = map[string]bool{
 	"MESSAGE_ID_SYNC_SUPPORTED": true, "INITIAL_CONTACT": true,
 	"IKEV2_MESSAGE_ID_SYNC_SUPPORTED": true, "USE_PPK": true,
 	"ESP_TFC_PADDING_NOT_SUPPORTED": true, "IPCOMP_SUPPORTED": true,
-	"USE_TRANSPORT_MODE": true, "REKEY_SA": true,
+	"USE_TRANSPORT_MODE": true, "REKEY_SA": true, "RESPONDER_LIFETIME": true,
 }
 
 type dump struct {
@@ -249,10 +216,7 @@ func ParseCharonLog(r io.Reader) (*CharonLog, error) {
 				v = 1
 			}
 			for _, a := range reNotifyAbb.FindAllStringSubmatch(mm[4], -1) {
-				name := notifyShort[fmt.Sprintf("v%d:%s", v, a[1])]
-				if name == "" {
-					name = notifyShort[a[1]]
-				}
+				name, _ := isakmp.CharonNotifyName(a[1], v)
 				addNotify(name)
 			}
 		case reSelected.MatchString(msg):

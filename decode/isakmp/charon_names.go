@@ -1,0 +1,44 @@
+package isakmp
+
+// charonNotifyNames maps strongSwan's short notify names, as charon logs
+// them in payload lists ("[ HASH N(NO_PROP) ]"), to the long names. Where
+// IKEv1 and IKEv2 differ the key carries the version. (NotifyShortName goes
+// the other way for the decoder's own summaries.)
+var charonNotifyNames = map[string]string{
+	"CRIT": "UNSUPPORTED_CRITICAL_PAYLOAD", "INVAL_IKE_SPI": "INVALID_IKE_SPI",
+	"INVAL_MAJOR": "INVALID_MAJOR_VERSION", "INVAL_SYN": "INVALID_SYNTAX",
+	"INVAL_MID": "INVALID_MESSAGE_ID", "INVAL_SPI": "INVALID_SPI",
+	"NO_PROP": "NO_PROPOSAL_CHOSEN", "v2:INVAL_KE": "INVALID_KE_PAYLOAD",
+	"v1:INVAL_KE": "INVALID_KEY_INFORMATION", "AUTH_FAILED": "AUTHENTICATION_FAILED",
+	"SINGLE_PAIR": "SINGLE_PAIR_REQUIRED", "NO_ADD_SAS": "NO_ADDITIONAL_SAS",
+	"INT_ADDR_FAIL": "INTERNAL_ADDRESS_FAILURE", "FAIL_CP_REQ": "FAILED_CP_REQUIRED",
+	"TS_UNACCEPT": "TS_UNACCEPTABLE", "INVAL_SEL": "INVALID_SELECTORS",
+	"UNACCEPT_ADDR": "UNACCEPTABLE_ADDRESSES", "UNEXPECT_NAT": "UNEXPECTED_NAT_DETECTED",
+	"TEMP_FAIL": "TEMPORARY_FAILURE", "CHILD_NOT_FOUND": "CHILD_SA_NOT_FOUND",
+	"ATTR_UNSUP": "ATTRIBUTES_NOT_SUPPORTED", "PLD_MAL": "PAYLOAD_MALFORMED",
+	"INVAL_ID": "INVALID_ID_INFORMATION", "INVAL_HASH": "INVALID_HASH_INFORMATION",
+	"INVAL_PAYLOAD": "INVALID_PAYLOAD_TYPE", "DPD": "R_U_THERE", "DPD_ACK": "R_U_THERE_ACK",
+	"COOKIE": "COOKIE", "INITIAL_CONTACT": "INITIAL_CONTACT", "INIT_CONTACT": "INITIAL_CONTACT",
+	"NATD_S_IP": "NAT_DETECTION_SOURCE_IP", "NATD_D_IP": "NAT_DETECTION_DESTINATION_IP",
+	"FRAG_SUP": "FRAGMENTATION_SUPPORTED", "HASH_ALG": "SIGNATURE_HASH_ALGORITHMS",
+	"REDIR_SUP": "REDIRECT_SUPPORTED", "CHDLESS_SUP": "CHILDLESS_IKEV2_SUPPORTED",
+	"MULT_AUTH": "MULTIPLE_AUTH_SUPPORTED", "MOBIKE_SUP": "MOBIKE_SUPPORTED",
+	"NO_ADD_ADDR": "NO_ADDITIONAL_ADDRESSES", "EAP_ONLY": "EAP_ONLY_AUTHENTICATION",
+	"MSG_ID_SYN_SUP": "IKEV2_MESSAGE_ID_SYNC_SUPPORTED", "REKEY_SA": "REKEY_SA",
+	"USE_TRANSP": "USE_TRANSPORT_MODE", "ESP_TFC_PAD_N": "ESP_TFC_PADDING_NOT_SUPPORTED",
+	"IPCOMP_SUP": "IPCOMP_SUPPORTED", "RESP_LIFE": "RESPONDER_LIFETIME",
+}
+
+// CharonNotifyName is the long name of a short notify name in a charon log
+// line of the given IKE version; ok is false for a name not known.
+func CharonNotifyName(short string, version int) (long string, ok bool) {
+	v := "v1:"
+	if version == 2 {
+		v = "v2:"
+	}
+	if n, ok := charonNotifyNames[v+short]; ok {
+		return n, true
+	}
+	n, ok := charonNotifyNames[short]
+	return n, ok
+}
