@@ -77,17 +77,28 @@ func analyzeFiles(names []string, opt pipeline.Options, keyFiles []string, asJSO
 			fmt.Fprintf(problems, "%s: %d more problems not shown\n", ri.Name, ri.SuppressedProblems)
 		}
 	}
+	return printAnalysis(out, stderr, res, keyFiles, asJSON)
+}
+
+// printAnalysis writes a run's result as analyze does (the text, or the
+// JSON document) and returns analyze's status for it.
+func printAnalysis(w io.Writer, stderr io.Writer, res *pipeline.Result, keyFiles []string, asJSON bool) int {
 	in := analysisview.InputOf(res)
 	in.KeyFiles = keyFiles
 	if asJSON {
-		if err := analysisview.WriteJSON(out, analysisview.BuildDocument(in, Version, res.Analysis, res.Findings)); err != nil {
+		if err := analysisview.WriteJSON(w, analysisview.BuildDocument(in, Version, res.Analysis, res.Findings)); err != nil {
 			fmt.Fprintf(stderr, "ipsecpcap: %v\n", err)
 			return exitUnreadable
 		}
 	} else {
-		analysisview.WriteText(out, in, res.Analysis, res.Findings)
+		analysisview.WriteText(w, in, res.Analysis, res.Findings)
 	}
-	for _, f := range res.Findings {
+	return findingsStatus(res.Findings)
+}
+
+// findingsStatus is 1 when a finding is an error (a failure found), else 0.
+func findingsStatus(fs []diagnose.Finding) int {
+	for _, f := range fs {
 		if f.Severity == diagnose.Error {
 			return exitFailure
 		}

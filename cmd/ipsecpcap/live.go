@@ -188,27 +188,15 @@ func printNewFindings(w *bufio.Writer, fs []diagnose.Finding, seen map[findingKe
 // printLiveSummary prints the final analysis as analyze does; the status
 // is analyze's.
 func printLiveSummary(w *bufio.Writer, stderr io.Writer, res *pipeline.Result, keyFiles []string, asJSON bool) int {
-	in := analysisview.InputOf(res)
-	in.KeyFiles = keyFiles
-	if asJSON {
-		if err := analysisview.WriteJSON(w, analysisview.BuildDocument(in, Version, res.Analysis, res.Findings)); err != nil {
-			fmt.Fprintf(stderr, "ipsecpcap: %v\n", err)
-			return exitUnreadable
-		}
-	} else {
+	if !asJSON {
 		fmt.Fprintln(w)
-		analysisview.WriteText(w, in, res.Analysis, res.Findings)
 	}
+	status := printAnalysis(w, stderr, res, keyFiles, asJSON)
 	w.Flush()
-	for _, f := range res.Findings {
-		if f.Severity == diagnose.Error {
-			return exitFailure
-		}
-	}
-	if res.Input.ReadError != nil {
+	if status == exitOK && res.Input.ReadError != nil {
 		return exitUnreadable
 	}
-	return exitOK
+	return status
 }
 
 // reportCapture says on stderr what was captured, dropped and written.

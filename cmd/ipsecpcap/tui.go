@@ -7,7 +7,6 @@ import (
 	"os"
 
 	"github.com/ipsecpcap/ipsecpcap/decode"
-	"github.com/ipsecpcap/ipsecpcap/diagnose"
 	"github.com/ipsecpcap/ipsecpcap/pipeline"
 	"github.com/ipsecpcap/ipsecpcap/tui"
 )
@@ -117,11 +116,7 @@ func runTUI(args []string, stdout, stderr io.Writer) int {
 		return exitUnreadable
 	}
 	if res != nil {
-		for _, f := range res.Findings {
-			if f.Severity == diagnose.Error {
-				return exitFailure
-			}
-		}
+		return findingsStatus(res.Findings)
 	}
 	return exitOK
 }
