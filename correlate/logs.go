@@ -51,3 +51,30 @@ type LogSummary struct {
 	Size   int64
 	SHA256 string
 }
+
+// IndexLogs indexes Logs by IKE SA for LogsOf: views and rules ask for the
+// lines of one SA at a time, and a search per SA would cost SAs × lines.
+// The pipeline calls it once the logs are placed.
+func (a *Analysis) IndexLogs() {
+	a.logsBySA = map[int][]int{}
+	for i := range a.Logs {
+		if id := a.Logs[i].IKESA; id != 0 {
+			a.logsBySA[id] = append(a.logsBySA[id], i)
+		}
+	}
+}
+
+// LogsOf returns the positions in Logs of the events about an IKE SA, in
+// the analysis's order (by log, then line).
+func (a *Analysis) LogsOf(sa int) []int {
+	if a.logsBySA != nil || len(a.Logs) == 0 {
+		return a.logsBySA[sa]
+	}
+	var out []int // not indexed (an analysis put together by hand)
+	for i := range a.Logs {
+		if a.Logs[i].IKESA == sa {
+			out = append(out, i)
+		}
+	}
+	return out
+}

@@ -387,6 +387,7 @@ type Analysis struct {
 	// pipeline when logs were given), and LogFiles the logs read.
 	Logs     []LogEvent
 	LogFiles []LogSummary
+	logsBySA map[int][]int // see IndexLogs
 	// CaptureDrops is what the capturing interfaces reported as dropped
 	// (set by the pipeline): the analysis may miss that many packets.
 	CaptureDrops uint64

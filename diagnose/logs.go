@@ -37,9 +37,9 @@ func basisRank(b string) int {
 // logCause is the strongest cause the logs state for an IKE SA, or nil.
 func logCause(a *correlate.Analysis, sa int) *correlate.LogEvent {
 	var best *correlate.LogEvent
-	for i := range a.Logs {
+	for _, i := range a.LogsOf(sa) {
 		e := &a.Logs[i]
-		if e.IKESA != sa || e.Cause == "" {
+		if e.Cause == "" {
 			continue
 		}
 		if best == nil || basisRank(e.Basis) < basisRank(best.Basis) {
@@ -177,11 +177,8 @@ func misleadingNotify(a *correlate.Analysis, sa *correlate.IKESA, cause *correla
 			}
 		}
 	}
-	for i := range a.Logs {
+	for _, i := range a.LogsOf(sa.ID) {
 		e := &a.Logs[i]
-		if e.IKESA != sa.ID {
-			continue
-		}
 		for _, n := range e.Notifies {
 			name := n[strings.IndexByte(n, ':')+1:]
 			if got := notifyCategory(name, sa.Version); got != "" && got != want {

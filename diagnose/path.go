@@ -135,9 +135,9 @@ func receiverLog(a *correlate.Analysis, g *lostGroup) (got, after *correlate.Log
 		}
 		last = m.Times[len(m.Times)-1]
 	}
-	for i := range a.Logs {
+	for _, i := range a.LogsOf(g.sa.ID) {
 		e := &a.Logs[i]
-		if e.IKESA != g.sa.ID || e.Side != role {
+		if e.Side != role {
 			continue
 		}
 		if e.Matched && e.Packet == "received" && lost[e.Frame] {

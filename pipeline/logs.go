@@ -25,6 +25,7 @@ func placeLogs(a *correlate.Analysis, logs []*gwlog.Log) {
 			a.Logs = append(a.Logs, logEvent(l.Name, ae))
 		}
 	}
+	a.IndexLogs()
 }
 
 func logEvent(name string, ae gwlog.Aligned) correlate.LogEvent {

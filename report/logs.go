@@ -55,8 +55,8 @@ func logRows(ls []LogCustody) [][2]string {
 // (positions in Analysis.Logs).
 func (r *Report) saLogs(sa *correlate.IKESA) map[int][]int {
 	by := map[int][]int{}
-	for i := range r.Analysis.Logs {
-		if e := &r.Analysis.Logs[i]; e.IKESA == sa.ID && e.Frame != 0 {
+	for _, i := range r.Analysis.LogsOf(sa.ID) {
+		if e := &r.Analysis.Logs[i]; e.Frame != 0 {
 			by[e.Frame] = append(by[e.Frame], i)
 		}
 	}

@@ -15,21 +15,6 @@ import (
 // which logs recorded it; after an exchange, the log lines that state a
 // cause or a notify about it. Without logs nothing here adds a row.
 
-// logIndex maps each IKE SA to the indices of its log events in
-// Analysis.Logs, in the analysis's order (by log, then line).
-func logIndex(a *correlate.Analysis) map[int][]int {
-	if a == nil || len(a.Logs) == 0 {
-		return nil
-	}
-	idx := map[int][]int{}
-	for i := range a.Logs {
-		if id := a.Logs[i].IKESA; id != 0 {
-			idx[id] = append(idx[id], i)
-		}
-	}
-	return idx
-}
-
 // logWho names the gateway that wrote a log line: its side in the IKE SA,
 // else the log's file name.
 func logWho(e *correlate.LogEvent) string {
@@ -43,7 +28,7 @@ func logWho(e *correlate.LogEvent) string {
 type saLogs map[int][]int
 
 func (m *Model) saLogsOf(sa *correlate.IKESA) saLogs {
-	idx := m.logIdx[sa.ID]
+	idx := m.res.Analysis.LogsOf(sa.ID)
 	if len(idx) == 0 {
 		return nil
 	}
@@ -146,7 +131,7 @@ func (m *Model) logsLine(t tunnel) string {
 	for _, l := range a.LogFiles {
 		var tags []string
 		if t.sa != nil {
-			for _, i := range m.logIdx[t.sa.ID] {
+			for _, i := range a.LogsOf(t.sa.ID) {
 				if e := &a.Logs[i]; e.Log == l.Name && e.Side != "" {
 					tags = append(tags, strings.ToUpper(e.Side[:1]))
 					break

@@ -114,8 +114,6 @@ type Model struct {
 	st    styles
 	res   *pipeline.Result
 	start time.Time
-	// logIdx: each IKE SA's gateway log events (nil without logs).
-	logIdx map[int][]int
 
 	width, height int
 	focus         int
@@ -176,7 +174,6 @@ func tick() tea.Cmd {
 // setResult installs a snapshot, keeping the user's place.
 func (m *Model) setResult(res *pipeline.Result) {
 	m.res = res
-	m.logIdx = logIndex(res.Analysis)
 	m.all = buildTunnels(res.Analysis, res.Findings)
 	m.applyFilter(false)
 }

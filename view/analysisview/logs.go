@@ -35,8 +35,8 @@ func orUnknown(s string) string {
 // loggedAs says which gateway logs recorded a message.
 func loggedAs(a *correlate.Analysis, sa *correlate.IKESA, m *correlate.Message) string {
 	var evs []*correlate.LogEvent
-	for i := range a.Logs {
-		if e := &a.Logs[i]; e.IKESA == sa.ID && slices.Contains(m.Frames, e.Frame) {
+	for _, i := range a.LogsOf(sa.ID) {
+		if e := &a.Logs[i]; slices.Contains(m.Frames, e.Frame) {
 			evs = append(evs, e)
 		}
 	}
@@ -72,9 +72,9 @@ func LogWho(e *correlate.LogEvent) string {
 // placed after the exchange whose frames they follow.
 func causeLines(a *correlate.Analysis, sa *correlate.IKESA, ex *correlate.Exchange) []string {
 	var out []string
-	for i := range a.Logs {
+	for _, i := range a.LogsOf(sa.ID) {
 		e := &a.Logs[i]
-		if e.IKESA != sa.ID || !StatesSomething(e) || !inExchange(ex, e.Frame) {
+		if !StatesSomething(e) || !inExchange(ex, e.Frame) {
 			continue
 		}
 		out = append(out, CauseLineText(e))
