@@ -5,23 +5,23 @@ import (
 	"strings"
 
 	"github.com/ipsecpcap/ipsecpcap/decode/isakmp"
+	"github.com/ipsecpcap/ipsecpcap/diagnose"
 )
 
-// Finding codes of package diagnose that a log line can state. They are
-// copied, not imported, to keep this package below diagnose in the flow
-// (diagnose may read events); the codes are a stable contract.
+// Finding codes of package diagnose that a log line can state (diagnose
+// reads the events through correlate.LogEvent, never this package).
 const (
-	CodeP1NoResponse       = "P1_NO_RESPONSE"
-	CodeP1ProposalMismatch = "P1_PROPOSAL_MISMATCH"
-	CodeP1DHGroupMismatch  = "P1_DH_GROUP_MISMATCH"
-	CodeP1AuthFailed       = "P1_AUTH_FAILED"
-	CodeP1NATTBlocked      = "P1_NAT_T_BLOCKED"
-	CodeP2ProposalMismatch = "P2_PROPOSAL_MISMATCH"
-	CodeP2PFSMismatch      = "P2_PFS_MISMATCH"
-	CodeP2TSMismatch       = "P2_TS_MISMATCH"
-	CodeP2NoResponse       = "P2_NO_RESPONSE"
-	CodeESPInvalidSPI      = "ESP_INVALID_SPI"
-	CodeDPDPeerDead        = "DPD_PEER_DEAD"
+	CodeP1NoResponse       = diagnose.P1NoResponse
+	CodeP1ProposalMismatch = diagnose.P1ProposalMismatch
+	CodeP1DHGroupMismatch  = diagnose.P1DHGroupMismatch
+	CodeP1AuthFailed       = diagnose.P1AuthFailed
+	CodeP1NATTBlocked      = diagnose.P1NATTBlocked
+	CodeP2ProposalMismatch = diagnose.P2ProposalMismatch
+	CodeP2PFSMismatch      = diagnose.P2PFSMismatch
+	CodeP2TSMismatch       = diagnose.P2TSMismatch
+	CodeP2NoResponse       = diagnose.P2NoResponse
+	CodeESPInvalidSPI      = diagnose.ESPInvalidSPI
+	CodeDPDPeerDead        = diagnose.DPDPeerDead
 )
 
 // causeContext is what a cause rule may look at besides the line: what the
