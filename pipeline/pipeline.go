@@ -161,17 +161,19 @@ func (r *Run) Names() []string {
 func (r *Run) Progress() (read, total int64) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	known := true // every size known (not standard input)
 	for _, s := range r.srcs {
 		if s.raw == nil {
 			return read, 0
 		}
 		read += s.raw.n
-		if s.total == 0 {
-			total = -1 << 62
-		}
 		total += s.total
+		known = known && s.total > 0
 	}
-	return read, max(total, 0)
+	if !known {
+		total = 0
+	}
+	return read, total
 }
 
 // Step processes up to n records; done is set at the end of the captures
