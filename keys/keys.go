@@ -286,7 +286,7 @@ func Load(paths []string) (*Store, []error) {
 		}
 		files := []string{p}
 		if st.IsDir() {
-			files = searchDir(p)
+			files = searchDir(p, nil)
 			if len(files) == 0 {
 				errs = append(errs, &Error{File: p, Reason: "no key files in this directory"})
 			}
@@ -311,22 +311,22 @@ func errReason(err error) string {
 // tables, charon*.log and *xfrm* files. A capture lying in a downloads
 // folder must not make the tool read every log beside it.
 func Discover(capturePath string) []string {
-	var out []string
-	for _, p := range searchDir(filepath.Dir(capturePath)) {
-		name := filepath.Base(p)
+	return searchDir(filepath.Dir(capturePath), func(name string) bool {
 		switch {
 		case name == FileIKEv1, name == FileIKEv2, name == FileESP,
 			strings.HasPrefix(name, "charon") && strings.HasSuffix(name, ".log"),
 			strings.Contains(name, "xfrm"):
-			out = append(out, p)
+			return true
 		}
-	}
-	return out
+		return false
+	})
 }
 
 // searchDir lists the key files of a directory: the known table names,
-// charon logs (*.log) and files holding "ip xfrm state" output.
-func searchDir(dir string) []string {
+// charon logs (*.log) and files holding "ip xfrm state" output. Only the
+// names named accepts (all when nil) are considered: the others are not
+// even opened.
+func searchDir(dir string, named func(string) bool) []string {
 	ents, err := os.ReadDir(dir)
 	if err != nil {
 		return nil
@@ -337,6 +337,9 @@ func searchDir(dir string) []string {
 			continue
 		}
 		name := e.Name()
+		if named != nil && !named(name) {
+			continue
+		}
 		path := filepath.Join(dir, name)
 		switch {
 		case name == FileIKEv1, name == FileIKEv2, name == FileESP:
