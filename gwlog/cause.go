@@ -73,7 +73,7 @@ func (c causeContext) proposalCode() string {
 
 // causeRule is one row of a cause table: a phrase and what it means.
 type causeRule struct {
-	re     *regexp.Regexp
+	re     func() *regexp.Regexp
 	basis  Basis
 	reason string
 	code   func(c causeContext, m []string) string
@@ -84,7 +84,7 @@ func fixed(code string) func(causeContext, []string) string {
 }
 
 func rule(expr string, b Basis, reason string, code func(causeContext, []string) string) causeRule {
-	return causeRule{regexp.MustCompile(expr), b, reason, code}
+	return causeRule{lazyRegexp(expr), b, reason, code}
 }
 
 // match applies a table to a message and fills the event's cause. Lines
@@ -94,7 +94,7 @@ func match(table []causeRule, gate []string, msg string, c causeContext, e *Even
 		return false
 	}
 	for _, r := range table {
-		m := r.re.FindStringSubmatch(msg)
+		m := r.re().FindStringSubmatch(msg)
 		if m == nil {
 			continue
 		}

@@ -15,21 +15,21 @@ import (
 // ("<lab|1> ", with ike_name = yes). Lines of different threads interleave;
 // one thread handles one IKE SA at a time (a job), so context is per thread.
 var (
-	reCharonIKEName = regexp.MustCompile(`^<([^|>]*)\|(\d+)> (.*)$`)
-	reCharonPacket  = regexp.MustCompile(`^(sending|received) packet: from (\S+)\[(\d+)\] to (\S+)\[(\d+)\](?: \((\d+) bytes\))?`)
-	reCharonMsg     = regexp.MustCompile(`^(parsed|generating) ([A-Z_0-9]+) (request|response) (\d+) \[ ?(.*?) ?\]`)
-	reCharonRetx    = regexp.MustCompile(`^(?:sending )?retransmit \d+ of (request|response) (?:with )?message ID (\d+)`)
-	reCharonRecvN   = regexp.MustCompile(`^received ([A-Z][A-Z0-9_]+) (?:error )?notify`)
-	reCharonSendN   = regexp.MustCompile(`, sending ([A-Z][A-Z0-9_]+)$`)
-	reCharonSPIs    = regexp.MustCompile(`SPIs? ([0-9a-f]{16})_i\*? ([0-9a-f]{16})_r`)
-	reCharonSA      = regexp.MustCompile(`IKE_SA (\S+)\[(\d+)\]`)
-	reCharonInit    = regexp.MustCompile(`^initiating (?:Main Mode |Aggressive Mode )?IKE_SA (\S+)\[(\d+)\]`)
-	reCharonResp    = regexp.MustCompile(`is initiating an? (?:Main Mode |Aggressive Mode )?IKE_SA`)
-	reCharonEstab   = regexp.MustCompile(`^IKE_SA \S+\[(\d+)\] established`)
-	reCharonGone    = regexp.MustCompile(`^IKE_SA \S+\[(\d+)\] state change: \S+ => DESTROYING`)
-	reCharonProps   = regexp.MustCompile(`^received proposals: (IKE|ESP|AH):`)
-	reCharonNoAcc   = regexp.MustCompile(`^\s*no acceptable ([A-Z_0-9]+) found`)
-	reCharonConfig  = regexp.MustCompile(`^\s*[\w.]+ = `) // the connection dump of "load-conn"
+	reCharonIKEName = lazyRegexp(`^<([^|>]*)\|(\d+)> (.*)$`)
+	reCharonPacket  = lazyRegexp(`^(sending|received) packet: from (\S+)\[(\d+)\] to (\S+)\[(\d+)\](?: \((\d+) bytes\))?`)
+	reCharonMsg     = lazyRegexp(`^(parsed|generating) ([A-Z_0-9]+) (request|response) (\d+) \[ ?(.*?) ?\]`)
+	reCharonRetx    = lazyRegexp(`^(?:sending )?retransmit \d+ of (request|response) (?:with )?message ID (\d+)`)
+	reCharonRecvN   = lazyRegexp(`^received ([A-Z][A-Z0-9_]+) (?:error )?notify`)
+	reCharonSendN   = lazyRegexp(`, sending ([A-Z][A-Z0-9_]+)$`)
+	reCharonSPIs    = lazyRegexp(`SPIs? ([0-9a-f]{16})_i\*? ([0-9a-f]{16})_r`)
+	reCharonSA      = lazyRegexp(`IKE_SA (\S+)\[(\d+)\]`)
+	reCharonInit    = lazyRegexp(`^initiating (?:Main Mode |Aggressive Mode )?IKE_SA (\S+)\[(\d+)\]`)
+	reCharonResp    = lazyRegexp(`is initiating an? (?:Main Mode |Aggressive Mode )?IKE_SA`)
+	reCharonEstab   = lazyRegexp(`^IKE_SA \S+\[(\d+)\] established`)
+	reCharonGone    = lazyRegexp(`^IKE_SA \S+\[(\d+)\] state change: \S+ => DESTROYING`)
+	reCharonProps   = lazyRegexp(`^received proposals: (IKE|ESP|AH):`)
+	reCharonNoAcc   = lazyRegexp(`^\s*no acceptable ([A-Z_0-9]+) found`)
+	reCharonConfig  = lazyRegexp(`^\s*[\w.]+ = `) // the connection dump of "load-conn"
 )
 
 type charonThread struct {
@@ -84,14 +84,14 @@ func (c *charonState) line(p *parser, h header, body string) bool {
 	var msg string
 	if thread, group, rest, ok := charonPrefix(body); ok {
 		e.Thread, e.Subsystem, msg = thread, group, rest
-		if m := reCharonIKEName.FindStringSubmatch(msg); m != nil && strings.HasPrefix(msg, "<") {
+		if m := reCharonIKEName().FindStringSubmatch(msg); m != nil && strings.HasPrefix(msg, "<") {
 			e.Conn = strings.TrimSuffix(m[1], "(unnamed)")
 			e.ConnID, _ = strconv.Atoi(m[2])
 			msg = m[3]
 		}
 	} else if h.tag == "charon" || h.tag == "charon-systemd" || h.tag == "charon-cmd" || h.tag == "charon-nm" {
 		msg = body
-		if m := reCharonIKEName.FindStringSubmatch(body); m != nil && strings.HasPrefix(body, "<") {
+		if m := reCharonIKEName().FindStringSubmatch(body); m != nil && strings.HasPrefix(body, "<") {
 			e.Conn = strings.TrimSuffix(m[1], "(unnamed)")
 			e.ConnID, _ = strconv.Atoi(m[2])
 			msg = m[3]
@@ -109,7 +109,7 @@ func (c *charonState) line(p *parser, h header, body string) bool {
 	if e.Conn == "" {
 		e.Conn = t.conn
 	}
-	if interesting || (notable(msg) && !reCharonConfig.MatchString(msg)) {
+	if interesting || (notable(msg) && !reCharonConfig().MatchString(msg)) {
 		t.job = append(t.job, len(p.log.Events))
 		if len(t.job) > 256 {
 			t.job = t.job[len(t.job)-256:]
@@ -197,7 +197,7 @@ func (c *charonState) parse(p *parser, t *charonThread, e *Event, msg string) bo
 		t.learn(e, m[1], m[2])
 		c.sides[t.uid] = SideInitiator
 		interesting = true
-	} else if strings.Contains(msg, "is initiating") && reCharonResp.MatchString(msg) {
+	} else if strings.Contains(msg, "is initiating") && reCharonResp().MatchString(msg) {
 		t.responder = true
 		interesting = true
 	} else if m := findIf(reCharonSA, msg, "IKE_SA "); m != nil {
@@ -260,7 +260,7 @@ func (c *charonState) refine(p *parser, t *charonThread) {
 			continue
 		}
 		ev := &p.log.Events[i]
-		m := reCharonNoAcc.FindStringSubmatch(ev.Text)
+		m := reCharonNoAcc().FindStringSubmatch(ev.Text)
 		if m == nil {
 			continue
 		}
@@ -348,11 +348,11 @@ func charonPrefix(s string) (thread int, group, rest string, ok bool) {
 
 // findIf runs re only on strings that contain a literal the match needs,
 // sparing the regular expression engine most lines.
-func findIf(re *regexp.Regexp, s, literal string) []string {
+func findIf(re func() *regexp.Regexp, s, literal string) []string {
 	if !strings.Contains(s, literal) {
 		return nil
 	}
-	return re.FindStringSubmatch(s)
+	return re().FindStringSubmatch(s)
 }
 
 // notableWords mark a line worth an event though no rule reads it.

@@ -1,7 +1,6 @@
 package gwlog
 
 import (
-	"regexp"
 	"strconv"
 	"strings"
 
@@ -14,16 +13,16 @@ import (
 // next header. The device prompt ("<H3C>", "[H3C]") may precede a header or
 // start a command line, which ends the entry.
 var (
-	reComwareHead   = regexp.MustCompile(`^(?:<[^>]{1,64}>|\[[^\]]{1,64}\])?[*%]?([A-Z][a-z]{2}) +(\d{1,2}) (\d\d):(\d\d):(\d\d):(\d{3}) (\d{4}) (\S+) ([A-Za-z0-9_]+)/(\d)/([A-Za-z0-9_]+): ?(.*)$`)
-	reComwarePrompt = regexp.MustCompile(`^(?:<[^>]{1,64}>|\[[^\]]{1,64}\])\S`)
-	reComwareLocal  = regexp.MustCompile(`local = (\S+?),? remote = (\S+?)/(\d+)`)
-	reComwareRecv   = regexp.MustCompile(`Received packet from (\S+) source port (\d+) destination port (\d+)`)
-	reComwareSend   = regexp.MustCompile(`Sen[dt] (?:a )?packet to (\S+) source port (\d+) destination port (\d+)`)
-	reComwareCookie = regexp.MustCompile(`I-Cookie: ([0-9a-fA-F]+)\s+R-Cookie: ([0-9a-fA-F]+)`)
-	reComwareMode   = regexp.MustCompile(`exchange mode: (\w+)`)
-	reComwareMID    = regexp.MustCompile(`message ID: ([0-9a-fA-F]+)`)
-	reComwareLen    = regexp.MustCompile(`length: (\d+)`)
-	reComwareNotify = regexp.MustCompile(`[Nn]otif\w*[^A-Z]{0,40}?\b([A-Z]{2,}(?:[-_][A-Z]+)+)\b`)
+	reComwareHead   = lazyRegexp(`^(?:<[^>]{1,64}>|\[[^\]]{1,64}\])?[*%]?([A-Z][a-z]{2}) +(\d{1,2}) (\d\d):(\d\d):(\d\d):(\d{3}) (\d{4}) (\S+) ([A-Za-z0-9_]+)/(\d)/([A-Za-z0-9_]+): ?(.*)$`)
+	reComwarePrompt = lazyRegexp(`^(?:<[^>]{1,64}>|\[[^\]]{1,64}\])\S`)
+	reComwareLocal  = lazyRegexp(`local = (\S+?),? remote = (\S+?)/(\d+)`)
+	reComwareRecv   = lazyRegexp(`Received packet from (\S+) source port (\d+) destination port (\d+)`)
+	reComwareSend   = lazyRegexp(`Sen[dt] (?:a )?packet to (\S+) source port (\d+) destination port (\d+)`)
+	reComwareCookie = lazyRegexp(`I-Cookie: ([0-9a-fA-F]+)\s+R-Cookie: ([0-9a-fA-F]+)`)
+	reComwareMode   = lazyRegexp(`exchange mode: (\w+)`)
+	reComwareMID    = lazyRegexp(`message ID: ([0-9a-fA-F]+)`)
+	reComwareLen    = lazyRegexp(`length: (\d+)`)
+	reComwareNotify = lazyRegexp(`[Nn]otif\w*[^A-Z]{0,40}?\b([A-Z]{2,}(?:[-_][A-Z]+)+)\b`)
 )
 
 var comwareModes = map[string]isakmp.ExchangeType{
@@ -51,7 +50,7 @@ func (c *comwareState) header(p *parser, s string) bool {
 	if len(s) < 30 || !strings.Contains(s, "/") {
 		return false
 	}
-	m := reComwareHead.FindStringSubmatch(s)
+	m := reComwareHead().FindStringSubmatch(s)
 	if m == nil || months[m[1]] == 0 {
 		return false
 	}
@@ -67,7 +66,7 @@ func (c *comwareState) header(p *parser, s string) bool {
 
 // continuation appends a wrapped line to the open entry; a prompt line ends it.
 func (c *comwareState) continuation(p *parser, s string) bool {
-	if reComwarePrompt.MatchString(s) {
+	if reComwarePrompt().MatchString(s) {
 		c.flush(p)
 		return false
 	}
@@ -91,34 +90,34 @@ func (c *comwareState) flush(p *parser) {
 	// "-Context=N;" is the same on every line of the guide's excerpts: it
 	// is not an IKE SA's identity, so it is left in the text only.
 	var local string
-	if m := reComwareLocal.FindStringSubmatch(text); m != nil {
+	if m := reComwareLocal().FindStringSubmatch(text); m != nil {
 		local = m[1]
 	}
-	if m := reComwareRecv.FindStringSubmatch(text); m != nil {
+	if m := reComwareRecv().FindStringSubmatch(text); m != nil {
 		e.Packet = &Packet{Remote: addrPort(m[1], m[2]), Local: addrPort(local, m[3])}
 		c.lastSent = false
-	} else if m := reComwareSend.FindStringSubmatch(text); m != nil {
+	} else if m := reComwareSend().FindStringSubmatch(text); m != nil {
 		e.Packet = &Packet{Sent: true, Remote: addrPort(m[1], m[3]), Local: addrPort(local, m[2])}
 		c.lastSent = true
 	}
-	if m := reComwareCookie.FindStringSubmatch(text); m != nil && len(m[1]) == 16 && len(m[2]) == 16 {
+	if m := reComwareCookie().FindStringSubmatch(text); m != nil && len(m[1]) == 16 && len(m[2]) == 16 {
 		e.ISPI, e.RSPI, e.HasSPIs = spi(strings.ToLower(m[1])), spi(strings.ToLower(m[2])), true
 	}
-	if m := reComwareMode.FindStringSubmatch(text); m != nil {
+	if m := reComwareMode().FindStringSubmatch(text); m != nil {
 		if x, ok := comwareModes[m[1]]; ok {
 			msg := &Message{Generated: c.lastSent, Version: 1, Exchange: x}
-			if mm := reComwareMID.FindStringSubmatch(text); mm != nil {
+			if mm := reComwareMID().FindStringSubmatch(text); mm != nil {
 				if v, err := strconv.ParseUint(mm[1], 16, 32); err == nil {
 					msg.MessageID, msg.HasMessageID = uint32(v), true
 				}
 			}
-			if ml := reComwareLen.FindStringSubmatch(text); ml != nil {
+			if ml := reComwareLen().FindStringSubmatch(text); ml != nil {
 				msg.Length = atoi(ml[1])
 			}
 			e.Message = msg
 		}
 	}
-	if m := reComwareNotify.FindStringSubmatch(text); m != nil {
+	if m := reComwareNotify().FindStringSubmatch(text); m != nil {
 		n := normNotify(m[1])
 		sent := strings.Contains(strings.ToLower(text), "send")
 		e.Notifies = append(e.Notifies, Notify{Name: n, Sent: sent})

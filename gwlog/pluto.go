@@ -2,7 +2,6 @@ package gwlog
 
 import (
 	"net/netip"
-	"regexp"
 	"strconv"
 	"strings"
 
@@ -16,16 +15,16 @@ import (
 // Mode R1") but not their sizes; with debugging ("| " lines) it prints the
 // packets.
 var (
-	rePlutoConn    = regexp.MustCompile(`^(?:ERROR: |WARNING: )?"([^"]+)"(?:\[\d+\])?(?: [0-9a-fA-F.:]+)?(?: #(\d+))?: (.*)$`)
-	rePlutoPacketF = regexp.MustCompile(`^(?:ERROR: )?packet from (\S+): (.*)$`)
-	rePlutoSentMsg = regexp.MustCompile(`^sent (Main Mode|Aggressive Mode|Quick Mode|IKE_SA_INIT|IKE_AUTH|CREATE_CHILD_SA|INFORMATIONAL)(?: (request|reply|response|[IR]\d))?`)
-	rePlutoRecvMsg = regexp.MustCompile(`^processing (?:decrypted )?(IKE_SA_INIT|IKE_AUTH|CREATE_CHILD_SA|INFORMATIONAL) (request|response)`)
-	rePlutoRespond = regexp.MustCompile(`^responding to (Main|Aggressive|Quick) Mode`)
-	rePlutoInit    = regexp.MustCompile(`^initiating (?:Main Mode|Aggressive Mode|IKEv2|IKE SA|Quick Mode)|^initiating IKEv[12] connection`)
-	rePlutoSendN   = regexp.MustCompile(`sending (?:encrypted )?notification ([A-Z][A-Z0-9_]+)`)
-	rePlutoRecvN   = regexp.MustCompile(`(?:received|ignoring informational payload|rejected by peer:|rejected Child SA with) (?:encrypted )?(?:notification |Notify Payload )?([A-Z][A-Z0-9_]{3,})`)
-	rePlutoSendPk  = regexp.MustCompile(`sending (\d+) bytes for .* from (\S+) to (\S+)`)
-	rePlutoRecvPk  = regexp.MustCompile(`\*received (\d+) bytes from (\S+) on \S+ \((\S+)\)`)
+	rePlutoConn    = lazyRegexp(`^(?:ERROR: |WARNING: )?"([^"]+)"(?:\[\d+\])?(?: [0-9a-fA-F.:]+)?(?: #(\d+))?: (.*)$`)
+	rePlutoPacketF = lazyRegexp(`^(?:ERROR: )?packet from (\S+): (.*)$`)
+	rePlutoSentMsg = lazyRegexp(`^sent (Main Mode|Aggressive Mode|Quick Mode|IKE_SA_INIT|IKE_AUTH|CREATE_CHILD_SA|INFORMATIONAL)(?: (request|reply|response|[IR]\d))?`)
+	rePlutoRecvMsg = lazyRegexp(`^processing (?:decrypted )?(IKE_SA_INIT|IKE_AUTH|CREATE_CHILD_SA|INFORMATIONAL) (request|response)`)
+	rePlutoRespond = lazyRegexp(`^responding to (Main|Aggressive|Quick) Mode`)
+	rePlutoInit    = lazyRegexp(`^initiating (?:Main Mode|Aggressive Mode|IKEv2|IKE SA|Quick Mode)|^initiating IKEv[12] connection`)
+	rePlutoSendN   = lazyRegexp(`sending (?:encrypted )?notification ([A-Z][A-Z0-9_]+)`)
+	rePlutoRecvN   = lazyRegexp(`(?:received|ignoring informational payload|rejected by peer:|rejected Child SA with) (?:encrypted )?(?:notification |Notify Payload )?([A-Z][A-Z0-9_]{3,})`)
+	rePlutoSendPk  = lazyRegexp(`sending (\d+) bytes for .* from (\S+) to (\S+)`)
+	rePlutoRecvPk  = lazyRegexp(`\*received (\d+) bytes from (\S+) on \S+ \((\S+)\)`)
 )
 
 var plutoExchanges = map[string]isakmp.ExchangeType{
@@ -50,7 +49,7 @@ var plutoTags = map[string]bool{"pluto": true, "ipsec": true, "libreswan": true}
 func (s *plutoState) line(p *parser, h header, body string) bool {
 	e := Event{Format: FormatPluto, Thread: -1}
 	msg := body
-	switch m := rePlutoConn.FindStringSubmatch(body); {
+	switch m := rePlutoConn().FindStringSubmatch(body); {
 	case m != nil:
 		e.Conn = m[1]
 		e.ConnID = atoi(m[2])
@@ -58,7 +57,7 @@ func (s *plutoState) line(p *parser, h header, body string) bool {
 		if strings.HasPrefix(body, "ERROR: ") {
 			msg = "ERROR: " + msg
 		}
-	case rePlutoPacketF.MatchString(body):
+	case rePlutoPacketF().MatchString(body):
 	case h.micro || plutoTags[h.tag]:
 	case strings.HasPrefix(body, "| ") && p.counts[FormatPluto] > 0:
 	default:
@@ -77,20 +76,20 @@ func (s *plutoState) line(p *parser, h header, body string) bool {
 
 func (s *plutoState) parse(e *Event, msg string) bool {
 	interesting := false
-	if m := rePlutoSentMsg.FindStringSubmatch(msg); m != nil {
+	if m := rePlutoSentMsg().FindStringSubmatch(msg); m != nil {
 		x := plutoExchanges[m[1]]
 		resp := m[2] == "reply" || m[2] == "response" || strings.HasPrefix(m[2], "R")
 		e.Message = &Message{Generated: true, Version: exchangeVersion(x), Exchange: x, Response: resp}
 		s.exchange = x
 		interesting = true
 	}
-	if m := rePlutoRecvMsg.FindStringSubmatch(msg); m != nil {
+	if m := rePlutoRecvMsg().FindStringSubmatch(msg); m != nil {
 		x := plutoExchanges[m[1]]
 		e.Message = &Message{Version: 2, Exchange: x, Response: m[2] == "response"}
 		s.exchange = x
 		interesting = true
 	}
-	if m := rePlutoRespond.FindStringSubmatch(msg); m != nil {
+	if m := rePlutoRespond().FindStringSubmatch(msg); m != nil {
 		x := plutoExchanges[m[1]]
 		e.Message = &Message{Version: 1, Exchange: x}
 		s.exchange = x
@@ -99,28 +98,28 @@ func (s *plutoState) parse(e *Event, msg string) bool {
 		}
 		interesting = true
 	}
-	if rePlutoInit.MatchString(msg) && e.ConnID != 0 {
+	if rePlutoInit().MatchString(msg) && e.ConnID != 0 {
 		s.sides[e.ConnID] = SideInitiator
 		interesting = true
 	}
 	if strings.Contains(msg, "established IKE SA") || strings.Contains(msg, "IKE SA established") || strings.Contains(msg, "ISAKMP SA established") {
 		s.established = true
 	}
-	if m := rePlutoPacketF.FindStringSubmatch(msg); m != nil {
+	if m := rePlutoPacketF().FindStringSubmatch(msg); m != nil {
 		// "packet from 198.18.1.1:500: ignoring ...": a received packet
 		e.Packet = &Packet{Remote: plutoAddr(m[1])}
 		interesting = true
-	} else if m := rePlutoSendPk.FindStringSubmatch(msg); m != nil {
+	} else if m := rePlutoSendPk().FindStringSubmatch(msg); m != nil {
 		e.Packet = &Packet{Sent: true, Local: plutoAddr(m[2]), Remote: plutoAddr(m[3]), Bytes: atoi(m[1])}
 		interesting = true
-	} else if m := rePlutoRecvPk.FindStringSubmatch(msg); m != nil {
+	} else if m := rePlutoRecvPk().FindStringSubmatch(msg); m != nil {
 		e.Packet = &Packet{Local: plutoAddr(m[3]), Remote: plutoAddr(m[2]), Bytes: atoi(m[1])}
 		interesting = true
 	}
-	if m := rePlutoSendN.FindStringSubmatch(msg); m != nil {
+	if m := rePlutoSendN().FindStringSubmatch(msg); m != nil {
 		e.Notifies = append(e.Notifies, Notify{Name: m[1], Sent: true})
 		interesting = true
-	} else if m := rePlutoRecvN.FindStringSubmatch(msg); m != nil && !routineNotifies[m[1]] {
+	} else if m := rePlutoRecvN().FindStringSubmatch(msg); m != nil && !routineNotifies[m[1]] {
 		e.Notifies = append(e.Notifies, Notify{Name: m[1]})
 		interesting = true
 	}

@@ -1,7 +1,6 @@
 package gwlog
 
 import (
-	"regexp"
 	"strings"
 )
 
@@ -14,12 +13,12 @@ import (
 // A long unbroken hex string (a key printed inline by some daemon) is
 // withheld too (longHexRun): SPIs and cookies are at most 16 digits.
 var (
-	reDumpHeader = regexp.MustCompile(`=> \d+ bytes @ (?:0x)?[0-9a-fA-F]+\s*$`)
+	reDumpHeader = lazyRegexp(`=> \d+ bytes @ (?:0x)?[0-9a-fA-F]+\s*$`)
 )
 
 // secretLine reports whether a line's message may carry key material.
 func secretLine(body string) bool {
-	return (strings.Contains(body, " bytes @ ") && reDumpHeader.MatchString(body)) ||
+	return (strings.Contains(body, " bytes @ ") && reDumpHeader().MatchString(body)) ||
 		dumpLine(body) || longHexRun(body)
 }
 

@@ -117,7 +117,7 @@ func TestNoSecretsInEvents(t *testing.T) {
 			}
 		}
 		for _, e := range log.Events {
-			if dumpLine(e.Text) || reDumpHeader.MatchString(e.Text) {
+			if dumpLine(e.Text) || reDumpHeader().MatchString(e.Text) {
 				t.Errorf("%s line %d: a dump line became an event: %q", path, e.Line, e.Text)
 			}
 			s := eventStrings(e)

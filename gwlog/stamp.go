@@ -1,7 +1,6 @@
 package gwlog
 
 import (
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -21,11 +20,11 @@ type header struct {
 
 var (
 	// 2026-11-27T13:01:02.123456+01:00, as rsyslog and journalctl -o short-iso write it.
-	reISO = regexp.MustCompile(`^(\d{4})-(\d\d)-(\d\d)[T ](\d\d):(\d\d):(\d\d)(?:[.,](\d{1,9}))?(Z|[+-]\d\d:?\d\d)?\s+`)
+	reISO = lazyRegexp(`^(\d{4})-(\d\d)-(\d\d)[T ](\d\d):(\d\d):(\d\d)(?:[.,](\d{1,9}))?(Z|[+-]\d\d:?\d\d)?\s+`)
 	// Nov 27 13:01:02[.micro][ 2026][:] — syslog, charon's default, pluto's logfile.
-	reBSD = regexp.MustCompile(`^([A-Z][a-z]{2}) +(\d{1,2}) (\d\d):(\d\d):(\d\d)(?:\.(\d{1,9}))?(?: (\d{4}))?(:?)\s+`)
+	reBSD = lazyRegexp(`^([A-Z][a-z]{2}) +(\d{1,2}) (\d\d):(\d\d):(\d\d)(?:\.(\d{1,9}))?(?: (\d{4}))?(:?)\s+`)
 	// host program[pid]: message
-	reSyslog = regexp.MustCompile(`^(?:(\S+) )?([A-Za-z][\w.-]*)(?:\[\d+\])?: (.*)$`)
+	reSyslog = lazyRegexp(`^(?:(\S+) )?([A-Za-z][\w.-]*)(?:\[\d+\])?: (.*)$`)
 )
 
 // daemonTags are the syslog program names of the daemons this package reads;
@@ -45,14 +44,14 @@ func splitHeader(s string) (header, string) {
 	var h header
 	rest := s
 	if len(s) > 4 && isDigit(s[0]) && s[4] == '-' {
-		if m := reISO.FindStringSubmatch(s); m != nil {
+		if m := reISO().FindStringSubmatch(s); m != nil {
 			h.stamp = strings.TrimSpace(m[0])
 			h.t = clock(atoi(m[1]), time.Month(atoi(m[2])), atoi(m[3]), m[4], m[5], m[6], m[7], zone(m[8]))
 			h.hasTime, h.hasDate, h.hasYear = true, true, true
 			rest = s[len(m[0]):]
 		}
 	} else if len(s) > 3 && months[s[:3]] != 0 {
-		m := reBSD.FindStringSubmatch(s)
+		m := reBSD().FindStringSubmatch(s)
 		if m == nil {
 			return h, rest
 		}
@@ -76,12 +75,12 @@ func splitHeader(s string) (header, string) {
 		return h, rest // charon's file log: no syslog part
 	}
 	if h.hasTime && !h.micro {
-		if m := reSyslog.FindStringSubmatch(rest); m != nil && daemonTags[m[2]] {
+		if m := reSyslog().FindStringSubmatch(rest); m != nil && daemonTags[m[2]] {
 			h.host, h.tag = m[1], m[2]
 			rest = m[3]
 		}
 	} else if !h.hasTime {
-		if m := reSyslog.FindStringSubmatch(rest); m != nil && m[1] == "" && daemonTags[m[2]] {
+		if m := reSyslog().FindStringSubmatch(rest); m != nil && m[1] == "" && daemonTags[m[2]] {
 			h.tag = m[2]
 			rest = m[3]
 		}
