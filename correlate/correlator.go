@@ -53,9 +53,10 @@ type Correlator struct {
 	sas   map[saKey]*IKESA
 	pairs map[pairKey]*PeerPair
 	// flows finds ESP flows by SPI first: a uint32 key hashes fast, and
-	// an SPI rarely has more than one flow (see flow). An SPI shared by
-	// more (a scan, a flood) spills into moreFlows, keyed in full.
-	flows     map[uint32][]*ESPFlow
+	// an SPI rarely has more than one flow (the others are chained through
+	// ESPFlow.sameSPI, see flow). An SPI shared by more (a scan, a flood)
+	// spills into moreFlows, keyed in full.
+	flows     map[uint32]*ESPFlow
 	moreFlows map[flowKey]*ESPFlow
 	nflows    int
 	// v1frags groups IKEv1 fragments into their message (v1frag.go)
@@ -74,7 +75,7 @@ func New(cfg Config) *Correlator {
 		cfg:       cfg,
 		sas:       map[saKey]*IKESA{},
 		pairs:     map[pairKey]*PeerPair{},
-		flows:     map[uint32][]*ESPFlow{},
+		flows:     map[uint32]*ESPFlow{},
 		moreFlows: map[flowKey]*ESPFlow{},
 	}
 }

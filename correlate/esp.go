@@ -20,8 +20,9 @@ func (c *Correlator) addESP(p *decode.Packet) {
 		}
 		f = &ESPFlow{Capture: capture, SPI: p.ESP.SPI, Src: p.Src, Dst: p.Dst, UDPEncapsulated: p.UDPEncapsulated,
 			FirstFrame: p.Frame, First: p.Time}
-		if list := c.flows[p.ESP.SPI]; len(list) < maxFlowsPerSPI {
-			c.flows[p.ESP.SPI] = append(list, f)
+		if c.flowsPerSPI(p.ESP.SPI) < maxFlowsPerSPI {
+			f.sameSPI = c.flows[p.ESP.SPI]
+			c.flows[p.ESP.SPI] = f
 		} else {
 			c.moreFlows[flowKey{p.ESP.SPI, p.Src.Addr(), p.Dst.Addr(), capture}] = f
 		}
@@ -32,12 +33,8 @@ func (c *Correlator) addESP(p *decode.Packet) {
 	}
 	f.LastFrame, f.Last = p.Frame, p.Time
 	f.Packets++
-	if len(f.Recent) < recentFrames {
-		f.Recent = append(f.Recent, FrameTime{p.Frame, p.Time})
-	} else {
-		f.Recent[f.next] = FrameTime{p.Frame, p.Time}
-		f.next = (f.next + 1) % recentFrames
-	}
+	f.recent[f.next] = frameNanos{p.Frame, p.Time.UnixNano()}
+	f.next = (f.next + 1) % recentFrames
 	f.Bytes += uint64(p.Length)
 	if !p.ESP.NoSeq {
 		f.sequence(p.ESP.Seq, p.Frame)
@@ -53,16 +50,26 @@ const maxFlowsPerSPI = 8
 // flow finds the flow of an SPI between two addresses as one capture
 // point saw it (in a multi-capture run each point has its own flows).
 func (c *Correlator) flow(spi uint32, src, dst netip.Addr, capture int) *ESPFlow {
-	list := c.flows[spi]
-	for _, f := range list {
+	n := 0
+	for f := c.flows[spi]; f != nil; f = f.sameSPI {
 		if f.Src.Addr() == src && f.Dst.Addr() == dst && f.Capture == capture {
 			return f
 		}
+		n++
 	}
-	if len(list) == maxFlowsPerSPI {
+	if n == maxFlowsPerSPI {
 		return c.moreFlows[flowKey{spi, src, dst, capture}]
 	}
 	return nil
+}
+
+// flowsPerSPI counts the flows of an SPI in the index (not in moreFlows).
+func (c *Correlator) flowsPerSPI(spi uint32) int {
+	n := 0
+	for f := c.flows[spi]; f != nil; f = f.sameSPI {
+		n++
+	}
+	return n
 }
 
 // sequence updates the sequence-number health with one packet's number,

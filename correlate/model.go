@@ -291,25 +291,38 @@ type ICMPEvidence struct {
 }
 
 // ESPFlow is the ESP traffic of one SPI in one direction.
+//
+// Every ESP packet of a capture updates one of these, so the fields it
+// touches come first and together: on a busy capture the flows' state is
+// evicted from the cache by the packets between two of the same flow, and
+// each cache line touched per packet is a wait.
 type ESPFlow struct {
+	// sameSPI is the next flow with this SPI (another direction or
+	// capture point), for the correlator's index.
+	sameSPI *ESPFlow
+	SPI     uint32
+	// Sequence-number health (RFC 4303 §3.3.3, like the anti-replay window).
+	MaxSeq uint32
 	// Capture is the capture point that saw the flow in a multi-capture
 	// run (each point has its own flows), else 0.
-	Capture         int
-	SPI             uint32
-	Src, Dst        netip.AddrPort
+	Capture   int
+	LastFrame int
+	Packets   uint64
+	Bytes     uint64
+	window    uint64
+	next      int // the slot of recent written next
+	Last      time.Time
+	Src, Dst  netip.AddrPort
+
 	UDPEncapsulated bool
+	seen            bool
 	FirstFrame      int
-	LastFrame       int
-	First, Last     time.Time
-	Packets         uint64
-	Bytes           uint64
-	// Sequence-number health (RFC 4303 §3.3.3, like the anti-replay window).
-	MaxSeq     uint32
-	Lost       uint64 // sequence numbers skipped and never seen
-	GapEvents  int
-	Replays    uint64 // a sequence number seen twice
-	OutOfOrder uint64 // a lower sequence number first seen late
-	GapFrames  []int  // the first frames after gaps (capped)
+	First           time.Time
+	Lost            uint64 // sequence numbers skipped and never seen
+	GapEvents       int
+	Replays         uint64 // a sequence number seen twice
+	OutOfOrder      uint64 // a lower sequence number first seen late
+	GapFrames       []int  // the first frames after gaps (capped)
 	// IKESA is the ID of the IKE SA that most probably negotiated this SPI,
 	// 0 when none: linked by peer pair and time, since the SPIs travel
 	// encrypted, or exactly by SPI (ExactLink) when keys revealed them.
@@ -318,14 +331,31 @@ type ESPFlow struct {
 	// AfterDelete is set when ESP continued after a delete of the IKE SA.
 	AfterDeleteFrame int
 
-	// Recent holds the last packets (a ring of recentFrames), so rules can
-	// tell what one direction did after the other stopped.
+	// Recent holds the last packets (at most recentFrames, oldest first),
+	// so rules can tell what one direction did after the other stopped.
+	// It is filled in snapshots; the correlator keeps them in recent.
 	Recent []FrameTime
 
-	window uint64
-	seen   bool
-	next   int
-	early  []seqTime // multi-capture runs: the first packets, to match across points
+	recent [recentFrames]frameNanos // a ring, without pointers for the GC to follow
+	early  []seqTime                // multi-capture runs: the first packets, to match across points
+}
+
+// frameNanos is a frame number and its time in Unix nanoseconds.
+type frameNanos struct {
+	frame int
+	nanos int64
+}
+
+// recentInOrder returns the recent ring's frames, oldest first, their
+// times in loc.
+func (f *ESPFlow) recentInOrder(loc *time.Location) []FrameTime {
+	n := int(min(f.Packets, recentFrames))
+	out := make([]FrameTime, 0, n)
+	for i := range n {
+		r := f.recent[(f.next-n+i+recentFrames)%recentFrames]
+		out = append(out, FrameTime{r.frame, time.Unix(0, r.nanos).In(loc)})
+	}
+	return out
 }
 
 // seqTime is an ESP sequence number and when it was seen.

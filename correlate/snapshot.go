@@ -12,32 +12,67 @@ import (
 //
 // In a run over several captures, every time in the snapshot is on the
 // first capture's clock (see CaptureClock).
-func (c *Correlator) Snapshot() *Analysis {
+func (c *Correlator) Snapshot() *Analysis { return c.snapshot(true) }
+
+// Final returns the analysis as Snapshot does, but made of the
+// correlator's own state instead of a copy of it: once a run is over
+// nobody needs the copy, and on a large capture it is megabytes of
+// allocation (and, on some virtual machines, thousands of costly page
+// faults). The correlator must not be used after Final.
+func (c *Correlator) Final() *Analysis { return c.snapshot(false) }
+
+func (c *Correlator) snapshot(copied bool) *Analysis {
 	a := c.a // counters and times
 	a.Captures = slices.Clone(c.a.Captures)
 	a.estimateClocks() // from the correlator's own state, read only
 	clock := a.firstClock()
-	a.IKESAs = make([]*IKESA, len(c.a.IKESAs))
-	for i, sa := range c.a.IKESAs {
-		a.IKESAs[i] = sa.clone()
-		a.IKESAs[i].onFirstClock(clock)
-		a.IKESAs[i].evaluate(a.LastTime)
+	if copied {
+		a.IKESAs = make([]*IKESA, len(c.a.IKESAs))
 	}
-	a.ESP = make([]*ESPFlow, len(c.a.ESP))
+	for i, sa := range c.a.IKESAs {
+		if copied {
+			sa = sa.clone()
+			a.IKESAs[i] = sa
+		}
+		sa.onFirstClock(clock)
+		sa.evaluate(a.LastTime)
+	}
+	if copied {
+		a.ESP = make([]*ESPFlow, len(c.a.ESP))
+	}
 	for i, f := range c.a.ESP {
-		cp := *f
-		cp.GapFrames, cp.Recent, cp.early = slices.Clone(f.GapFrames), slices.Clone(f.Recent), nil
+		cp := f
+		if copied {
+			cp = new(ESPFlow)
+			*cp = *f
+			cp.GapFrames = slices.Clone(f.GapFrames)
+			a.ESP[i] = cp
+		}
+		cp.Recent, cp.early, cp.sameSPI = f.recentInOrder(f.Last.Location()), nil, nil
 		cp.First, cp.Last = clock(f.Capture, f.First), clock(f.Capture, f.Last)
 		for j := range cp.Recent {
 			cp.Recent[j].Time = clock(f.Capture, cp.Recent[j].Time)
 		}
-		a.ESP[i] = &cp
 	}
-	a.Peers = make([]*PeerPair, len(c.a.Peers))
-	for i, pp := range c.a.Peers {
-		cp := *pp
-		cp.IKESAs, cp.ESP, cp.Aliases = slices.Clone(pp.IKESAs), slices.Clone(pp.ESP), slices.Clone(pp.Aliases)
-		a.Peers[i] = &cp
+	if copied {
+		a.Peers = make([]*PeerPair, len(c.a.Peers))
+		for i, pp := range c.a.Peers {
+			cp := *pp
+			cp.IKESAs, cp.ESP, cp.Aliases = slices.Clone(pp.IKESAs), slices.Clone(pp.ESP), slices.Clone(pp.Aliases)
+			a.Peers[i] = &cp
+		}
+	}
+	if !copied {
+		// As the copies are: empty, not nil (the JSON says [] either way).
+		if a.IKESAs == nil {
+			a.IKESAs = []*IKESA{}
+		}
+		if a.ESP == nil {
+			a.ESP = []*ESPFlow{}
+		}
+		if a.Peers == nil {
+			a.Peers = []*PeerPair{}
+		}
 	}
 	a.linkESP()
 	a.linkRestarts()

@@ -92,6 +92,7 @@ type Run struct {
 	t0        time.Time
 	done      bool
 	fatal     error
+	final     *Result // once Final was called
 	closeOnce sync.Once
 }
 
@@ -303,7 +304,31 @@ func (r *Run) Close() {
 func (r *Run) Snapshot() *Result {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	a := r.cor.Snapshot()
+	if r.final != nil {
+		return r.final
+	}
+	return r.result(r.cor.Snapshot())
+}
+
+// Final returns the result of a run that is over (RunToEnd returned): the
+// analysis is made of the correlator's own state, not a copy of it, and
+// the run takes no more records; Snapshot returns the same result after.
+// Before the end it is Snapshot.
+func (r *Run) Final() *Result {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.final != nil {
+		return r.final
+	}
+	if !r.done {
+		return r.result(r.cor.Snapshot())
+	}
+	r.final = r.result(r.cor.Final())
+	return r.final
+}
+
+// result diagnoses an analysis of the run and adds what the sources say.
+func (r *Run) result(a *correlate.Analysis) *Result {
 	placeLogs(a, r.opt.Logs)
 	res := &Result{Analysis: a, Done: r.done}
 	for _, s := range r.srcs {
@@ -337,7 +362,7 @@ func AnalyzeFiles(names []string, opt Options) (*Result, error) {
 	if err := r.RunToEnd(); err != nil {
 		return nil, err
 	}
-	return r.Snapshot(), nil
+	return r.Final(), nil
 }
 
 // Summary is the one-line count of what the decoder saw.

@@ -127,5 +127,5 @@ func runWithProgress(names []string, opt pipeline.Options, problems *flushing) (
 	if err != nil {
 		return nil, err
 	}
-	return r.Snapshot(), nil
+	return r.Final(), nil
 }
