@@ -13,18 +13,20 @@ import (
 // does, streaming its top-level slices element by element.
 func writeIndented(w io.Writer, v reflect.Value) error {
 	bw := bufio.NewWriterSize(w, 64<<10)
-	var scratch bytes.Buffer
+	// The compact encoding of one value, and its indented form: both
+	// reused from value to value.
+	var compact bytes.Buffer
+	enc := json.NewEncoder(&compact)
+	var indented []byte
 	// value writes one value, indented for the given depth.
 	value := func(x any, prefix string) error {
-		b, err := json.Marshal(x)
-		if err != nil {
+		compact.Reset()
+		if err := enc.Encode(x); err != nil {
 			return err
 		}
-		scratch.Reset()
-		if err := json.Indent(&scratch, b, prefix, "  "); err != nil {
-			return err
-		}
-		_, err = bw.Write(scratch.Bytes())
+		b := bytes.TrimSuffix(compact.Bytes(), []byte("\n"))
+		indented = appendIndent(indented[:0], b, prefix, "  ")
+		_, err := bw.Write(indented)
 		return err
 	}
 	bw.WriteString("{")
@@ -66,7 +68,8 @@ func writeIndented(w io.Writer, v reflect.Value) error {
 				bw.WriteString(",")
 			}
 			bw.WriteString("\n    ")
-			if err := value(fv.Index(j).Interface(), "    "); err != nil {
+			// A pointer to the element: its interface then holds no copy.
+			if err := value(fv.Index(j).Addr().Interface(), "    "); err != nil {
 				return err
 			}
 		}
@@ -78,4 +81,61 @@ func writeIndented(w io.Writer, v reflect.Value) error {
 		bw.WriteString("\n}\n")
 	}
 	return bw.Flush()
+}
+
+// appendIndent appends src, compact JSON as encoding/json writes it, to
+// dst indented exactly as json.Indent would. json.Indent runs its full
+// validating scanner over every byte; on a large capture's document (many
+// megabytes) that took longer than encoding it.
+func appendIndent(dst, src []byte, prefix, indent string) []byte {
+	newline := func(depth int) {
+		dst = append(dst, '\n')
+		dst = append(dst, prefix...)
+		for range depth {
+			dst = append(dst, indent...)
+		}
+	}
+	depth := 0
+	needIndent := false // after { or [: the indent waits, for {} and []
+	for i := 0; i < len(src); i++ {
+		c := src[i]
+		if needIndent && c != '}' && c != ']' {
+			needIndent = false
+			depth++
+			newline(depth)
+		}
+		switch c {
+		case '"':
+			// A string, copied as it is up to its closing quote.
+			j := i + 1
+			for j < len(src) && src[j] != '"' {
+				if src[j] == '\\' {
+					j++
+				}
+				j++
+			}
+			j = min(j+1, len(src))
+			dst = append(dst, src[i:j]...)
+			i = j - 1
+		case '{', '[':
+			needIndent = true
+			dst = append(dst, c)
+		case ',':
+			dst = append(dst, c)
+			newline(depth)
+		case ':':
+			dst = append(dst, ':', ' ')
+		case '}', ']':
+			if needIndent {
+				needIndent = false
+			} else {
+				depth--
+				newline(depth)
+			}
+			dst = append(dst, c)
+		default:
+			dst = append(dst, c)
+		}
+	}
+	return dst
 }

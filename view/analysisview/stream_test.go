@@ -38,3 +38,51 @@ func TestWriteJSONAsEncoder(t *testing.T) {
 		}
 	}
 }
+
+// appendIndent indents encoding/json's output as json.Indent does: every
+// kind of value, empty objects and arrays, and strings holding quotes,
+// escapes and punctuation.
+func TestAppendIndentAsJSONIndent(t *testing.T) {
+	values := []any{
+		nil, 1, -2.5e-7, "plain", "a\"b\\c{[,:]}\u2028<&>", true, []int{}, map[string]int{},
+		[]any{[]int{}, map[string]any{}, []any{1, "x", nil}},
+		map[string]any{"a": map[string]any{"b": []any{map[string]int{"c": 1}, []string{}}}, "d\"": "\\"},
+		Document{Schema: 1, Findings: []diagnose.Finding{{Code: "X", Summary: "s: {x}, [y]", Frames: []int{1, 2}}}},
+	}
+	for _, v := range values {
+		b, err := json.Marshal(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkIndent(t, b)
+	}
+}
+
+func checkIndent(t *testing.T, compact []byte) {
+	t.Helper()
+	for _, prefix := range []string{"", "    "} {
+		var want bytes.Buffer
+		if err := json.Indent(&want, compact, prefix, "  "); err != nil {
+			t.Fatal(err)
+		}
+		if got := appendIndent(nil, compact, prefix, "  "); !bytes.Equal(got, want.Bytes()) {
+			t.Errorf("indenting %s with prefix %q:\n%s\nwant:\n%s", compact, prefix, got, want.Bytes())
+		}
+	}
+}
+
+// FuzzAppendIndent: any compact JSON is indented as json.Indent does, and
+// no input makes appendIndent panic.
+func FuzzAppendIndent(f *testing.F) {
+	for _, s := range []string{`{"a":[1,{"b":"c\\\"d"}],"e":{}}`, `[]`, `"x`, `{"a":`, `\`, `[[[]]]`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		appendIndent(nil, b, "  ", "  ") // must not panic, valid or not
+		var compact bytes.Buffer
+		if !json.Valid(b) || json.Compact(&compact, b) != nil || !bytes.Equal(compact.Bytes(), b) {
+			return
+		}
+		checkIndent(t, b)
+	})
+}
