@@ -22,7 +22,7 @@ func runAnalyze(args []string, stdout, stderr io.Writer) int {
 	var in inputFlags
 	in.register(fs)
 	fs.BoolVar(&asJSON, "json", false, "print the analysis as one JSON document (docs/analysis-schema.md)")
-	fs.BoolVar(&noDigest, "no-digest", false, "do not compute the inputs' SHA-256 (input.sha256 stays empty): on a large file the digest is the slowest part of a run")
+	fs.BoolVar(&noDigest, "no-digest", false, "with --json, do not compute the inputs' SHA-256 (input.sha256 stays empty): on a large file the digest is the slowest part of a run (the text output does not show it, so it is computed only for --json)")
 	fs.BoolVar(&separate, "separate", false, "analyse each FILE on its own instead of merging them as captures from several points of one path")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, "Usage: ipsecpcap analyze [--json] [--separate] [--no-digest] [--keys PATH] [--log FILE] [--ike-port N] [--natt-port N] FILE...\n"+
@@ -35,6 +35,9 @@ func runAnalyze(args []string, stdout, stderr io.Writer) int {
 		return exitUnreadable
 	}
 	cfg := in.decodeConfig()
+	// The digest is for the JSON's chain of custody; the text does not show
+	// it, and on a large file it would take longer than the analysis.
+	noDigest = noDigest || !asJSON
 	out := bufio.NewWriterSize(stdout, 64<<10)
 	defer out.Flush()
 	logs := in.gatewayLogs(stderr)

@@ -88,7 +88,9 @@ func runTUI(args []string, stdout, stderr io.Writer) int {
 	var problems []string
 	cfg := in.decodeConfig()
 	decrypt, _ := in.decrypterFor(files, stderr)
-	opt := pipeline.Options{Decode: cfg, Decrypt: decrypt, Logs: in.gatewayLogs(stderr), Problem: func(s string) {
+	// NoDigest: the TUI shows no SHA-256, and hashing a large file would
+	// take a core from loading it.
+	opt := pipeline.Options{Decode: cfg, Decrypt: decrypt, NoDigest: true, Logs: in.gatewayLogs(stderr), Problem: func(s string) {
 		if len(problems) < 20 {
 			problems = append(problems, s)
 		}
