@@ -442,13 +442,10 @@ func addOff(off, n int) int {
 }
 
 func (d *Decoder) newPacket(f *frame, dg datagram, k Kind, src, dst netip.AddrPort, encap bool, off int) *Packet {
-	var p *Packet
 	if d.reuse && (k == KindESP || k == KindNATKeepalive) {
-		p = &d.spare
-	} else {
-		p = new(Packet)
+		return d.reusedPacket(f, dg, k, src, dst, encap, off)
 	}
-	*p = Packet{
+	p := &Packet{
 		Frame:           f.rec.Frame,
 		Time:            f.rec.Time,
 		Kind:            k,
@@ -461,6 +458,31 @@ func (d *Decoder) newPacket(f *frame, dg datagram, k Kind, src, dst netip.AddrPo
 	}
 	if dg.fragments != nil && k == KindESP {
 		p.Reassembled = dg.payload
+	}
+	return p
+}
+
+// reusedPacket is newPacket in the spare packet, set field by field:
+// assigning it a whole new Packet (a few hundred bytes, with pointers the
+// garbage collector must hear of) cost more than decoding the ESP header.
+// TestReusedPacketIsFresh keeps it equal to newPacket's.
+func (d *Decoder) reusedPacket(f *frame, dg datagram, k Kind, src, dst netip.AddrPort, encap bool, off int) *Packet {
+	p := &d.spare
+	p.Frame, p.Time, p.Kind = f.rec.Frame, f.rec.Time, k
+	p.Src, p.Dst, p.UDPEncapsulated = src, dst, encap
+	p.ESP, p.Truncated, p.Length, p.PayloadOffset = esp.Header{}, false, dg.wireLen, off
+	if p.Fragments != nil || dg.fragments != nil {
+		p.Fragments = dg.fragments
+	}
+	if p.Reassembled != nil || dg.fragments != nil {
+		p.Reassembled = nil
+		if dg.fragments != nil && k == KindESP {
+			p.Reassembled = dg.payload
+		}
+	}
+	// Set only by the decoder for other kinds, or by the caller's hooks.
+	if p.IKE != nil || p.ICMP != nil || p.Problems != nil || p.Decrypted != nil {
+		p.IKE, p.ICMP, p.Problems, p.Decrypted = nil, nil, nil, nil
 	}
 	return p
 }
