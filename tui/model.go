@@ -164,11 +164,20 @@ func (m *Model) Init() tea.Cmd {
 				return doneMsg{err}
 			}
 		}
-	}, tick())
+	}, tick(firstRefresh))
 }
 
-func tick() tea.Cmd {
-	return tea.Tick(200*time.Millisecond, func(t time.Time) tea.Msg { return tickMsg(t) })
+// The screen follows the loading with a snapshot every refresh; the first
+// comes sooner, because the first exchanges of a large capture are read in
+// milliseconds, and a failure among them should not wait for the regular
+// cadence (snapshots cost a copy of the analysis, so not all are that quick).
+const (
+	firstRefresh = 40 * time.Millisecond
+	refresh      = 200 * time.Millisecond
+)
+
+func tick(d time.Duration) tea.Cmd {
+	return tea.Tick(d, func(t time.Time) tea.Msg { return tickMsg(t) })
 }
 
 // setResult installs a snapshot, keeping the user's place.
@@ -317,7 +326,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			return m, nil
 		}
 		m.setResult(m.run.Snapshot())
-		return m, tick()
+		return m, tick(refresh)
 	case doneMsg:
 		m.loadErr = msg.err
 		m.setResult(m.run.Snapshot())
