@@ -22,6 +22,7 @@ type ngReader struct {
 	r      *bufio.Reader
 	pos    func() int64 // offset of the next unread byte
 	order  binary.ByteOrder
+	big    bool // order is big-endian (u32 for the per-packet reads: ByteOrder's methods are not inlined)
 	ifaces []ngInterface
 	// Drops sums the interface drop counters (isb_ifdrop) seen so far.
 	Drops uint64
@@ -80,14 +81,14 @@ func (n *ngReader) next() (ngRecord, error) {
 			}
 			return ngRecord{}, ngErr(start, "the file ends inside a block header (cut off?)")
 		}
-		typ := n.order.Uint32(hdr[0:4])
+		typ := n.u32(hdr[0:4])
 		if binary.LittleEndian.Uint32(hdr[0:4]) == ngSectionHeader {
 			if err := n.sectionHeader(start); err != nil {
 				return ngRecord{}, err
 			}
 			continue
 		}
-		length := n.order.Uint32(hdr[4:8])
+		length := n.u32(hdr[4:8])
 		if length < 12 || length%4 != 0 {
 			return ngRecord{}, corruptErr(start, fmt.Sprintf("block type 0x%x has invalid length %d (corrupt block)", typ, length))
 		}
@@ -128,6 +129,13 @@ func (n *ngReader) next() (ngRecord, error) {
 	}
 }
 
+func (n *ngReader) u32(b []byte) uint32 {
+	if n.big {
+		return binary.BigEndian.Uint32(b)
+	}
+	return binary.LittleEndian.Uint32(b)
+}
+
 // readBlock reads a whole block and returns its body (without type,
 // lengths), checking the trailing length. The body is not copied: it lies
 // in the bufio.Reader's buffer (as large as any block read here) and is
@@ -139,7 +147,7 @@ func (n *ngReader) readBlock(start int64, length uint32) ([]byte, error) {
 		return nil, ngErr(start, "the file ends inside a block (cut off?)")
 	}
 	n.r.Discard(int(length))
-	if trail := n.order.Uint32(b[length-4:]); trail != length {
+	if trail := n.u32(b[length-4:]); trail != length {
 		return nil, corruptErr(start, fmt.Sprintf("block length %d and trailing length %d differ (corrupt block)", length, trail))
 	}
 	return b[8 : length-4], nil
@@ -152,9 +160,9 @@ func (n *ngReader) sectionHeader(start int64) error {
 	}
 	switch {
 	case binary.LittleEndian.Uint32(hdr[8:12]) == ngByteOrderMagic:
-		n.order = binary.LittleEndian
+		n.order, n.big = binary.LittleEndian, false
 	case binary.BigEndian.Uint32(hdr[8:12]) == ngByteOrderMagic:
-		n.order = binary.BigEndian
+		n.order, n.big = binary.BigEndian, true
 	default:
 		return ngErr(start, "section header has no valid byte-order magic")
 	}
@@ -243,13 +251,13 @@ func (n *ngReader) packet(start int64, typ uint32, body []byte) (ngRecord, error
 			return rec, skipErr(start, "packet block is too short")
 		}
 		if typ == ngEnhancedPacket {
-			ifaceID = int(n.order.Uint32(body[0:4]))
+			ifaceID = int(n.u32(body[0:4]))
 		} else {
 			ifaceID = int(n.order.Uint16(body[0:2]))
 		}
-		ts = uint64(n.order.Uint32(body[4:8]))<<32 | uint64(n.order.Uint32(body[8:12]))
-		capLen = n.order.Uint32(body[12:16])
-		rec.origLen = int(n.order.Uint32(body[16:20]))
+		ts = uint64(n.u32(body[4:8]))<<32 | uint64(n.u32(body[8:12]))
+		capLen = n.u32(body[12:16])
+		rec.origLen = int(n.u32(body[16:20]))
 		if int64(capLen) > int64(len(body)-20) {
 			return rec, skipErr(start, fmt.Sprintf("captured length %d exceeds the %d bytes of the block", capLen, len(body)-20))
 		}
