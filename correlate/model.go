@@ -331,31 +331,20 @@ type ESPFlow struct {
 	// AfterDelete is set when ESP continued after a delete of the IKE SA.
 	AfterDeleteFrame int
 
-	// Recent holds the last packets (at most recentFrames, oldest first),
-	// so rules can tell what one direction did after the other stopped.
-	// It is filled in snapshots; the correlator keeps them in recent.
-	Recent []FrameTime
-
-	recent [recentFrames]frameNanos // a ring, without pointers for the GC to follow
-	early  []seqTime                // multi-capture runs: the first packets, to match across points
+	// recent holds the last packets (a ring of recentFrames, without
+	// pointers for the GC to follow), so rules can tell what one direction
+	// did after the other stopped (PacketsAfter).
+	recent [recentFrames]frameNanos
+	// clockShift puts recent's times on the first capture's clock (set in
+	// snapshots).
+	clockShift time.Duration
+	early      []seqTime // multi-capture runs: the first packets, to match across points
 }
 
 // frameNanos is a frame number and its time in Unix nanoseconds.
 type frameNanos struct {
 	frame int
 	nanos int64
-}
-
-// recentInOrder returns the recent ring's frames, oldest first, their
-// times in loc.
-func (f *ESPFlow) recentInOrder(loc *time.Location) []FrameTime {
-	n := int(min(f.Packets, recentFrames))
-	out := make([]FrameTime, 0, n)
-	for i := range n {
-		r := f.recent[(f.next-n+i+recentFrames)%recentFrames]
-		out = append(out, FrameTime{r.frame, time.Unix(0, r.nanos).In(loc)})
-	}
-	return out
 }
 
 // seqTime is an ESP sequence number and when it was seen.
@@ -367,20 +356,15 @@ type seqTime struct {
 // recentFrames is how many of a flow's last frames are kept.
 const recentFrames = 16
 
-// FrameTime is a frame number and its time.
-type FrameTime struct {
-	Frame int
-	Time  time.Time
-}
-
-// PacketsAfter counts the flow's recent packets sent after t (at most
-// recentFrames) and returns the first of their frames.
+// PacketsAfter counts the flow's recent packets (at most recentFrames)
+// sent after t and returns the first of their frames.
 func (f *ESPFlow) PacketsAfter(t time.Time) (n int, first int) {
-	for _, ft := range f.Recent {
-		if ft.Time.After(t) {
+	after := t.Add(-f.clockShift).UnixNano()
+	for _, r := range f.recent[:min(f.Packets, recentFrames)] {
+		if r.nanos > after {
 			n++
-			if first == 0 || ft.Frame < first {
-				first = ft.Frame
+			if first == 0 || r.frame < first {
+				first = r.frame
 			}
 		}
 	}

@@ -48,11 +48,9 @@ func (c *Correlator) snapshot(copied bool) *Analysis {
 			cp.GapFrames = slices.Clone(f.GapFrames)
 			a.ESP[i] = cp
 		}
-		cp.Recent, cp.early, cp.sameSPI = f.recentInOrder(f.Last.Location()), nil, nil
+		cp.early, cp.sameSPI = nil, nil
+		cp.clockShift = clock(f.Capture, f.Last).Sub(f.Last)
 		cp.First, cp.Last = clock(f.Capture, f.First), clock(f.Capture, f.Last)
-		for j := range cp.Recent {
-			cp.Recent[j].Time = clock(f.Capture, cp.Recent[j].Time)
-		}
 	}
 	if copied {
 		a.Peers = make([]*PeerPair, len(c.a.Peers))

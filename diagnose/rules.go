@@ -12,27 +12,24 @@ import (
 
 // Diagnose returns the findings for an analysis, failures first.
 func Diagnose(a *correlate.Analysis) []Finding {
-	var fs []Finding
-	add := func(f Finding) { fs = append(fs, f) }
+	// The rules' findings are gathered first and copied once: a large
+	// capture has thousands, and growing one slice by appending copied
+	// them over and over.
+	parts := make([][]Finding, 0, len(a.IKESAs)+4)
 	for _, sa := range a.IKESAs {
-		for _, f := range ikeSA(a, sa) {
-			add(f)
-		}
+		parts = append(parts, ikeSA(a, sa))
 	}
-	for _, f := range espFindingsAtPoints(a) {
-		add(f)
+	parts = append(parts, espFindingsAtPoints(a), flapping(a), pathLoss(a), captureDrops(a))
+	n := 1
+	for _, p := range parts {
+		n += len(p)
 	}
-	for _, f := range flapping(a) {
-		add(f)
-	}
-	for _, f := range pathLoss(a) {
-		add(f)
-	}
-	for _, f := range captureDrops(a) {
-		add(f)
+	fs := make([]Finding, 0, n)
+	for _, p := range parts {
+		fs = append(fs, p...)
 	}
 	if a.DroppedIKESAs > 0 || a.DroppedESPFlows > 0 {
-		add(Finding{Code: TooManySAs, Severity: Warning, Certainty: Certain,
+		fs = append(fs, Finding{Code: TooManySAs, Severity: Warning, Certainty: Certain,
 			Summary: fmt.Sprintf("%d IKE SAs and %d ESP flows beyond the tracking limits were counted but not analysed", a.DroppedIKESAs, a.DroppedESPFlows)})
 	}
 	fs = applyLogs(a, fs)

@@ -274,3 +274,31 @@ func sortedCodes(fs []diagnose.Finding) string {
 	slices.Sort(c)
 	return fmt.Sprint(c)
 }
+
+// An ESP flow's recent packets are on the first capture's clock in the
+// analysis, as its Last is: PacketsAfter finds exactly the last packet
+// after Last less a nanosecond, at either point, whatever the second
+// point's clock offset.
+func TestRecentPacketsOnTheFirstClock(t *testing.T) {
+	name := "../testdata/pcaps/lab/ikev2-ok/capture.pcap"
+	for _, shift := range []time.Duration{0, 2500 * time.Millisecond, -90 * time.Minute} {
+		two, err := AnalyzeFiles([]string{name, shifted(t, name, shift)}, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		points := map[int]bool{}
+		for _, f := range two.Analysis.ESP {
+			points[f.Capture] = true
+			if n, first := f.PacketsAfter(f.Last.Add(-time.Nanosecond)); n != 1 || first != f.LastFrame {
+				t.Errorf("shift %v: capture %d SPI %08x: %d packets after its last one's time less 1 ns (first %d), want 1 (frame %d)",
+					shift, f.Capture, f.SPI, n, first, f.LastFrame)
+			}
+			if n, _ := f.PacketsAfter(f.Last); n != 0 {
+				t.Errorf("shift %v: capture %d SPI %08x: %d packets after its last one", shift, f.Capture, f.SPI, n)
+			}
+		}
+		if !points[1] || !points[2] {
+			t.Fatalf("shift %v: ESP flows at points %v, want 1 and 2", shift, points)
+		}
+	}
+}
