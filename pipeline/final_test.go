@@ -4,6 +4,8 @@ import (
 	"path/filepath"
 	"reflect"
 	"testing"
+
+	"github.com/ipsecpcap/ipsecpcap/gwlog"
 )
 
 // Final is Snapshot without the copy: the same analysis and findings on
@@ -45,5 +47,62 @@ func TestFinalEqualsSnapshot(t *testing.T) {
 				t.Errorf("Final's findings differ from Snapshot's:\n%v\n%v", snap.Findings, fin.Findings)
 			}
 		})
+	}
+}
+
+// Logs placed on a snapshot are those a fresh alignment places, snapshot
+// after snapshot while the captures load (the placement is kept from one
+// snapshot to the next while the IKE messages and clocks stay the same),
+// at one point and at two.
+func TestLogsPlacedOnEverySnapshot(t *testing.T) {
+	dir := filepath.Join(lab, "ikev2-ok-two-points")
+	var logs []*gwlog.Log
+	for _, side := range []string{"initiator", "responder"} {
+		l, err := gwlog.ParseFile(filepath.Join(dir, "charon-"+side+".log"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		logs = append(logs, l)
+	}
+	for _, names := range [][]string{
+		{filepath.Join(dir, "capture.pcap")},
+		{filepath.Join(dir, "capture.pcap"), filepath.Join(dir, "capture-responder.pcap")},
+	} {
+		r, err := StartFiles(names, Options{Logs: logs})
+		if err != nil {
+			t.Fatal(err)
+		}
+		placed := 0
+		for step := 0; ; step++ {
+			done, err := r.Step(1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for range 2 { // twice: the second snapshot of the same state reuses the placement
+				res := r.Snapshot()
+				fresh := *res.Analysis
+				fresh.Logs, fresh.LogFiles = nil, nil
+				placeLogs(&fresh, logs)
+				if !reflect.DeepEqual(fresh.Logs, res.Analysis.Logs) || !reflect.DeepEqual(fresh.LogFiles, res.Analysis.LogFiles) {
+					t.Fatalf("%d captures, step %d: the logs placed differ from a fresh placement", len(names), step)
+				}
+				for _, e := range res.Analysis.Logs {
+					if e.IKESA != 0 {
+						placed++
+						if got := res.Analysis.LogsOf(e.IKESA); len(got) == 0 {
+							t.Fatalf("step %d: the logs are not indexed by IKE SA", step)
+						}
+						break
+					}
+				}
+			}
+			if done {
+				break
+			}
+		}
+		r.Close()
+		if placed == 0 {
+			t.Errorf("%d captures: no log line was ever placed on an IKE SA", len(names))
+		}
 	}
 }

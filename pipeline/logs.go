@@ -1,6 +1,9 @@
 package pipeline
 
 import (
+	"slices"
+	"time"
+
 	"github.com/ipsecpcap/ipsecpcap/correlate"
 	"github.com/ipsecpcap/ipsecpcap/gwlog"
 )
@@ -13,6 +16,9 @@ const maxLogEvents = 20000
 // events on the capture's clock, attributed to IKE SAs and frames, with
 // the causes they state (package diagnose reads them).
 func placeLogs(a *correlate.Analysis, logs []*gwlog.Log) {
+	if len(logs) == 0 {
+		return
+	}
 	for _, l := range logs {
 		al := gwlog.Align(l, a)
 		a.LogFiles = append(a.LogFiles, correlate.LogSummary{Name: l.Name, Format: string(l.Format),
@@ -52,4 +58,37 @@ func logEvent(name string, ae gwlog.Aligned) correlate.LogEvent {
 		le.Notifies = append(le.Notifies, dir+n.Name)
 	}
 	return le
+}
+
+// placedLogs remembers the logs placed on the last snapshot. The TUI takes
+// a snapshot every 200 ms while a capture loads, and aligning a long log
+// again each time held up the loading; the placement depends only on the
+// IKE messages (and, with several captures, the clock offsets), which most
+// snapshots of a large capture share with the one before.
+type placedLogs struct {
+	ikePackets, ikeSAs int
+	offsets            []time.Duration
+	files              []correlate.LogSummary
+	events             []correlate.LogEvent
+}
+
+// place puts the logs on a, aligning them again only when what the
+// alignment reads has changed since the last call.
+func (c *placedLogs) place(a *correlate.Analysis, logs []*gwlog.Log) {
+	if len(logs) == 0 {
+		return
+	}
+	offsets := make([]time.Duration, len(a.Captures))
+	for i, cc := range a.Captures {
+		offsets[i] = cc.Offset
+	}
+	if c.files != nil && c.ikePackets == a.IKEPackets && c.ikeSAs == len(a.IKESAs) && slices.Equal(c.offsets, offsets) {
+		a.LogFiles = append(a.LogFiles, c.files...)
+		a.Logs = append(a.Logs, c.events...)
+		a.IndexLogs()
+		return
+	}
+	placeLogs(a, logs)
+	c.ikePackets, c.ikeSAs, c.offsets = a.IKEPackets, len(a.IKESAs), offsets
+	c.files, c.events = slices.Clone(a.LogFiles), slices.Clone(a.Logs)
 }

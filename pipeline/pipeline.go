@@ -93,6 +93,7 @@ type Run struct {
 	done      bool
 	fatal     error
 	final     *Result // once Final was called
+	logs      placedLogs
 	closeOnce sync.Once
 }
 
@@ -329,7 +330,7 @@ func (r *Run) Final() *Result {
 
 // result diagnoses an analysis of the run and adds what the sources say.
 func (r *Run) result(a *correlate.Analysis) *Result {
-	placeLogs(a, r.opt.Logs)
+	r.logs.place(a, r.opt.Logs)
 	res := &Result{Analysis: a, Done: r.done}
 	for _, s := range r.srcs {
 		in := s.input()
