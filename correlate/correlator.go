@@ -197,9 +197,9 @@ func (c *Correlator) direction(sa *IKESA, msg *Message, p *decode.Packet, k int)
 	if c.multi() {
 		pt := sa.point(k)
 		if pt == nil {
-			// A point that has not seen this SA yet: the same bytes seen
-			// elsewhere tell, else the first message of phase 1 does.
-			if old := sa.messageByHash(msg.hash); old != nil {
+			// A point that has not seen this SA yet: the same message seen
+			// elsewhere tells, else the first message of phase 1 does.
+			if old := sa.copyOf(msg, 0, false); old != nil {
 				return old.Dir
 			}
 			if p.IKE.ResponderSPI.IsZero() {
@@ -244,10 +244,33 @@ func (sa *IKESA) messageByHash(h uint64) *Message {
 	return nil
 }
 
+// copyOf finds the message msg is a copy of, as another capture point
+// saw it: the same bytes; or, when either copy was cut short by a snaplen,
+// the same IKE header, sent the same way (dir; any way when not known).
+func (sa *IKESA) copyOf(msg *Message, dir Direction, dirKnown bool) *Message {
+	if old := sa.messageByHash(msg.hash); old != nil {
+		return old
+	}
+	for i := len(sa.Exchanges) - 1; i >= 0; i-- {
+		for _, m := range sa.Exchanges[i].Messages {
+			if (m.cut || msg.cut) && m.head == msg.head && (!dirKnown || m.Dir == dir) {
+				return m
+			}
+		}
+	}
+	return nil
+}
+
+// ikeHeaderLen is the length of the ISAKMP header (RFC 2408 §3.1, RFC 7296 §3.1).
+const ikeHeaderLen = 28
+
 // newMessage copies what the correlation needs out of a packet.
 func newMessage(p *decode.Packet, dir Direction) *Message {
 	m := p.IKE
 	h := fnv.New64a()
+	h.Write(m.Raw[:min(len(m.Raw), ikeHeaderLen)])
+	head := h.Sum64()
+	h.Reset()
 	h.Write(m.Raw)
 	msg := &Message{
 		Frames: []int{p.Frame}, Times: []time.Time{p.Time}, Sent: 1,
@@ -257,6 +280,8 @@ func newMessage(p *decode.Packet, dir Direction) *Message {
 		IPFragmented:    p.Fragments != nil,
 		UDPEncapsulated: p.UDPEncapsulated,
 		hash:            h.Sum64(),
+		head:            head,
+		cut:             len(m.Raw) < int(m.Length),
 	}
 	if m.MajorVersion() == 2 {
 		msg.Response = m.IsResponse()
@@ -287,7 +312,7 @@ func (c *Correlator) place(sa *IKESA, msg *Message, p *decode.Packet) (elsewhere
 		// Another point's copy may come long after the first point saw
 		// later exchanges (its clock is behind, or the path is slow): look
 		// for the same bytes in the whole SA, not only the latest exchange.
-		if old := sa.messageByHash(msg.hash); old != nil && (sa.Version == 1 || old.Dir == msg.Dir) {
+		if old := sa.copyOf(msg, msg.Dir, true); old != nil && (sa.Version == 1 || old.Dir == msg.Dir) {
 			return old.seenAgain(msg, captureOf(p))
 		}
 	}

@@ -102,7 +102,13 @@ type Message struct {
 	// transmissions any one point saw.
 	Seen []Sighting
 
-	hash uint64
+	hash uint64 // of the message's bytes as captured
+	// head is the hash of the IKE header alone (SPIs, next payload,
+	// exchange, flags, message ID, length), and cut is set when the capture
+	// holds only the start of the message (a snaplen): two capture points
+	// with different snaplens see different bytes of the same message.
+	head uint64
+	cut  bool
 }
 
 // Retransmissions is how often the message was sent again.

@@ -302,3 +302,82 @@ func TestRecentPacketsOnTheFirstClock(t *testing.T) {
 		}
 	}
 }
+
+// cutShifted writes a copy of a capture whose clock is off by d and whose
+// records are cut to snaplen bytes, as a capture point with a short
+// snaplen (a firewall's packet capture) records them.
+func cutShifted(t *testing.T, src string, d time.Duration, snaplen int) string {
+	t.Helper()
+	in, err := capture.Open(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer in.Close()
+	out := filepath.Join(t.TempDir(), "cut.pcap")
+	f, err := os.Create(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	w := pcapgo.NewWriterNanos(f)
+	first := true
+	for {
+		rec, err := in.Next()
+		if err != nil {
+			break
+		}
+		if first {
+			if err := w.WriteFileHeader(uint32(snaplen), layers.LinkType(rec.LinkType)); err != nil {
+				t.Fatal(err)
+			}
+			first = false
+		}
+		data := rec.Data[:min(len(rec.Data), snaplen)]
+		ci := gopacket.CaptureInfo{Timestamp: rec.Time.Add(d), CaptureLength: len(data), Length: rec.OrigLen}
+		if err := w.WritePacket(ci, data); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return out
+}
+
+// A second point with a short snaplen holds only the start of each IKE
+// message: its copies are still copies (the same IKE header, sent the same
+// way), not new messages or retransmissions.
+func TestTwoPointsOneWithAShortSnaplen(t *testing.T) {
+	for _, sc := range []string{"ikev2-ok", "ikev2-invalid-ke-retry", "ikev2-rekey", "ikev1-main-psk-mismatch", "ikev1-dpd-peer-dead"} {
+		t.Run(sc, func(t *testing.T) {
+			name := "../testdata/pcaps/lab/" + sc + "/capture.pcap"
+			one, err := Analyze(name, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			two, err := AnalyzeFiles([]string{name, cutShifted(t, name, 2500*time.Millisecond, 96)}, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(two.Analysis.IKESAs) != len(one.Analysis.IKESAs) {
+				t.Fatalf("%d IKE SAs, want %d", len(two.Analysis.IKESAs), len(one.Analysis.IKESAs))
+			}
+			for i, sa := range two.Analysis.IKESAs {
+				want := one.Analysis.IKESAs[i]
+				if sa.State != want.State || len(sa.Exchanges) != len(want.Exchanges) {
+					t.Fatalf("SA %d %s with %d exchanges, want %s with %d", sa.ID, sa.State, len(sa.Exchanges), want.State, len(want.Exchanges))
+				}
+				for j, ex := range sa.Exchanges {
+					if len(ex.Messages) != len(want.Exchanges[j].Messages) {
+						t.Fatalf("SA %d %s: %d messages, want %d", sa.ID, ex.Name(), len(ex.Messages), len(want.Exchanges[j].Messages))
+					}
+					for n, m := range ex.Messages {
+						if w := want.Exchanges[j].Messages[n]; m.Sent != w.Sent || !m.SeenAt(1) || !m.SeenAt(2) {
+							t.Errorf("SA %d %s message %d: sent %d seen %+v, want sent %d at both points", sa.ID, ex.Name(), n+1, m.Sent, m.Seen, w.Sent)
+						}
+					}
+				}
+			}
+			if got, want := sortedCodes(two.Findings), sortedCodes(one.Findings); got != want {
+				t.Errorf("findings %s, want %s", got, want)
+			}
+		})
+	}
+}
