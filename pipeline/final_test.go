@@ -4,8 +4,6 @@ import (
 	"path/filepath"
 	"reflect"
 	"testing"
-
-	"github.com/ipsecpcap/ipsecpcap/gwlog"
 )
 
 // Final is Snapshot without the copy: the same analysis and findings on
@@ -56,14 +54,7 @@ func TestFinalEqualsSnapshot(t *testing.T) {
 // at one point and at two.
 func TestLogsPlacedOnEverySnapshot(t *testing.T) {
 	dir := filepath.Join(lab, "ikev2-ok-two-points")
-	var logs []*gwlog.Log
-	for _, side := range []string{"initiator", "responder"} {
-		l, err := gwlog.ParseFile(filepath.Join(dir, "charon-"+side+".log"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		logs = append(logs, l)
-	}
+	logs := charonLogs(t, dir)
 	for _, names := range [][]string{
 		{filepath.Join(dir, "capture.pcap")},
 		{filepath.Join(dir, "capture.pcap"), filepath.Join(dir, "capture-responder.pcap")},

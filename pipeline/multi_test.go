@@ -26,13 +26,25 @@ func shifted(t *testing.T, src string, d time.Duration) string {
 
 // shiftedWithout also leaves out the frames drop names.
 func shiftedWithout(t *testing.T, src string, d time.Duration, drop func(frame int) bool) string {
+	return rewritten(t, src, d, drop, 262144)
+}
+
+// cutShifted cuts the records to snaplen bytes too, as a capture point
+// with a short snaplen (a firewall's packet capture) records them.
+func cutShifted(t *testing.T, src string, d time.Duration, snaplen int) string {
+	return rewritten(t, src, d, nil, snaplen)
+}
+
+// rewritten writes a copy of a capture with its clock off by d, without
+// the frames drop names (nil: none), its records cut to snaplen bytes.
+func rewritten(t *testing.T, src string, d time.Duration, drop func(frame int) bool, snaplen int) string {
 	t.Helper()
 	in, err := capture.Open(src)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer in.Close()
-	out := filepath.Join(t.TempDir(), "shifted.pcap")
+	out := filepath.Join(t.TempDir(), "rewritten.pcap")
 	f, err := os.Create(out)
 	if err != nil {
 		t.Fatal(err)
@@ -49,13 +61,14 @@ func shiftedWithout(t *testing.T, src string, d time.Duration, drop func(frame i
 			continue
 		}
 		if first {
-			if err := w.WriteFileHeader(262144, layers.LinkType(rec.LinkType)); err != nil {
+			if err := w.WriteFileHeader(uint32(snaplen), layers.LinkType(rec.LinkType)); err != nil {
 				t.Fatal(err)
 			}
 			first = false
 		}
-		ci := gopacket.CaptureInfo{Timestamp: rec.Time.Add(d), CaptureLength: len(rec.Data), Length: rec.OrigLen}
-		if err := w.WritePacket(ci, rec.Data); err != nil {
+		data := rec.Data[:min(len(rec.Data), snaplen)]
+		ci := gopacket.CaptureInfo{Timestamp: rec.Time.Add(d), CaptureLength: len(data), Length: rec.OrigLen}
+		if err := w.WritePacket(ci, data); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -164,17 +177,7 @@ func TestPathLoss(t *testing.T) {
 // responder was missed by the capture, not lost on the path (no PATH_LOSS);
 // with the logs of a real loss, PATH_LOSS becomes certain.
 func TestPathLossAndTheReceiversLog(t *testing.T) {
-	logs := func(dir string) []*gwlog.Log {
-		var ls []*gwlog.Log
-		for _, side := range []string{"initiator", "responder"} {
-			l, err := gwlog.ParseFile(filepath.Join(dir, "charon-"+side+".log"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			ls = append(ls, l)
-		}
-		return ls
-	}
+	logs := func(dir string) []*gwlog.Log { return charonLogs(t, dir) }
 	pathLoss := func(res *Result) *diagnose.Finding {
 		for i, f := range res.Findings {
 			if f.Code == diagnose.PathLoss {
@@ -303,42 +306,18 @@ func TestRecentPacketsOnTheFirstClock(t *testing.T) {
 	}
 }
 
-// cutShifted writes a copy of a capture whose clock is off by d and whose
-// records are cut to snaplen bytes, as a capture point with a short
-// snaplen (a firewall's packet capture) records them.
-func cutShifted(t *testing.T, src string, d time.Duration, snaplen int) string {
+// charonLogs reads a lab scenario's two charon logs.
+func charonLogs(t *testing.T, dir string) []*gwlog.Log {
 	t.Helper()
-	in, err := capture.Open(src)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer in.Close()
-	out := filepath.Join(t.TempDir(), "cut.pcap")
-	f, err := os.Create(out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	w := pcapgo.NewWriterNanos(f)
-	first := true
-	for {
-		rec, err := in.Next()
+	var ls []*gwlog.Log
+	for _, side := range []string{"initiator", "responder"} {
+		l, err := gwlog.ParseFile(filepath.Join(dir, "charon-"+side+".log"))
 		if err != nil {
-			break
-		}
-		if first {
-			if err := w.WriteFileHeader(uint32(snaplen), layers.LinkType(rec.LinkType)); err != nil {
-				t.Fatal(err)
-			}
-			first = false
-		}
-		data := rec.Data[:min(len(rec.Data), snaplen)]
-		ci := gopacket.CaptureInfo{Timestamp: rec.Time.Add(d), CaptureLength: len(data), Length: rec.OrigLen}
-		if err := w.WritePacket(ci, data); err != nil {
 			t.Fatal(err)
 		}
+		ls = append(ls, l)
 	}
-	return out
+	return ls
 }
 
 // A second point with a short snaplen holds only the start of each IKE
