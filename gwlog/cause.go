@@ -205,6 +205,11 @@ var plutoCauses = []causeRule{
 	rule(`we require PFS but .* specifies no GROUP_DESCRIPTION|PFS .*(?:GROUP_DESCRIPTION|mismatch|disagree)|GROUP_DESCRIPTION .*PFS|missing KE payload`, BasisLocalCheck, "one side requires PFS, the other does not, or the groups differ", fixed(CodeP2PFSMismatch)),
 	rule(`(?i)no acceptable Oakley Transform`, BasisLocalCheck, "the phase-1 proposals do not intersect", fixed(CodeP1ProposalMismatch)),
 	rule(`(?i)IPsec Transform .* refused|no acceptable (?:ESP|AH|IPsec)`, BasisLocalCheck, "the phase-2 proposals do not intersect", fixed(CodeP2ProposalMismatch)),
+	// libreswan 4 names the protocol of the proposals it refused:
+	// "no local proposal matches remote proposals 1:IKE:ENCR=..." (the IKE
+	// SA) or "... 1:ESP:ENCR=..." (a child SA).
+	rule(`no local proposal matches remote proposals \d+:IKE:`, BasisLocalCheck, "the IKE SA proposals do not intersect", fixed(CodeP1ProposalMismatch)),
+	rule(`no local proposal matches remote proposals \d+:(?:ESP|AH):`, BasisLocalCheck, "the ESP/AH proposals do not intersect", fixed(CodeP2ProposalMismatch)),
 	rule(`(?i)(?:no local proposal matches remote proposals|failed to match .*proposal)`, BasisLocalCheck, "the proposals do not intersect", byPhase(CodeP1ProposalMismatch, CodeP2ProposalMismatch)),
 	rule(`(?i)cannot respond to IPsec SA request because no connection is known|No IKEv2 connection found with compatible Traffic Selectors`, BasisLocalCheck, "the proposed subnets match no connection", fixed(CodeP2TSMismatch)),
 	rule(`(?i)(?:probable|possible) authentication failure`, BasisTimeout, "the first encrypted message was not accepted: the pre-shared keys probably differ", fixed(CodeP1AuthFailed)),

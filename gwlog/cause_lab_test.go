@@ -2,6 +2,7 @@ package gwlog
 
 import (
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/ipsecpcap/ipsecpcap/decode/isakmp"
@@ -86,7 +87,9 @@ func TestLabCauses(t *testing.T) {
 
 // TestLabPhase2FromResponder pins the distinctions only the responder's
 // log makes: an IKEv1 Quick Mode refused for PFS, for the transforms or for
-// the selectors all reach the initiator as the same encrypted notify.
+// the selectors all reach the initiator as the same encrypted notify. With
+// them, libreswan's phrases for proposals refused in either phase (the
+// phase is in the line: "remote proposals 1:IKE:..." or "1:ESP:...").
 func TestLabPhase2FromResponder(t *testing.T) {
 	cases := map[string]string{
 		"ikev1-p2-transform-mismatch":   CodeP2ProposalMismatch,
@@ -96,10 +99,14 @@ func TestLabPhase2FromResponder(t *testing.T) {
 		"ikev2-ts-unacceptable":         CodeP2TSMismatch,
 		"ikev2-child-proposal-mismatch": CodeP2ProposalMismatch,
 		"ikev1-libreswan-pfs-required":  CodeP2PFSMismatch,
+		// libreswan's phrases for proposals refused, in both phases
+		"ikev2-libreswan-child-proposal-mismatch": CodeP2ProposalMismatch,
+		"ikev1-libreswan-p1-proposal-mismatch":    CodeP1ProposalMismatch,
+		"ikev2-libreswan-ike-proposal-mismatch":   CodeP1ProposalMismatch,
 	}
 	for name, want := range cases {
 		path := filepath.Join(labDir, "lab", name, "charon-responder.log")
-		if name == "ikev1-libreswan-pfs-required" {
+		if strings.Contains(name, "libreswan") {
 			path = filepath.Join(labDir, "lab", name, "pluto-responder.log")
 		}
 		log, err := ParseFile(path)

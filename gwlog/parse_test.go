@@ -236,6 +236,33 @@ func TestPlutoLines(t *testing.T) {
 				t.Errorf("a kernel failure is no negotiation cause: %+v", e)
 			}
 		}},
+		{"IKEv2 refused", `Nov 27 16:32:19.550519: "lab" #1: responding to IKE_SA_INIT message (ID 0) from 198.18.1.1:500 with unencrypted notification NO_PROPOSAL_CHOSEN`, func(t *testing.T, e Event) {
+			m := e.Message
+			if m == nil || !m.Generated || m.Version != 2 || m.Exchange != isakmp.ExchangeIKESAInit || !m.Response || !m.HasMessageID || m.MessageID != 0 {
+				t.Errorf("message %+v", m)
+			}
+			if e.Packet == nil || !e.Packet.Sent || e.Packet.Remote != ap1 {
+				t.Errorf("packet %+v", e.Packet)
+			}
+			if len(e.Notifies) != 1 || e.Notifies[0] != (Notify{Name: "NO_PROPOSAL_CHOSEN", Sent: true}) || e.Side != SideResponder {
+				t.Errorf("notifies %v, side %v", e.Notifies, e.Side)
+			}
+		}},
+		{"IKE proposals refused", `Nov 27 16:32:19.550486: "lab" #1: no local proposal matches remote proposals 1:IKE:ENCR=AES_CBC_256;INTEG=HMAC_SHA2_384_192;PRF=HMAC_SHA2_384;DH=ECP_384`, func(t *testing.T, e Event) {
+			if e.Cause != CodeP1ProposalMismatch || e.Basis != BasisLocalCheck {
+				t.Errorf("got %+v", e)
+			}
+		}},
+		{"ESP proposals refused", `Nov 27 16:32:34.728854: "lab" #2: no local proposal matches remote proposals 1:ESP:ENCR=AES_GCM_C_256;ESN=DISABLED`, func(t *testing.T, e Event) {
+			if e.Cause != CodeP2ProposalMismatch || e.Basis != BasisLocalCheck {
+				t.Errorf("got %+v", e)
+			}
+		}},
+		{"Oakley refused", `Nov 27 16:32:04.013476: "lab" #1: no acceptable Oakley Transform`, func(t *testing.T, e Event) {
+			if e.Cause != CodeP1ProposalMismatch {
+				t.Errorf("got %+v", e)
+			}
+		}},
 		{"openswan psk", `Jan  5 10:00:00 gw pluto[99]: "vpn" #1: probable authentication failure (mismatch of preshared secrets?): malformed payload in packet`, func(t *testing.T, e Event) {
 			if e.Cause != CodeP1AuthFailed {
 				t.Errorf("got %+v", e)

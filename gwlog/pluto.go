@@ -20,11 +20,15 @@ var (
 	rePlutoSentMsg = lazyRegexp(`^sent (Main Mode|Aggressive Mode|Quick Mode|IKE_SA_INIT|IKE_AUTH|CREATE_CHILD_SA|INFORMATIONAL)(?: (request|reply|response|[IR]\d))?`)
 	rePlutoRecvMsg = lazyRegexp(`^processing (?:decrypted )?(IKE_SA_INIT|IKE_AUTH|CREATE_CHILD_SA|INFORMATIONAL) (request|response)`)
 	rePlutoRespond = lazyRegexp(`^responding to (Main|Aggressive|Quick) Mode`)
-	rePlutoInit    = lazyRegexp(`^initiating (?:Main Mode|Aggressive Mode|IKEv2|IKE SA|Quick Mode)|^initiating IKEv[12] connection`)
-	rePlutoSendN   = lazyRegexp(`sending (?:encrypted )?notification ([A-Z][A-Z0-9_]+)`)
-	rePlutoRecvN   = lazyRegexp(`(?:received|ignoring informational payload|rejected by peer:|rejected Child SA with) (?:encrypted )?(?:notification |Notify Payload )?([A-Z][A-Z0-9_]{3,})`)
-	rePlutoSendPk  = lazyRegexp(`sending (\d+) bytes for .* from (\S+) to (\S+)`)
-	rePlutoRecvPk  = lazyRegexp(`\*received (\d+) bytes from (\S+) on \S+ \((\S+)\)`)
+	// libreswan 4 refusing an IKEv2 request outright: "responding to
+	// IKE_SA_INIT message (ID 0) from 198.18.1.1:500 with unencrypted
+	// notification NO_PROPOSAL_CHOSEN".
+	rePlutoRefuseV2 = lazyRegexp(`^responding to (IKE_SA_INIT|IKE_AUTH|CREATE_CHILD_SA|INFORMATIONAL) message \(ID (\d+)\) from (\S+) with (?:unencrypted |encrypted )?notification ([A-Z][A-Z0-9_]+)`)
+	rePlutoInit     = lazyRegexp(`^initiating (?:Main Mode|Aggressive Mode|IKEv2|IKE SA|Quick Mode)|^initiating IKEv[12] connection`)
+	rePlutoSendN    = lazyRegexp(`sending (?:encrypted )?notification ([A-Z][A-Z0-9_]+)`)
+	rePlutoRecvN    = lazyRegexp(`(?:received|ignoring informational payload|rejected by peer:|rejected Child SA with) (?:encrypted )?(?:notification |Notify Payload )?([A-Z][A-Z0-9_]{3,})`)
+	rePlutoSendPk   = lazyRegexp(`sending (\d+) bytes for .* from (\S+) to (\S+)`)
+	rePlutoRecvPk   = lazyRegexp(`\*received (\d+) bytes from (\S+) on \S+ \((\S+)\)`)
 )
 
 var plutoExchanges = map[string]isakmp.ExchangeType{
@@ -94,6 +98,19 @@ func (s *plutoState) parse(e *Event, msg string) bool {
 		e.Message = &Message{Version: 1, Exchange: x}
 		s.exchange = x
 		if e.ConnID != 0 && x != isakmp.ExchangeV1Quick {
+			s.sides[e.ConnID] = SideResponder
+		}
+		interesting = true
+	}
+	if m := rePlutoRefuseV2().FindStringSubmatch(msg); m != nil {
+		x := plutoExchanges[m[1]]
+		id, _ := strconv.ParseUint(m[2], 10, 32)
+		e.Message = &Message{Generated: true, Version: 2, Exchange: x, Response: true,
+			MessageID: uint32(id), HasMessageID: true, Notifies: []string{m[4]}}
+		e.Packet = &Packet{Sent: true, Remote: plutoAddr(m[3])}
+		e.Notifies = append(e.Notifies, Notify{Name: m[4], Sent: true})
+		s.exchange = x
+		if e.ConnID != 0 {
 			s.sides[e.ConnID] = SideResponder
 		}
 		interesting = true

@@ -858,6 +858,22 @@ sc_ikev1_libreswan_pfs_required() {
 	flow_libreswan
 }
 
+sc_ikev1_libreswan_p1_proposal_mismatch() {
+	v1
+	I_PROPOSALS=aes256-sha384-ecp384 # pluto: ike=aes128-sha2_256;modp2048
+	flow_libreswan
+}
+
+sc_ikev2_libreswan_ike_proposal_mismatch() {
+	I_PROPOSALS=aes256-sha384-ecp384 # pluto: ike=aes128-sha2_256;modp2048
+	flow_libreswan
+}
+
+sc_ikev2_libreswan_child_proposal_mismatch() {
+	I_ESP=aes256gcm16 # pluto: esp=aes128-sha2_256
+	flow_libreswan
+}
+
 sc_ikev2_libreswan_no_kernel_esp() {
 	I_ESP=aes128-sha256
 	flow_libreswan
