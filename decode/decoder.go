@@ -270,7 +270,7 @@ func (d *Decoder) ipv4(f *frame, b []byte, off int) (*Packet, error) {
 			if fragOff != 0 {
 				return nil, nil
 			}
-			return d.transport(f, dg)
+			return d.transport(f, &dg)
 		}
 		key := fragKey{src: dg.src, dst: dg.dst, id: uint32(binary.BigEndian.Uint16(b[4:6])), proto: dg.proto}
 		whole, frames, err := d.frags.add(key, f.rec, fragOff, more, payload)
@@ -283,7 +283,7 @@ func (d *Decoder) ipv4(f *frame, b []byte, off int) (*Packet, error) {
 		d.stats.Reassembled++
 		dg.payload, dg.off, dg.wireLen, dg.fragments = whole, -1, len(whole), frames
 	}
-	return d.transport(f, dg)
+	return d.transport(f, &dg)
 }
 
 // IPv6 extension headers walked to find the transport (RFC 8200 §4).
@@ -354,7 +354,7 @@ func (d *Decoder) ipv6(f *frame, b []byte, off int) (*Packet, error) {
 					return nil, nil
 				}
 				dg.proto, dg.payload, dg.off, dg.wireLen = next, body, pos+8, dg.wireLen-8
-				return d.transport(f, dg)
+				return d.transport(f, &dg)
 			}
 			key := fragKey{src: dg.src, dst: dg.dst, id: id, proto: next, v6: true}
 			whole, frames, err := d.frags.add(key, f.rec, fragOff, more, body)
@@ -366,16 +366,16 @@ func (d *Decoder) ipv6(f *frame, b []byte, off int) (*Packet, error) {
 			}
 			d.stats.Reassembled++
 			dg.proto, dg.payload, dg.off, dg.wireLen, dg.fragments = next, whole, -1, len(whole), frames
-			return d.transport(f, dg)
+			return d.transport(f, &dg)
 		}
 		break
 	}
 	dg.payload, dg.off = payload, pos
-	return d.transport(f, dg)
+	return d.transport(f, &dg)
 }
 
 // transport dispatches on the IP protocol.
-func (d *Decoder) transport(f *frame, dg datagram) (*Packet, error) {
+func (d *Decoder) transport(f *frame, dg *datagram) (*Packet, error) {
 	for range 4 { // AH in front of ESP or UDP, at most a few deep
 		if dg.proto != protoAH {
 			break
@@ -406,7 +406,7 @@ func (d *Decoder) transport(f *frame, dg datagram) (*Packet, error) {
 	return nil, nil
 }
 
-func (d *Decoder) udpPacket(f *frame, dg datagram) (*Packet, error) {
+func (d *Decoder) udpPacket(f *frame, dg *datagram) (*Packet, error) {
 	if err := d.udp.DecodeFromBytes(dg.payload, &d.trunc); err != nil {
 		return nil, offsetErr(dg.off, "UDP: %v", err)
 	}
@@ -441,7 +441,7 @@ func addOff(off, n int) int {
 	return off + n
 }
 
-func (d *Decoder) newPacket(f *frame, dg datagram, k Kind, src, dst netip.AddrPort, encap bool, off int) *Packet {
+func (d *Decoder) newPacket(f *frame, dg *datagram, k Kind, src, dst netip.AddrPort, encap bool, off int) *Packet {
 	if d.reuse && (k == KindESP || k == KindNATKeepalive) {
 		return d.reusedPacket(f, dg, k, src, dst, encap, off)
 	}
@@ -466,7 +466,7 @@ func (d *Decoder) newPacket(f *frame, dg datagram, k Kind, src, dst netip.AddrPo
 // assigning it a whole new Packet (a few hundred bytes, with pointers the
 // garbage collector must hear of) cost more than decoding the ESP header.
 // TestReusedPacketIsFresh keeps it equal to newPacket's.
-func (d *Decoder) reusedPacket(f *frame, dg datagram, k Kind, src, dst netip.AddrPort, encap bool, off int) *Packet {
+func (d *Decoder) reusedPacket(f *frame, dg *datagram, k Kind, src, dst netip.AddrPort, encap bool, off int) *Packet {
 	p := &d.spare
 	p.Frame, p.Time, p.Kind = f.rec.Frame, f.rec.Time, k
 	p.Src, p.Dst, p.UDPEncapsulated = src, dst, encap
@@ -489,7 +489,7 @@ func (d *Decoder) reusedPacket(f *frame, dg datagram, k Kind, src, dst netip.Add
 
 // ikePacket decodes an ISAKMP message. The bytes are copied: the capture
 // reader reuses its buffer, and IKE messages are few and worth keeping.
-func (d *Decoder) ikePacket(f *frame, dg datagram, src, dst netip.AddrPort, b []byte, off int, encap bool) *Packet {
+func (d *Decoder) ikePacket(f *frame, dg *datagram, src, dst netip.AddrPort, b []byte, off int, encap bool) *Packet {
 	p := d.newPacket(f, dg, KindIKE, src, dst, encap, off)
 	msg, err := isakmp.Decode(append([]byte(nil), b...))
 	if err != nil {
@@ -520,7 +520,7 @@ func (d *Decoder) ikePacket(f *frame, dg datagram, src, dst netip.AddrPort, b []
 	return p
 }
 
-func (d *Decoder) espPacket(f *frame, dg datagram, src, dst netip.AddrPort, b []byte, off int, encap bool) *Packet {
+func (d *Decoder) espPacket(f *frame, dg *datagram, src, dst netip.AddrPort, b []byte, off int, encap bool) *Packet {
 	p := d.newPacket(f, dg, KindESP, src, dst, encap, off)
 	h, err := esp.Parse(b)
 	p.ESP = h

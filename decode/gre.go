@@ -37,7 +37,7 @@ const (
 
 // gre strips a GRE header (and an ERSPAN header) and decodes what it
 // carries. dg.off is the GRE header's offset in the frame.
-func (d *Decoder) gre(f *frame, dg datagram) (*Packet, error) {
+func (d *Decoder) gre(f *frame, dg *datagram) (*Packet, error) {
 	if dg.off < 0 {
 		return nil, nil // a reassembled GRE datagram: offsets are lost, not decoded
 	}

@@ -11,7 +11,7 @@ import (
 
 // ICMP errors carry the start of the packet that caused them (RFC 792,
 // RFC 4443 §2.4). Only errors quoting IKE or ESP become packets.
-func (d *Decoder) icmp(f *frame, dg datagram) (*Packet, error) {
+func (d *Decoder) icmp(f *frame, dg *datagram) (*Packet, error) {
 	b := dg.payload
 	if len(b) < 8 {
 		return nil, nil
