@@ -19,7 +19,6 @@ import (
 	"os"
 	"time"
 
-	"github.com/google/gopacket"
 	"github.com/google/gopacket/pcapgo"
 )
 
@@ -180,7 +179,10 @@ func (f *File) Next() (*Record, error) {
 		return f.nextNg()
 	}
 	start := f.offset()
-	data, ci, err := f.pcap.next()
+	// The record is filled in place: building a Record (and gopacket's
+	// CaptureInfo before it) for every frame showed in profiles.
+	rec := &f.rec
+	err := f.pcap.next(rec)
 	if err != nil {
 		if err == io.EOF && f.offset() == start {
 			return nil, io.EOF
@@ -191,15 +193,8 @@ func (f *File) Next() (*Record, error) {
 		return nil, &Error{File: f.Name, Frame: f.frame + 1, Offset: start, Err: err}
 	}
 	f.frame++
-	f.rec = Record{
-		Frame:    f.frame,
-		Time:     ci.Timestamp,
-		LinkType: f.link,
-		Data:     data,
-		OrigLen:  ci.Length,
-		Offset:   start,
-	}
-	return &f.rec, nil
+	rec.Frame, rec.LinkType, rec.Offset, rec.Interface = f.frame, f.link, start, 0
+	return rec, nil
 }
 
 func (f *File) nextNg() (*Record, error) {
@@ -310,31 +305,33 @@ func newPcapRecords(r *bufio.Reader, magic []byte) pcapRecords {
 
 const pcapRecordHeaderLen = 16
 
-func (p *pcapRecords) next() (data []byte, ci gopacket.CaptureInfo, err error) {
+// next reads the next record's time, bytes and original length into rec.
+func (p *pcapRecords) next(rec *Record) error {
 	h, err := p.r.Peek(pcapRecordHeaderLen)
 	if err != nil {
-		return nil, ci, p.short(len(h), err)
+		return p.short(len(h), err)
 	}
 	// As pcapgo: the fraction is multiplied in 32 bits.
-	ci.Timestamp = time.Unix(int64(p.order.Uint32(h[0:4])), int64(p.order.Uint32(h[4:8])*p.nsecMul)).UTC()
-	ci.CaptureLength = int(p.order.Uint32(h[8:12]))
-	ci.Length = int(p.order.Uint32(h[12:16]))
-	if ci.CaptureLength > maxSnaplen {
+	ts := time.Unix(int64(p.order.Uint32(h[0:4])), int64(p.order.Uint32(h[4:8])*p.nsecMul)).UTC()
+	caplen := int(p.order.Uint32(h[8:12]))
+	wire := int(p.order.Uint32(h[12:16]))
+	if caplen > maxSnaplen {
 		p.r.Discard(pcapRecordHeaderLen)
-		return nil, ci, fmt.Errorf("capture length exceeds snap length: %d > %d", ci.CaptureLength, maxSnaplen)
+		return fmt.Errorf("capture length exceeds snap length: %d > %d", caplen, maxSnaplen)
 	}
-	if ci.CaptureLength > ci.Length {
+	if caplen > wire {
 		p.r.Discard(pcapRecordHeaderLen)
-		return nil, ci, fmt.Errorf("capture length exceeds original packet length: %d > %d", ci.CaptureLength, ci.Length)
+		return fmt.Errorf("capture length exceeds original packet length: %d > %d", caplen, wire)
 	}
-	n := pcapRecordHeaderLen + ci.CaptureLength
+	n := pcapRecordHeaderLen + caplen
 	b, err := p.r.Peek(n)
 	if err != nil {
 		p.r.Discard(pcapRecordHeaderLen)
-		return nil, ci, p.short(len(b)-pcapRecordHeaderLen, err)
+		return p.short(len(b)-pcapRecordHeaderLen, err)
 	}
 	p.r.Discard(n)
-	return b[pcapRecordHeaderLen:n:n], ci, nil
+	rec.Time, rec.Data, rec.OrigLen = ts, b[pcapRecordHeaderLen:n:n], wire
+	return nil
 }
 
 // short consumes the n bytes there were of a part of a record that ends
