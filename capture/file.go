@@ -229,16 +229,10 @@ func (f *File) nextNg() (*Record, error) {
 		return nil, ce
 	}
 	f.frame++
-	f.rec = Record{
-		Frame:     f.frame,
-		Time:      r.time,
-		LinkType:  r.linkType,
-		Data:      r.data,
-		OrigLen:   r.origLen,
-		Offset:    r.offset,
-		Interface: r.iface,
-	}
-	return &f.rec, nil
+	rec := &f.rec // field by field, as for classic pcap
+	rec.Frame, rec.Time, rec.LinkType, rec.Data = f.frame, r.time, r.linkType, r.data
+	rec.OrigLen, rec.Offset, rec.Interface = r.origLen, r.offset, r.iface
+	return rec, nil
 }
 
 // Drops is the number of packets the capturing interfaces reported as
