@@ -334,8 +334,6 @@ type ESPFlow struct {
 	// encrypted, or exactly by SPI (ExactLink) when keys revealed them.
 	IKESA     int
 	ExactLink bool
-	// AfterDelete is set when ESP continued after a delete of the IKE SA.
-	AfterDeleteFrame int
 
 	// recent holds the last packets (a ring of recentFrames, without
 	// pointers for the GC to follow), so rules can tell what one direction

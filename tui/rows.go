@@ -717,9 +717,6 @@ func (m *Model) detailLines(r row) []string {
 		} else {
 			add("IKE SA", "none negotiated in this capture")
 		}
-		if f.AfterDeleteFrame != 0 {
-			add("After delete", fmt.Sprintf("frame %s", decode.FrameLabel(f.AfterDeleteFrame)))
-		}
 	}
 	for i := range l {
 		l[i] = m.s(l[i])
