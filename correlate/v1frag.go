@@ -10,24 +10,18 @@ import (
 	"github.com/ipsecpcap/ipsecpcap/decode/isakmp"
 )
 
-// IKEv1 fragmentation (the Cisco "IKE fragmentation" extension, payload
-// 132, also strongSwan's and libreswan's): one message travels as several
-// ISAKMP messages whose headers are in clear and need not name the
-// exchange of the message they carry (strongSwan writes Main Mode and
-// message ID 0 for Quick Mode too, and fragment ID 1 for every message).
-// Put back together in number order the fragments' data is the original
-// message. The fragments of one message become one Message: placed with
-// its first fragment, the others add their frames, and once complete it
-// takes the original message's header and payloads (and moves to its real
-// exchange when the fragments' headers named another one).
+// IKEv1 fragments (isakmp.CiscoFragment): the fragments of one message
+// become one Message, placed with its first fragment; the others add their
+// frames, and once complete it takes the original message's header and
+// payloads (and moves to its real exchange when the fragments' headers
+// named another one).
 //
-// Bounds as in package decrypt: fragments and bytes per message, messages
-// being put back together at once, and a timeout.
+// Bounds: isakmp's, shared with package decrypt.
 const (
-	maxV1FragSets    = 256
-	maxV1FragsPerMsg = 64
-	maxV1FragBytes   = 1 << 16
-	v1FragTimeout    = 60 * time.Second
+	maxV1FragSets    = isakmp.MaxV1FragmentSets
+	maxV1FragsPerMsg = isakmp.MaxV1FragmentsPerMessage
+	maxV1FragBytes   = isakmp.MaxV1FragmentBytes
+	v1FragTimeout    = isakmp.V1FragmentTimeout
 )
 
 type v1FragKey struct {

@@ -11,24 +11,15 @@ import (
 	"github.com/ipsecpcap/ipsecpcap/decode/isakmp"
 )
 
-// IKEv1 fragmentation: the "IKE fragmentation" vendor extension of Cisco,
-// also spoken by Microsoft, strongSwan (fragmentation = yes|force with
-// IKEv1) and libreswan. A message too large for the path is cut into
-// messages that each carry one fragment payload (type 132): fragment ID
-// (the same for every fragment of one message), number (from 1) and a
-// LAST flag on the last one. The fragments' ISAKMP headers are in clear
-// and need not say the exchange of the message they carry (strongSwan
-// writes Main Mode and message ID 0 even for Quick Mode); the data, put
-// back together in number order, is the whole original message, header
-// and (encrypted) body.
+// IKEv1 fragments (isakmp.CiscoFragment) are put back together here to
+// decrypt the whole message.
 //
-// Bounds: fragments per message, bytes per message, messages being put
-// back together at once, and how long an incomplete one is kept.
+// Bounds: isakmp's, shared with package correlate.
 const (
-	maxV1FragSets    = 256
-	maxV1FragsPerMsg = 64
-	maxV1FragBytes   = 1 << 16
-	v1FragTimeout    = 60 * time.Second
+	maxV1FragSets    = isakmp.MaxV1FragmentSets
+	maxV1FragsPerMsg = isakmp.MaxV1FragmentsPerMessage
+	maxV1FragBytes   = isakmp.MaxV1FragmentBytes
+	v1FragTimeout    = isakmp.V1FragmentTimeout
 )
 
 // v1FragKey identifies the fragments of one message: the IKE SA, the

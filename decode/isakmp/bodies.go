@@ -177,7 +177,17 @@ type EAP struct {
 	Type       uint8 // for Request/Response
 }
 
-// CiscoFragment is the IKEv1 fragment payload (type 132, Cisco and Microsoft).
+// CiscoFragment is the IKEv1 fragment payload (type 132): the "IKE
+// fragmentation" vendor extension of Cisco, also spoken by Microsoft,
+// strongSwan (fragmentation = yes|force with IKEv1) and libreswan. A
+// message too large for the path is cut into messages that each carry one
+// fragment payload: fragment ID (the same for every fragment of one
+// message), number (from 1) and a LAST flag on the last one. The
+// fragments' ISAKMP headers are in clear and need not say the exchange of
+// the message they carry (strongSwan writes Main Mode and message ID 0
+// even for Quick Mode, and fragment ID 1 for every message); the data, put
+// back together in number order, is the whole original message, header
+// and (encrypted) body. See the bounds in v1frag.go.
 type CiscoFragment struct {
 	ID     uint16
 	Number uint8
