@@ -39,24 +39,8 @@ func espFindingsAtPoints(a *correlate.Analysis) []Finding {
 // linked to the same child SAs.
 func espAt(a *correlate.Analysis, k int) *correlate.Analysis {
 	view := *a
-	view.ESP = nil
-	index := map[int]int{}
-	for i, f := range a.ESP {
-		if f.Capture != k {
-			continue
-		}
-		index[i] = len(view.ESP)
-		view.ESP = append(view.ESP, f)
-	}
-	remap := func(in []int) []int {
-		var out []int
-		for _, i := range in {
-			if j, ok := index[i]; ok {
-				out = append(out, j)
-			}
-		}
-		return out
-	}
+	var remap func([]int) []int
+	view.ESP, remap = a.ESPSubset(func(f *correlate.ESPFlow) bool { return f.Capture == k })
 	view.Peers = make([]*correlate.PeerPair, len(a.Peers))
 	for i, pp := range a.Peers {
 		cp := *pp

@@ -323,22 +323,10 @@ func restrict(a *correlate.Analysis, fs []diagnose.Finding, ids []int) (*correla
 		keep[id] = true
 	}
 	out := &correlate.Analysis{FirstTime: a.FirstTime, LastTime: a.LastTime, Captures: a.Captures, CaptureDrops: a.CaptureDrops}
-	espIndex := map[int]int{}
-	for i, f := range a.ESP {
-		if keep[f.IKESA] {
-			espIndex[i] = len(out.ESP)
-			out.ESP = append(out.ESP, f)
-			out.ESPPackets += int(f.Packets)
-		}
-	}
-	remap := func(v []int) []int {
-		var r []int
-		for _, i := range v {
-			if j, ok := espIndex[i]; ok {
-				r = append(r, j)
-			}
-		}
-		return r
+	var remap func([]int) []int
+	out.ESP, remap = a.ESPSubset(func(f *correlate.ESPFlow) bool { return keep[f.IKESA] })
+	for _, f := range out.ESP {
+		out.ESPPackets += int(f.Packets)
 	}
 	frames := map[int]bool{}
 	for _, sa := range a.IKESAs {
