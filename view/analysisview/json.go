@@ -186,7 +186,6 @@ type ESPDoc struct {
 	Capture int `json:"capture,omitempty"`
 }
 
-// BuildDocument assembles the JSON document.
 // CaptureDoc is one capture of a multi-capture run.
 type CaptureDoc struct {
 	Capture   int    `json:"capture"`
@@ -259,6 +258,7 @@ type SightingDoc struct {
 	Rel float64 `json:"rel"`
 }
 
+// BuildDocument assembles the JSON document.
 func BuildDocument(in Input, version string, a *correlate.Analysis, fs []diagnose.Finding) Document {
 	d := Document{Schema: SchemaVersion, Tool: ToolInfo{"ipsecpcap", version}, Verdict: "healthy",
 		Peers: []PeerDoc{}, IKESAs: []IKESADoc{}, ESP: []ESPDoc{}, Findings: fs}
