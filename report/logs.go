@@ -114,19 +114,10 @@ func (r *Report) causeLines(sa *correlate.IKESA, evs []*correlate.LogEvent) []lo
 			continue
 		}
 		out = append(out, logLine{Side: e.Side, Ref: filepath.Base(e.Log) + ":" + strconv.Itoa(e.Line), Text: e.Text,
-			Cause: e.Cause, Basis: e.Basis, Fail: e.Cause != "" && containsString(fail, e.Cause),
+			Cause: e.Cause, Basis: e.Basis, Fail: e.Cause != "" && slices.Contains(fail, e.Cause),
 			text: analysisview.CauseLineText(e)})
 	}
 	return out
-}
-
-func containsString(v []string, s string) bool {
-	for _, x := range v {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // exchangeEnds maps each exchange (index) to the position of its last

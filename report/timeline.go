@@ -2,6 +2,7 @@ package report
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/ipsecpcap/ipsecpcap/correlate"
@@ -71,7 +72,7 @@ func (r *Report) steps(sa *correlate.IKESA) []step {
 					s.Errors = append(s.Errors, nt.Name)
 				}
 			}
-			if fl := sa.Failure; fl != nil && containsInt(m.Frames, fl.Frame) {
+			if fl := sa.Failure; fl != nil && slices.Contains(m.Frames, fl.Frame) {
 				s.Failed = true
 			}
 			out = append(out, s)
@@ -134,15 +135,6 @@ func sightingFrames(m *correlate.Message) []int {
 		fr = append(fr, s.Frame)
 	}
 	return fr
-}
-
-func containsInt(v []int, x int) bool {
-	for _, y := range v {
-		if y == x {
-			return true
-		}
-	}
-	return false
 }
 
 // failureText says where an IKE SA stopped, or "".

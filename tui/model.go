@@ -581,7 +581,7 @@ func (m *Model) jumpToEvidence(i int) {
 	}
 	for _, fr := range f.Frames {
 		for ri, r := range m.tl.rows {
-			if (r.msg != nil && (containsInt(r.msg.Frames, fr) || seenFrame(r.msg, fr))) || (r.esp != nil && fr >= r.esp.FirstFrame && fr <= r.esp.LastFrame) {
+			if (r.msg != nil && (slices.Contains(r.msg.Frames, fr) || seenFrame(r.msg, fr))) || (r.esp != nil && fr >= r.esp.FirstFrame && fr <= r.esp.LastFrame) {
 				m.tl.cur = ri
 				m.focus = paneTimeline
 				m.tl.center(m.layout().tl)
@@ -684,15 +684,6 @@ func clamp(v, lo, hi int) int {
 		return lo
 	}
 	return min(max(v, lo), hi)
-}
-
-func containsInt(xs []int, v int) bool {
-	for _, x := range xs {
-		if x == v {
-			return true
-		}
-	}
-	return false
 }
 
 func displayWidth(s string) int { return ansi.StringWidth(s) }

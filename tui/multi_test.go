@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -52,7 +53,7 @@ func secondPoint(t *testing.T, lab, name string, shift time.Duration, drop ...in
 			}
 			header = true
 		}
-		if containsInt(drop, rec.Frame) {
+		if slices.Contains(drop, rec.Frame) {
 			continue
 		}
 		ci := gopacket.CaptureInfo{Timestamp: rec.Time.Add(shift), CaptureLength: len(rec.Data), Length: max(rec.OrigLen, len(rec.Data))}
