@@ -1,6 +1,9 @@
 package correlate
 
-import "time"
+import (
+	"slices"
+	"time"
+)
 
 // LogEvent is a line of a gateway's own log (strongSwan charon, libreswan
 // pluto, H3C Comware debugging) placed on the analysis by package gwlog.
@@ -77,4 +80,40 @@ func (a *Analysis) LogsOf(sa int) []int {
 		}
 	}
 	return out
+}
+
+// FrameLogs indexes an IKE SA's log events by the frame they concern
+// (positions in Analysis.Logs), for the views that put log lines under the
+// messages they recorded.
+type FrameLogs map[int][]int
+
+// FrameLogsOf indexes the log events of an IKE SA by frame; nil when none
+// concerns a frame.
+func (a *Analysis) FrameLogsOf(sa int) FrameLogs {
+	var by FrameLogs
+	for _, i := range a.LogsOf(sa) {
+		if f := a.Logs[i].Frame; f != 0 {
+			if by == nil {
+				by = FrameLogs{}
+			}
+			by[f] = append(by[f], i)
+		}
+	}
+	return by
+}
+
+// Of returns the positions of the events about messages (their frames and
+// sightings), in the analysis's order, each once.
+func (by FrameLogs) Of(msgs ...*Message) []int {
+	var out []int
+	for _, m := range msgs {
+		for _, f := range m.Frames {
+			out = append(out, by[f]...)
+		}
+		for _, s := range m.Seen {
+			out = append(out, by[s.Frame]...)
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
 }

@@ -51,32 +51,10 @@ func logRows(ls []LogCustody) [][2]string {
 	return rows
 }
 
-// saLogs indexes the log events of an IKE SA by the frame they concern
-// (positions in Analysis.Logs).
-func (r *Report) saLogs(sa *correlate.IKESA) map[int][]int {
-	by := map[int][]int{}
-	for _, i := range r.Analysis.LogsOf(sa.ID) {
-		if e := &r.Analysis.Logs[i]; e.Frame != 0 {
-			by[e.Frame] = append(by[e.Frame], i)
-		}
-	}
-	return by
-}
-
 // eventsOf are the log events about messages (their frames and
 // sightings), in the analysis's order.
-func (r *Report) eventsOf(by map[int][]int, msgs ...*correlate.Message) []*correlate.LogEvent {
-	var idx []int
-	for _, m := range msgs {
-		for _, f := range m.Frames {
-			idx = append(idx, by[f]...)
-		}
-		for _, s := range m.Seen {
-			idx = append(idx, by[s.Frame]...)
-		}
-	}
-	slices.Sort(idx)
-	idx = slices.Compact(idx)
+func (r *Report) eventsOf(by correlate.FrameLogs, msgs ...*correlate.Message) []*correlate.LogEvent {
+	idx := by.Of(msgs...)
 	out := make([]*correlate.LogEvent, len(idx))
 	for i, j := range idx {
 		out[i] = &r.Analysis.Logs[j]
@@ -138,7 +116,7 @@ func (r *Report) stepLogs(sa *correlate.IKESA, steps []step) (logged []string, a
 	if len(r.Analysis.Logs) == 0 {
 		return logged, after
 	}
-	by := r.saLogs(sa)
+	by := r.Analysis.FrameLogsOf(sa.ID)
 	if len(by) == 0 {
 		return logged, after
 	}

@@ -24,47 +24,13 @@ func logWho(e *correlate.LogEvent) string {
 	return filepath.Base(e.Log)
 }
 
-// saLogs indexes an IKE SA's log events by the frame they concern.
-type saLogs map[int][]int
-
-func (m *Model) saLogsOf(sa *correlate.IKESA) saLogs {
-	idx := m.res.Analysis.LogsOf(sa.ID)
-	if len(idx) == 0 {
-		return nil
-	}
-	a := m.res.Analysis
-	by := saLogs{}
-	for _, i := range idx {
-		if f := a.Logs[i].Frame; f != 0 {
-			by[f] = append(by[f], i)
-		}
-	}
-	return by
-}
-
-// of returns the events about a message's frames and sightings, in the
-// analysis's order.
-func (by saLogs) of(msgs ...*correlate.Message) []int {
-	var out []int
-	for _, msg := range msgs {
-		for _, f := range msg.Frames {
-			out = append(out, by[f]...)
-		}
-		for _, s := range msg.Seen {
-			out = append(out, by[s.Frame]...)
-		}
-	}
-	slices.Sort(out)
-	return slices.Compact(out)
-}
-
 // loggedRow is the row under a message naming the log lines that recorded
 // it: "↳ logged: sent by initiator :118, received by responder :93".
-func (m *Model) loggedRow(by saLogs, msg *correlate.Message) (row, bool) {
+func (m *Model) loggedRow(by correlate.FrameLogs, msg *correlate.Message) (row, bool) {
 	a := m.res.Analysis
 	var parts []string
 	var ids []int
-	for _, i := range by.of(msg) {
+	for _, i := range by.Of(msg) {
 		e := &a.Logs[i]
 		if !e.Matched || e.Packet == "" {
 			continue
@@ -82,10 +48,10 @@ func (m *Model) loggedRow(by saLogs, msg *correlate.Message) (row, bool) {
 // causeRows are the rows, after an exchange, of the log lines about it
 // that state a cause or a notify; a line stating the SA's failure code is
 // highlighted like the failure. Long lines wrap under the text.
-func (m *Model) causeRows(by saLogs, ex *correlate.Exchange, errs []string, w int) []row {
+func (m *Model) causeRows(by correlate.FrameLogs, ex *correlate.Exchange, errs []string, w int) []row {
 	a := m.res.Analysis
 	var rows []row
-	for _, i := range by.of(ex.Messages...) {
+	for _, i := range by.Of(ex.Messages...) {
 		e := &a.Logs[i]
 		if e.Cause == "" && len(e.Notifies) == 0 || e.Matched && e.Cause == "" {
 			continue // a packet line: already in the "logged:" row

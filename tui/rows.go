@@ -333,7 +333,7 @@ func (m *Model) timelineRows(t tunnel, w int) []row {
 				failFrames[f.Frames[0]] = true
 			}
 		}
-		by := m.saLogsOf(sa) // nil without logs
+		by := m.res.Analysis.FrameLogsOf(sa.ID) // nil without logs
 		lastPhase, lastType := -1, isakmp.ExchangeType(0)
 		for _, ex := range sa.Exchanges {
 			if ex.Phase != lastPhase || ex.Type != lastType {
@@ -685,8 +685,8 @@ func (m *Model) detailLines(r row) []string {
 			add("Evidence for", strings.Join(cites, ", "))
 		}
 		if r.sa != nil {
-			if by := m.saLogsOf(r.sa); by != nil {
-				for _, i := range by.of(msg) {
+			if by := m.res.Analysis.FrameLogsOf(r.sa.ID); by != nil {
+				for _, i := range by.Of(msg) {
 					e := &m.res.Analysis.Logs[i]
 					s := fmt.Sprintf("%s:%d", filepath.Base(e.Log), e.Line)
 					if e.Side != "" {
