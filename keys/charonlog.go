@@ -285,6 +285,15 @@ func ParseCharonLog(r io.Reader) (*CharonLog, error) {
 	return out, nil
 }
 
+// emitIKEv2 completes the thread's IKEv2 keys with the job's SPIs and
+// adds them to out.
+func (t *threadState) emitIKEv2(out *CharonLog) {
+	t.ikev2.SPIi = hex.EncodeToString(t.spis[:8])
+	t.ikev2.SPIr = hex.EncodeToString(t.spis[8:16])
+	out.IKEv2 = append(out.IKEv2, *t.ikev2)
+	t.ikev2 = nil
+}
+
 func finishDump(out *CharonLog, t *threadState, d *dump, lineNo int) {
 	h := hex.EncodeToString(d.buf)
 	switch d.label {
@@ -298,10 +307,7 @@ func finishDump(out *CharonLog, t *threadState, d *dump, lineNo int) {
 				t.pendingV1 = nil
 			}
 			if t.ikev2 != nil && t.ikev2.SPIi == "" && !zero(t.spis[8:16]) {
-				t.ikev2.SPIi = hex.EncodeToString(t.spis[:8])
-				t.ikev2.SPIr = hex.EncodeToString(t.spis[8:16])
-				out.IKEv2 = append(out.IKEv2, *t.ikev2)
-				t.ikev2 = nil
+				t.emitIKEv2(out)
 			}
 		}
 	case "Sk_d secret":
@@ -328,10 +334,7 @@ func finishDump(out *CharonLog, t *threadState, d *dump, lineNo int) {
 		// complete: attach the SPIs of this job if they are known, else
 		// wait for the job's natd_chunk
 		if len(t.spis) == 16 && !zero(t.spis[8:16]) {
-			t.ikev2.SPIi = hex.EncodeToString(t.spis[:8])
-			t.ikev2.SPIr = hex.EncodeToString(t.spis[8:16])
-			out.IKEv2 = append(out.IKEv2, *t.ikev2)
-			t.ikev2 = nil
+			t.emitIKEv2(out)
 		}
 	case "encryption key Ka":
 		encr, integ := splitProposal(t.ikeProp)
