@@ -42,41 +42,8 @@ func TestNoTUIPrintsSummary(t *testing.T) {
 // TestTUIInTmux runs the binary in a real terminal, reads the screen and
 // navigates to the evidence.
 func TestTUIInTmux(t *testing.T) {
-	if _, err := exec.LookPath("tmux"); err != nil {
-		t.Skip("tmux not installed")
-	}
-	if testing.Short() {
-		t.Skip("short")
-	}
-	dir := t.TempDir()
-	bin := filepath.Join(dir, "ipsecpcap")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
 	capture, _ := filepath.Abs(pskMismatch)
-	session := fmt.Sprintf("ipsecpcap-tui-%d", os.Getpid())
-	tmux := func(args ...string) string {
-		out, err := exec.Command("tmux", append([]string{"-L", session}, args...)...).CombinedOutput()
-		if err != nil {
-			t.Fatalf("tmux %v: %v\n%s", args, err, out)
-		}
-		return string(out)
-	}
-	shell := fmt.Sprintf("%s %s; echo EXIT=$?; sleep 30", bin, capture)
-	tmux("new-session", "-d", "-s", session, "-x", "100", "-y", "30", "env", "TERM=xterm-256color", "sh", "-c", shell)
-	t.Cleanup(func() { exec.Command("tmux", "-L", session, "kill-server").Run() })
-	screen := func(want string) string {
-		var s string
-		for range 50 {
-			s = tmux("capture-pane", "-p", "-t", session)
-			if strings.Contains(s, want) {
-				return s
-			}
-			time.Sleep(100 * time.Millisecond)
-		}
-		t.Fatalf("%q not on screen:\n%s", want, s)
-		return s
-	}
+	keys, screen := startTUI(t, "ipsecpcap-tui-", capture)
 	s := screen("P1_AUTH_FAILED")
 	for _, want := range []string{"failed at MM5 (frame 6)", "pre-shared key differs", "MM5 mid=0", "×4"} {
 		if !strings.Contains(s, want) {
@@ -86,15 +53,15 @@ func TestTUIInTmux(t *testing.T) {
 	// Findings pane, enter: the evidence, enter: its details. The lab left
 	// its keys beside the capture, so the evidence is the decrypted
 	// PAYLOAD_MALFORMED answer to MM5.
-	tmux("send-keys", "-t", session, "Tab")
-	tmux("send-keys", "-t", session, "Enter")
+	keys("Tab")
+	keys("Enter")
 	time.Sleep(200 * time.Millisecond)
-	tmux("send-keys", "-t", session, "Enter")
+	keys("Enter")
 	s = screen("PLD_MAL")
 	if !strings.Contains(s, "PAYLOAD_MALFORMED") || !strings.Contains(s, "[ HASH N(PLD_MAL) ]") || !strings.Contains(s, "decrypted") {
 		t.Errorf("detail of the decrypted answer to MM5 not shown:\n%s", s)
 	}
-	tmux("send-keys", "-t", session, "q")
+	keys("q")
 	s = screen("EXIT=")
 	if !strings.Contains(s, "EXIT=1") {
 		t.Errorf("exit status not 1 (a failure found):\n%s", s)
@@ -104,49 +71,16 @@ func TestTUIInTmux(t *testing.T) {
 // TestTUITwoCapturesInTmux: a bare `ipsecpcap a.pcap b.pcap` on a terminal
 // opens one UI over the merged run, not the text of analyze.
 func TestTUITwoCapturesInTmux(t *testing.T) {
-	if _, err := exec.LookPath("tmux"); err != nil {
-		t.Skip("tmux not installed")
-	}
-	if testing.Short() {
-		t.Skip("short")
-	}
-	dir := t.TempDir()
-	bin := filepath.Join(dir, "ipsecpcap")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
 	a, _ := filepath.Abs(labCapture("ikev2-ok"))
 	b, _ := filepath.Abs(secondPoint)
-	session := fmt.Sprintf("ipsecpcap-tui2-%d", os.Getpid())
-	tmux := func(args ...string) string {
-		out, err := exec.Command("tmux", append([]string{"-L", session}, args...)...).CombinedOutput()
-		if err != nil {
-			t.Fatalf("tmux %v: %v\n%s", args, err, out)
-		}
-		return string(out)
-	}
-	shell := fmt.Sprintf("%s %s %s; echo EXIT=$?; sleep 30", bin, a, b)
-	tmux("new-session", "-d", "-s", session, "-x", "100", "-y", "30", "env", "TERM=xterm-256color", "sh", "-c", shell)
-	t.Cleanup(func() { exec.Command("tmux", "-L", session, "kill-server").Run() })
-	screen := func(want string) string {
-		var s string
-		for range 50 {
-			s = tmux("capture-pane", "-p", "-t", session)
-			if strings.Contains(s, want) {
-				return s
-			}
-			time.Sleep(100 * time.Millisecond)
-		}
-		t.Fatalf("%q not on screen:\n%s", want, s)
-		return s
-	}
+	keys, screen := startTUI(t, "ipsecpcap-tui2-", fmt.Sprintf("%s %s", a, b))
 	s := screen("PATH_LOSS")
 	for _, want := range []string{"2 captures: capture.pcap + responder.pcap, clock +2.5s", "@1 ✗2", "#1:4"} {
 		if !strings.Contains(s, want) {
 			t.Errorf("%q not on the first screen:\n%s", want, s)
 		}
 	}
-	tmux("send-keys", "-t", session, "q")
+	keys("q")
 	if s = screen("EXIT="); !strings.Contains(s, "EXIT=1") {
 		t.Errorf("exit status not 1 (a failure found):\n%s", s)
 	}
@@ -155,19 +89,39 @@ func TestTUITwoCapturesInTmux(t *testing.T) {
 // TestTUIWithLogsInTmux: a bare `ipsecpcap --log A --log B FILE` on a
 // terminal opens the UI with the gateway logs on the ladder.
 func TestTUIWithLogsInTmux(t *testing.T) {
+	lab, _ := filepath.Abs("../../testdata/pcaps/lab/ikev1-ts-not-mirrored")
+	keys, screen := startTUI(t, "ipsecpcap-tui-logs-", fmt.Sprintf("--no-keys --log %s/charon-initiator.log --log %s/charon-responder.log %s/capture.pcap", lab, lab, lab))
+	s := screen("P2_TS_MISMATCH")
+	for _, want := range []string{"2 logs", "logs: charon-initiator.log (I, ", "↳ logged: received by initiator :318", "log R:302"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("%q not on the first screen:\n%s", want, s)
+		}
+	}
+	keys("q")
+	s = screen("EXIT=")
+	if !strings.Contains(s, "EXIT=1") {
+		t.Errorf("exit status not 1 (a failure found):\n%s", s)
+	}
+}
+
+// startTUI builds the binary and runs it with args (a shell fragment after
+// the binary's path) in a detached 100×30 tmux session named after name,
+// followed by "echo EXIT=$?". keys sends keys to the session; screen waits
+// up to 5 s for want on the screen and returns the screen. Without tmux, or
+// with -short, the test is skipped.
+func startTUI(t *testing.T, name, args string) (keys func(keys ...string), screen func(want string) string) {
+	t.Helper()
 	if _, err := exec.LookPath("tmux"); err != nil {
 		t.Skip("tmux not installed")
 	}
 	if testing.Short() {
 		t.Skip("short")
 	}
-	dir := t.TempDir()
-	bin := filepath.Join(dir, "ipsecpcap")
+	bin := filepath.Join(t.TempDir(), "ipsecpcap")
 	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
 		t.Fatalf("build: %v\n%s", err, out)
 	}
-	lab, _ := filepath.Abs("../../testdata/pcaps/lab/ikev1-ts-not-mirrored")
-	session := fmt.Sprintf("ipsecpcap-tui-logs-%d", os.Getpid())
+	session := fmt.Sprintf("%s%d", name, os.Getpid())
 	tmux := func(args ...string) string {
 		out, err := exec.Command("tmux", append([]string{"-L", session}, args...)...).CombinedOutput()
 		if err != nil {
@@ -175,10 +129,11 @@ func TestTUIWithLogsInTmux(t *testing.T) {
 		}
 		return string(out)
 	}
-	shell := fmt.Sprintf("%s --no-keys --log %s/charon-initiator.log --log %s/charon-responder.log %s/capture.pcap; echo EXIT=$?; sleep 30", bin, lab, lab, lab)
+	shell := fmt.Sprintf("%s %s; echo EXIT=$?; sleep 30", bin, args)
 	tmux("new-session", "-d", "-s", session, "-x", "100", "-y", "30", "env", "TERM=xterm-256color", "sh", "-c", shell)
 	t.Cleanup(func() { exec.Command("tmux", "-L", session, "kill-server").Run() })
-	screen := func(want string) string {
+	keys = func(keys ...string) { tmux(append([]string{"send-keys", "-t", session}, keys...)...) }
+	screen = func(want string) string {
 		var s string
 		for range 50 {
 			s = tmux("capture-pane", "-p", "-t", session)
@@ -190,15 +145,5 @@ func TestTUIWithLogsInTmux(t *testing.T) {
 		t.Fatalf("%q not on screen:\n%s", want, s)
 		return s
 	}
-	s := screen("P2_TS_MISMATCH")
-	for _, want := range []string{"2 logs", "logs: charon-initiator.log (I, ", "↳ logged: received by initiator :318", "log R:302"} {
-		if !strings.Contains(s, want) {
-			t.Errorf("%q not on the first screen:\n%s", want, s)
-		}
-	}
-	tmux("send-keys", "-t", session, "q")
-	s = screen("EXIT=")
-	if !strings.Contains(s, "EXIT=1") {
-		t.Errorf("exit status not 1 (a failure found):\n%s", s)
-	}
+	return keys, screen
 }
