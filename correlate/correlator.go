@@ -248,17 +248,18 @@ func (sa *IKESA) messageByHash(h uint64) *Message {
 // saw it: the same bytes; or, when either copy was cut short by a snaplen,
 // the same IKE header, sent the same way (dir; any way when not known).
 func (sa *IKESA) copyOf(msg *Message, dir Direction, dirKnown bool) *Message {
-	if old := sa.messageByHash(msg.hash); old != nil {
-		return old
-	}
+	var sameHead *Message
 	for i := len(sa.Exchanges) - 1; i >= 0; i-- {
 		for _, m := range sa.Exchanges[i].Messages {
-			if (m.cut || msg.cut) && m.head == msg.head && (!dirKnown || m.Dir == dir) {
+			if m.hash == msg.hash {
 				return m
+			}
+			if sameHead == nil && (m.cut || msg.cut) && m.head == msg.head && (!dirKnown || m.Dir == dir) {
+				sameHead = m
 			}
 		}
 	}
-	return nil
+	return sameHead
 }
 
 // ikeHeaderLen is the length of the ISAKMP header (RFC 2408 §3.1, RFC 7296 §3.1).
@@ -267,11 +268,12 @@ const ikeHeaderLen = 28
 // newMessage copies what the correlation needs out of a packet.
 func newMessage(p *decode.Packet, dir Direction) *Message {
 	m := p.IKE
+	// The header's hash is where the whole message's starts.
 	h := fnv.New64a()
-	h.Write(m.Raw[:min(len(m.Raw), ikeHeaderLen)])
+	n := min(len(m.Raw), ikeHeaderLen)
+	h.Write(m.Raw[:n])
 	head := h.Sum64()
-	h.Reset()
-	h.Write(m.Raw)
+	h.Write(m.Raw[n:])
 	msg := &Message{
 		Frames: []int{p.Frame}, Times: []time.Time{p.Time}, Sent: 1,
 		Dir: dir, Src: p.Src, Dst: p.Dst,
