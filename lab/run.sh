@@ -177,10 +177,10 @@ topo_direct() {
 	I_LADDR=$I_OUT I_RADDR=$R_OUT R_LADDR=$R_OUT R_RADDR=$I_OUT
 }
 
-# initiator and responder on two links joined by a router that forwards
-# without NAT (the middle box where a firewall drops things): captured on
-# the initiator's link (primary) and on the responder's link
-topo_routed() {
+# two_links ROUTER_OUT RESPONDER: the initiator, a router and the responder
+# in their namespaces, on two links (ipl-i0/ipl-n0 and ipl-n1/ipl-r0); the
+# router's outer address and the responder's are the topology's
+two_links() {
 	new_ns $NS_I
 	new_ns $NS_N
 	new_ns $NS_R
@@ -188,14 +188,21 @@ topo_routed() {
 	ip link add ipl-n1 netns $NS_N type veth peer name ipl-r0 netns $NS_R || die "veth"
 	ip -n $NS_I addr add $I_OUT/24 dev ipl-i0
 	ip -n $NS_N addr add $N_IN/24 dev ipl-n0
-	ip -n $NS_N addr add $N_RT/24 dev ipl-n1
-	ip -n $NS_R addr add $R_OUT_RT/24 dev ipl-r0
+	ip -n $NS_N addr add "$1"/24 dev ipl-n1
+	ip -n $NS_R addr add "$2"/24 dev ipl-r0
 	local l
 	for l in "$NS_I ipl-i0" "$NS_N ipl-n0" "$NS_N ipl-n1" "$NS_R ipl-r0"; do
 		set -- $l
 		ip -n "$1" link set "$2" up
 	done
 	ip -n $NS_I route add default via $N_IN
+}
+
+# initiator and responder on two links joined by a router that forwards
+# without NAT (the middle box where a firewall drops things): captured on
+# the initiator's link (primary) and on the responder's link
+topo_routed() {
+	two_links $N_RT $R_OUT_RT
 	ip -n $NS_R route add default via $N_RT
 	nsx $NS_N sysctl -qw net.ipv4.ip_forward=1
 	# the router's filter: scenarios add their rules to this chain
@@ -230,21 +237,7 @@ fw_counts() {
 # initiator behind a masquerading router: captured outside the NAT (primary)
 # and on the NAT's inside leg
 topo_nat() {
-	new_ns $NS_I
-	new_ns $NS_N
-	new_ns $NS_R
-	ip link add ipl-i0 netns $NS_I type veth peer name ipl-n0 netns $NS_N || die "veth"
-	ip link add ipl-n1 netns $NS_N type veth peer name ipl-r0 netns $NS_R || die "veth"
-	ip -n $NS_I addr add $I_OUT/24 dev ipl-i0
-	ip -n $NS_N addr add $N_IN/24 dev ipl-n0
-	ip -n $NS_N addr add $N_OUT/24 dev ipl-n1
-	ip -n $NS_R addr add $R_OUT_NAT/24 dev ipl-r0
-	local l
-	for l in "$NS_I ipl-i0" "$NS_N ipl-n0" "$NS_N ipl-n1" "$NS_R ipl-r0"; do
-		set -- $l
-		ip -n "$1" link set "$2" up
-	done
-	ip -n $NS_I route add default via $N_IN
+	two_links $N_OUT $R_OUT_NAT
 	nsx $NS_N sysctl -qw net.ipv4.ip_forward=1
 	# a NAT that rewrites ports too, as most do
 	nsx $NS_N nft -f - <<-EOF || die "nft NAT rules"
