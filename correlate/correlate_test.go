@@ -106,7 +106,11 @@ func TestIKEv1MainModeEstablished(t *testing.T) {
 		if i%2 == 1 {
 			src, dst = peerR, peerI
 		}
-		c.Add(ikePacket(i+1, time.Duration(i)*time.Millisecond, src, dst, 1, isakmp.ExchangeV1Main, 0, 0, i > 0, byte(i)))
+		var flags isakmp.Flags
+		if i >= 4 {
+			flags = isakmp.FlagEncryption // MM5 and MM6
+		}
+		c.Add(ikePacket(i+1, time.Duration(i)*time.Millisecond, src, dst, 1, isakmp.ExchangeV1Main, flags, 0, i > 0, byte(i)))
 	}
 	sa := c.Snapshot().IKESAs[0]
 	ex := sa.Exchanges[0]

@@ -1,7 +1,16 @@
 // Package correlate turns the stream of decoded IPsec packets into the story
-// of each tunnel: peer pairs, IKE SAs keyed by their SPIs, the exchanges
-// inside them with requests paired to responses and retransmissions folded,
-// and ESP flows per SPI with their sequence-number health.
+// of each tunnel across its whole life: peer pairs, IKE SAs keyed by their
+// SPIs, the exchanges inside them with requests paired to responses and
+// retransmissions folded, the child SAs each negotiated (and the ones they
+// replaced), the IKE SAs that replaced one another (rekey, reauthentication,
+// restart, retry, redirect), the tunnels they make up with the intervals
+// they were up, and ESP flows per SPI with their sequence-number health.
+//
+// One IKE message passes once through clear stages (ingest.go): identify
+// its SA, direction and role; reassemble fragments; fold copies and
+// retransmissions; place it in its exchange; absorb what decryption
+// revealed; learn what it tells about the SA. The life of the tunnels is
+// read from the placed exchanges when a snapshot is taken (life.go).
 //
 // It owns the state of the analysis. It takes one packet at a time (Add) and
 // hands out a consistent, independent copy of everything it knows at any
@@ -102,6 +111,44 @@ type Message struct {
 	// transmissions any one point saw.
 	Seen []Sighting
 
+	// Step is the message's place in its exchange as the protocol numbers
+	// it: MM1–MM6, AM1–AM3, QM1–QM3; in IKEv2 1 for the request and 2 for
+	// the response. It is read from the header and the payloads in clear
+	// where they tell (a Main Mode message with a responder cookie is never
+	// MM1), else from the order of arrival.
+	Step int
+
+	// What the message tells about the life of the SAs, from payloads in
+	// clear or decrypted (see life.go).
+	//
+	// Suites are Proposals without their key-exchange transforms (IKEv2):
+	// a rekey that offers the suites IKE_AUTH accepted and is refused
+	// differs only in its PFS group.
+	Suites [][]string
+	// RekeySPI is the SPI a REKEY_SA notify names (IKEv2, decrypted): the
+	// child SA the CREATE_CHILD_SA replaces.
+	RekeySPI uint32
+	// NewIKESPI is the SPI of an IKE proposal in a CREATE_CHILD_SA
+	// (decrypted): the sender's SPI of the IKE SA that replaces this one.
+	NewIKESPI isakmp.SPI
+	// Deletes are the delete payloads, in clear or decrypted.
+	Deletes []Deletion
+	// InitialContact is set by an INITIAL_CONTACT notify: the sender has
+	// no other SA with the peer (it restarted, or this is its first).
+	InitialContact bool
+	// Cookie is set by a COOKIE notify (IKEv2 IKE_SA_INIT, RFC 7296 §2.6).
+	Cookie bool
+	// Redirect is the gateway a REDIRECT notify sends the initiator to,
+	// RedirectedFrom the one a REDIRECTED_FROM notify names (RFC 5685);
+	// Redirected is set by either notify even when the gateway cannot be
+	// read.
+	Redirect, RedirectedFrom string
+	Redirected               bool
+
+	// noResponderSPI and clearSA are what the header and payloads in clear
+	// say of the message's step in IKEv1 Main Mode (see stepV1).
+	noResponderSPI, clearSA bool
+
 	hash uint64 // of the message's bytes as captured
 	// head is the hash of the IKE header alone (SPIs, next payload,
 	// exchange, flags, message ID, length), and cut is set when the capture
@@ -110,6 +157,16 @@ type Message struct {
 	head uint64
 	cut  bool
 }
+
+// Deletion is one delete payload: the IKE SA (IKE, or the ISAKMP SA with
+// its cookies) or child SAs by their SPIs (as the sender receives on them).
+type Deletion struct {
+	Protocol isakmp.ProtocolID
+	SPIs     []uint32 // ESP/AH SPIs; empty for the IKE SA
+}
+
+// IKE reports whether the delete is of the IKE (ISAKMP) SA itself.
+func (d Deletion) IKE() bool { return d.Protocol == isakmp.ProtocolISAKMP }
 
 // Retransmissions is how often the message was sent again.
 func (m *Message) Retransmissions() int { return m.Sent - 1 }
@@ -206,7 +263,10 @@ const (
 	StateFailed      SAState = "failed"
 	StateIncomplete  SAState = "incomplete" // the capture ended mid-negotiation
 	StateDeleted     SAState = "deleted"
-	StateRekeyed     SAState = "rekeyed"
+	StateRekeyed     SAState = "rekeyed" // replaced by a rekey, reauthentication or restart
+	// StateExpired: a child SA that ended at its lifetime after its
+	// rekeys were refused.
+	StateExpired SAState = "expired"
 )
 
 // IKESA is one IKE SA (IKEv1 ISAKMP SA or IKEv2 IKE SA) and its exchanges.
@@ -259,6 +319,34 @@ type IKESA struct {
 	// captures from several points (the first is where it was first seen;
 	// its addresses are Initiator and Responder).
 	Points []SAPoint
+
+	// The SA's place in the life of its tunnels, set by Snapshot (life.go).
+	//
+	// BeforeCapture: the SA was set up before the capture began (its first
+	// exchange seen is neither IKE_SA_INIT nor Main/Aggressive Mode) and
+	// no rekey in the capture made it.
+	BeforeCapture bool
+	// Replaces and ReplacedBy are the IDs of the SA this one replaced and
+	// of the one that replaced it (0: none); Link says how this SA replaced
+	// its predecessor and how surely that is known.
+	Replaces, ReplacedBy int
+	Link                 *Link
+	// RekeyedAt is the index of the exchange that rekeyed this IKE SA into
+	// its successor (an IKEv2 CREATE_CHILD_SA carrying an IKE proposal), -1
+	// for none.
+	RekeyedAt int
+	// RekeyFailure is a refused rekey of this IKE SA (a CREATE_CHILD_SA
+	// whose IKE proposal the keys showed), nil for none.
+	RekeyFailure *Failure
+	// ikeRekeys are the exchanges that rekeyed, or tried to rekey, the IKE
+	// SA itself rather than negotiate a child SA.
+	ikeRekeys []int
+	// End is when the SA ended in the capture (a delete, or its
+	// replacement taking over), zero while it lives.
+	End      time.Time
+	EndFrame int
+	// Tunnels are the IDs of the tunnels whose traffic the SA negotiated.
+	Tunnels []int
 
 	v1Hash uint64 // IKEv1 negotiated Hash-Algorithm, for NAT-D
 }
@@ -392,6 +480,10 @@ type Analysis struct {
 	Peers  []*PeerPair
 	IKESAs []*IKESA
 	ESP    []*ESPFlow
+	// Tunnels are what an engineer calls tunnels: a peer pair and its
+	// protected flows, with every IKE SA, child SA and ESP flow of its life
+	// (set by Snapshot, see life.go).
+	Tunnels []*Tunnel
 	// Packets counts what was added, by kind.
 	IKEPackets, ESPPackets, ICMPErrors, Keepalives int
 	FirstTime, LastTime                            time.Time
@@ -409,6 +501,26 @@ type Analysis struct {
 	// CaptureDrops is what the capturing interfaces reported as dropped
 	// (set by the pipeline): the analysis may miss that many packets.
 	CaptureDrops uint64
+}
+
+// ChildByID returns the child SA with the given ID and its IKE SA, or nils.
+func (a *Analysis) ChildByID(id int) (*IKESA, *Child) {
+	for _, sa := range a.IKESAs {
+		for i := range sa.Children {
+			if sa.Children[i].ID == id {
+				return sa, &sa.Children[i]
+			}
+		}
+	}
+	return nil, nil
+}
+
+// TunnelByID returns the tunnel with the given ID, or nil.
+func (a *Analysis) TunnelByID(id int) *Tunnel {
+	if id >= 1 && id <= len(a.Tunnels) && a.Tunnels[id-1].ID == id {
+		return a.Tunnels[id-1]
+	}
+	return nil
 }
 
 // IKESAByID returns the IKE SA with the given ID, or nil.

@@ -199,9 +199,21 @@ func (c *Correlator) alias(sa *IKESA, pt *SAPoint) {
 	if y.Less(x) {
 		x, y = y, x
 	}
-	if _, ok := c.pairs[pairKey{x, y}]; !ok {
-		c.pairs[pairKey{x, y}] = pp
-		pp.Aliases = append(pp.Aliases, [2]netip.Addr{x, y})
+	other, ok := c.pairs[pairKey{x, y}]
+	if ok && other == pp {
+		return
+	}
+	c.pairs[pairKey{x, y}] = pp
+	pp.Aliases = append(pp.Aliases, [2]netip.Addr{x, y})
+	if ok {
+		// The other point's ESP came before its IKE (IKE waits in the
+		// reorder window): what it gathered joins the pair.
+		pp.ESP = append(pp.ESP, other.ESP...)
+		slices.Sort(pp.ESP) // in the order the flows began
+		pp.IKESAs = append(pp.IKESAs, other.IKESAs...)
+		slices.Sort(pp.IKESAs)
+		pp.NATKeepalives += other.NATKeepalives
+		c.a.Peers = slices.DeleteFunc(c.a.Peers, func(q *PeerPair) bool { return q == other })
 	}
 }
 
@@ -213,4 +225,21 @@ func (f *ESPFlow) noteEarly(p *decode.Packet) {
 	if len(f.early) < earlyPackets {
 		f.early = append(f.early, seqTime{p.ESP.Seq, p.Time})
 	}
+}
+
+// notePoint keeps the SA as capture point k sees it.
+func (c *Correlator) notePoint(sa *IKESA, msg *Message, p *decode.Packet, k int) {
+	pt := sa.point(k)
+	if pt == nil {
+		sa.Points = append(sa.Points, SAPoint{Capture: k, First: p.Time})
+		pt = &sa.Points[len(sa.Points)-1]
+		defer c.alias(sa, pt)
+	}
+	if msg.Dir == FromInitiator {
+		pt.Initiator, pt.Responder = p.Src, p.Dst
+	} else {
+		pt.Initiator, pt.Responder = p.Dst, p.Src
+	}
+	pt.Last = p.Time
+	pt.Packets++
 }

@@ -2,7 +2,6 @@ package correlate
 
 import (
 	"slices"
-	"time"
 )
 
 // Snapshot returns an independent copy of the analysis so far, with the
@@ -12,6 +11,9 @@ import (
 //
 // In a run over several captures, every time in the snapshot is on the
 // first capture's clock (see CaptureClock).
+//
+// The IKE messages waiting in the reorder window are taken first (see
+// reorder.go): a snapshot shows everything added so far.
 func (c *Correlator) Snapshot() *Analysis { return c.snapshot(true) }
 
 // Final returns the analysis as Snapshot does, but made of the
@@ -22,6 +24,7 @@ func (c *Correlator) Snapshot() *Analysis { return c.snapshot(true) }
 func (c *Correlator) Final() *Analysis { return c.snapshot(false) }
 
 func (c *Correlator) snapshot(copied bool) *Analysis {
+	c.flush()
 	a := c.a // counters and times
 	a.Captures = slices.Clone(c.a.Captures)
 	a.estimateClocks() // from the correlator's own state, read only
@@ -72,34 +75,26 @@ func (c *Correlator) snapshot(copied bool) *Analysis {
 			a.Peers = []*PeerPair{}
 		}
 	}
-	a.linkESP()
-	a.linkRestarts()
+	a.life()
+	a.retries()
 	return &a
 }
 
-// restartWindow is how soon after a refused IKE_SA_INIT a new one from the
-// same initiator counts as its retry.
-const restartWindow = 30 * time.Second
-
-// linkRestarts ties an IKEv2 SA refused with INVALID_KE_PAYLOAD to the new
-// SA (new SPI) the initiator started right after: most daemons keep the
-// SPI for the retry, some do not.
-func (a *Analysis) linkRestarts() {
-	for _, pp := range a.Peers {
-		for i, id := range pp.IKESAs {
-			old := a.IKESAByID(id)
-			if old.Version != 2 || old.Failure == nil || old.Failure.Notify == nil || old.Failure.Notify.Type != 17 {
-				continue
-			}
-			for _, nid := range pp.IKESAs[i+1:] {
-				next := a.IKESAByID(nid)
-				if next.Version == 2 && next.Continues == 0 && next.Initiator.Addr() == old.Initiator.Addr() &&
-					next.First.Sub(old.Last) >= 0 && next.First.Sub(old.Last) < restartWindow {
-					old.ContinuedBy, next.Continues = next.ID, old.ID
-					break
-				}
-			}
+// retries sets Continues and ContinuedBy, the links of an IKEv2 SA refused
+// with INVALID_KE_PAYLOAD to the retry under a new SPI (most daemons keep
+// the SPI for the retry, some do not): the retry links of the life pass,
+// as the documents have named them since before it.
+func (a *Analysis) retries() {
+	for _, next := range a.IKESAs {
+		next.Continues, next.ContinuedBy = 0, 0
+	}
+	for _, next := range a.IKESAs {
+		old := a.IKESAByID(next.Replaces)
+		if old == nil || next.Link == nil || next.Link.Kind != LinkRetry || old.Version != 2 ||
+			old.Failure == nil || old.Failure.Notify == nil || old.Failure.Notify.Type != 17 {
+			continue
 		}
+		old.ContinuedBy, next.Continues = next.ID, old.ID
 	}
 }
 
@@ -114,6 +109,7 @@ func (sa *IKESA) clone() *IKESA {
 			mc.Frames, mc.Times, mc.Notifies = slices.Clone(m.Frames), slices.Clone(m.Times), slices.Clone(m.Notifies)
 			mc.IDs, mc.TS, mc.ChildSPIs = slices.Clone(m.IDs), slices.Clone(m.TS), slices.Clone(m.ChildSPIs)
 			mc.Proposals, mc.Seen = slices.Clone(m.Proposals), slices.Clone(m.Seen)
+			mc.Suites, mc.Deletes = slices.Clone(m.Suites), slices.Clone(m.Deletes)
 			e.Messages[j] = &mc
 		}
 		cp.Exchanges[i] = &e
@@ -125,50 +121,6 @@ func (sa *IKESA) clone() *IKESA {
 	cp.DeleteFrames = slices.Clone(sa.DeleteFrames)
 	cp.NATD.Frames = slices.Clone(sa.NATD.Frames)
 	cp.Points = slices.Clone(sa.Points)
+	cp.Tunnels = nil
 	return &cp
-}
-
-// linkESP ties each ESP flow to the child SA of its peer pair that was
-// completed last before the flow's first packet. SPIs travel encrypted, so
-// without keys this is the best evidence: peer pair and time.
-func (a *Analysis) linkESP() {
-	for _, pp := range a.Peers {
-		// With keys the SPIs are known: link exactly by SPI.
-		bySPI := map[uint32]*Child{}
-		saOf := map[*Child]int{}
-		for _, id := range pp.IKESAs {
-			sa := a.IKESAByID(id)
-			for ci := range sa.Children {
-				ch := &sa.Children[ci]
-				for _, m := range sa.Exchanges[ch.Exchange].Messages {
-					for _, spi := range m.ChildSPIs {
-						bySPI[spi], saOf[ch] = ch, id
-					}
-				}
-			}
-		}
-		for _, fi := range pp.ESP {
-			f := a.ESP[fi]
-			if ch, ok := bySPI[f.SPI]; ok {
-				f.IKESA, f.ExactLink = saOf[ch], true
-				ch.ESP = append(ch.ESP, fi)
-				continue
-			}
-			var best *Child
-			bestSA := 0
-			for _, id := range pp.IKESAs {
-				sa := a.IKESAByID(id)
-				for ci := range sa.Children {
-					ch := &sa.Children[ci]
-					if ch.State == StateEstablished && ch.Frame < f.FirstFrame && (best == nil || ch.Frame > best.Frame) {
-						best, bestSA = ch, id
-					}
-				}
-			}
-			if best != nil {
-				f.IKESA = bestSA
-				best.ESP = append(best.ESP, fi)
-			}
-		}
-	}
 }

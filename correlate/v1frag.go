@@ -52,18 +52,19 @@ func v1FragHash(b []byte) uint64 {
 	return h.Sum64()
 }
 
-// v1Fragment takes an IKEv1 fragment into the message it belongs to. It
-// reports whether it placed the packet's message itself (the caller stops
-// there): always but for the first fragment of a message of several, which
-// the caller places as usual.
-func (c *Correlator) v1Fragment(sa *IKESA, msg *Message, p *decode.Packet, k int) bool {
-	m := p.IKE
-	if sa.Version != 1 || m.Encrypted != nil {
-		return false
+// reassemble takes IKE fragments into the message they belong to. It
+// returns the message to take through the remaining stages and the message
+// whose payloads in clear tell about it (the packet's own, or the original
+// message put back together); done is set when the packet was a further
+// fragment of a message already placed, which this stage then completes.
+func (c *Correlator) reassemble(sa *IKESA, msg *Message, p *decode.Packet, k int) (_ *Message, clear *isakmp.Message, done bool) {
+	if sa.Version == 2 {
+		return msg, p.IKE, c.reassembleV2(sa, msg, p, k)
 	}
+	m := p.IKE
 	f, ok := m.Find(isakmp.PayloadV1CiscoFrag).(*isakmp.CiscoFragment)
-	if !ok || f.Number == 0 || int(f.Number) > maxV1FragsPerMsg {
-		return false
+	if m.Encrypted != nil || !ok || f.Number == 0 || int(f.Number) > maxV1FragsPerMsg {
+		return msg, m, false
 	}
 	if c.v1frags == nil {
 		c.v1frags = map[v1FragKey]*v1FragState{}
@@ -78,8 +79,8 @@ func (c *Correlator) v1Fragment(sa *IKESA, msg *Message, p *decode.Packet, k int
 			// a copy of a fragment of a message already complete
 			st.copies[f.Number]++
 			st.msg.fragmentFrame(p, st.copies[f.Number])
-			c.v1Decrypted(sa, st, p)
-			return true
+			st.absorb(p)
+			return nil, nil, true
 		}
 		st = nil
 	}
@@ -95,27 +96,82 @@ func (c *Correlator) v1Fragment(sa *IKESA, msg *Message, p *decode.Packet, k int
 		}
 	}
 	if st == nil {
+		// The first fragment of a message: the message is placed with it,
+		// and the others join it.
 		c.expireV1Frags(p.Time)
 		msg.IKEFragments = 1
 		st = &v1FragState{msg: msg, first: p.Time, parts: map[uint8][]byte{}, copies: map[uint8]int{}}
 		c.v1frags[key] = st
 		st.add(f)
-		if !st.complete() {
-			return false
+		if st.complete() { // a message in one fragment
+			if whole := st.reassembled(p); whole != nil {
+				return msg, whole, false
+			}
 		}
-		// a message in one fragment
-		c.v1Complete(sa, st, p, false, k)
-		c.placeV1(sa, msg, k)
-		c.v1Decrypted(sa, st, p)
-		return true
+		return msg, m, false
 	}
 	st.add(f)
 	st.msg.fragmentFrame(p, st.copies[f.Number])
 	if st.complete() {
-		c.v1Complete(sa, st, p, true, k)
+		ex, mid := st.msg.Exchange, st.msg.MessageID
+		if whole := st.reassembled(p); whole != nil {
+			sa.replace(st.msg, ex != st.msg.Exchange || mid != st.msg.MessageID)
+			c.learn(sa, st.msg, whole, p)
+		}
 	}
-	c.v1Decrypted(sa, st, p)
-	return true
+	st.absorb(p)
+	return nil, nil, true
+}
+
+// reassembleV2 joins a further IKEv2 fragment (RFC 7383) to the message its
+// first fragment began, and reports whether it did. The fragment that
+// completes the message is the one decryption speaks for.
+func (c *Correlator) reassembleV2(sa *IKESA, msg *Message, p *decode.Packet, k int) bool {
+	if msg.IKEFragments == 0 || isFirstFragment(p) {
+		return false
+	}
+	ex := sa.exchangeOf(msg)
+	if ex == nil {
+		return false
+	}
+	for _, old := range ex.Messages {
+		if old.Dir != msg.Dir || old.Response != msg.Response || old.IKEFragments == 0 {
+			continue
+		}
+		if len(old.Seen) > 0 {
+			if len(old.Seen) < maxSightings {
+				old.Seen = append(old.Seen, Sighting{Capture: k, Frame: p.Frame, Time: p.Time})
+			}
+			if k != primaryCapture(old) {
+				return true // a fragment as another capture point saw it
+			}
+		}
+		old.Frames = appendCapped(old.Frames, msg.Frames[0])
+		old.Times = appendCappedTime(old.Times, msg.Times[0])
+		msg.absorb(p.Decrypted, false)
+		old.absorbMessage(msg)
+		return true
+	}
+	return false
+}
+
+func isFirstFragment(p *decode.Packet) bool {
+	for _, pl := range p.IKE.Payloads {
+		if f, ok := pl.Body.(*isakmp.EncryptedFragment); ok {
+			return f.Number == 1
+		}
+	}
+	return false
+}
+
+// absorb takes what decryption revealed of the completed message (package
+// decrypt fills in the packet whose fragment completed it), read as a
+// message of its real exchange.
+func (st *v1FragState) absorb(p *decode.Packet) {
+	if p.Decrypted == nil || st.header == nil {
+		return
+	}
+	st.msg.absorb(p.Decrypted, st.header.Exchange == isakmp.ExchangeV1Quick)
 }
 
 func maxFragNumber(parts map[uint8][]byte) uint8 {
@@ -151,22 +207,12 @@ func (m *Message) fragmentFrame(p *decode.Packet, n int) {
 	m.Sent = max(m.Sent, n)
 }
 
-// v1Decrypted takes what decryption revealed of the completed message
-// (package decrypt fills in the packet whose fragment completed it), read
-// as a message of its real exchange.
-func (c *Correlator) v1Decrypted(sa *IKESA, st *v1FragState, p *decode.Packet) {
-	if p.Decrypted == nil || st.header == nil || (!p.Decrypted.OK && st.msg.Decrypted) {
-		return
-	}
-	q := *p
-	q.IKE = st.header
-	c.addDecrypted(sa, st.msg, &q)
-}
-
-// v1Complete gives the message the header and payloads of the original
-// message put back together, and moves it to its exchange when placed
-// is set and the fragments' headers named another one.
-func (c *Correlator) v1Complete(sa *IKESA, st *v1FragState, p *decode.Packet, placed bool, k int) {
+// reassembled puts the original message back together from the complete
+// fragments and gives the message its header and the facts of its
+// payloads in clear. It returns the original message, or nil when the
+// fragments do not make a message of this SA (the message stays as the
+// fragments made it).
+func (st *v1FragState) reassembled(p *decode.Packet) *isakmp.Message {
 	all := make([]byte, 0, st.size)
 	for i := 1; i <= int(st.last); i++ {
 		all = append(all, st.parts[uint8(i)]...)
@@ -178,44 +224,35 @@ func (c *Correlator) v1Complete(sa *IKESA, st *v1FragState, p *decode.Packet, pl
 	st.parts, st.size = nil, 0
 	rm, err := isakmp.Decode(all)
 	if err != nil || rm.MajorVersion() != 1 || rm.InitiatorSPI != p.IKE.InitiatorSPI || rm.Truncated {
-		return // not a message of this SA: the fragments stay as they are
+		return nil
 	}
 	st.header = &isakmp.Message{Header: rm.Header}
-	msg := st.msg
-	oldEx, oldMID := msg.Exchange, msg.MessageID
 	q := *p
 	q.IKE = rm
-	whole := newMessage(&q, msg.Dir)
+	whole := newMessage(&q)
+	msg := st.msg
 	msg.MessageID, msg.Exchange, msg.Length = whole.MessageID, whole.Exchange, whole.Length
 	msg.Encrypted, msg.FirstInner, msg.Summary = whole.Encrypted, whole.FirstInner, whole.Summary
+	msg.noResponderSPI, msg.clearSA = whole.noResponderSPI, whole.clearSA
 	msg.Notifies = append(msg.Notifies, whole.Notifies...)
+	msg.Deletes = append(msg.Deletes, whole.Deletes...)
+	msg.InitialContact = msg.InitialContact || whole.InitialContact
 	msg.hash = whole.hash
-	if placed && (oldEx != msg.Exchange || oldMID != msg.MessageID) {
-		sa.removeMessage(msg)
-		c.placeV1(sa, msg, k)
-	}
-	// what the clear payloads of the original message tell (MM1/MM2
-	// proposals, MM3/MM4 NAT detection)
-	c.phase1Proposals(sa, msg, rm)
-	c.natDetection(sa, msg, &q)
-	c.clearDeletes(sa, msg, rm)
+	return rm
 }
 
-// removeMessage takes a message out of its exchange, and the exchange out
-// of the SA when it is left empty.
-func (sa *IKESA) removeMessage(msg *Message) {
-	for i := len(sa.Exchanges) - 1; i >= 0; i-- {
-		ex := sa.Exchanges[i]
-		for j, m := range ex.Messages {
-			if m != msg {
-				continue
-			}
-			ex.Messages = append(ex.Messages[:j], ex.Messages[j+1:]...)
-			if len(ex.Messages) == 0 {
-				sa.Exchanges = append(sa.Exchanges[:i], sa.Exchanges[i+1:]...)
-			}
-			return
-		}
+// replace moves a message put back together from fragments to the
+// exchange its header now names (moved), and numbers its step again.
+func (sa *IKESA) replace(msg *Message, moved bool) {
+	if moved {
+		sa.removeMessage(msg)
+		sa.placeV1(msg)
+		return
+	}
+	ex := sa.exchangeOf(msg)
+	msg.Step = stepV1(ex, msg)
+	if msg.Exchange == isakmp.ExchangeV1Main || msg.Exchange == isakmp.ExchangeV1Aggressive {
+		msg.Response = msg.Dir == FromResponder
 	}
 }
 

@@ -63,6 +63,17 @@ const (
 	PathLoss           = "PATH_LOSS"
 	MisleadingNotify   = "MISLEADING_NOTIFY"
 	CaptureDrops       = "CAPTURE_DROPS"
+	IKERedirected      = "IKE_REDIRECTED"
+	CookieChallenge    = "COOKIE_CHALLENGE"
+	RekeyCollision     = "REKEY_COLLISION"
+)
+
+// When in a tunnel's life a finding happened (Finding.During).
+const (
+	DuringEstablish = "establish" // the first negotiation of an SA or child SA
+	DuringRekey     = "rekey"     // a rekey: child SA, IKEv2 IKE SA, IKEv1 phase 1 negotiated again
+	DuringReauth    = "reauth"    // an IKEv2 reauthentication
+	DuringTraffic   = "traffic"   // while the tunnel was up (ESP, DPD)
 )
 
 // Cause is one probable cause with the reason it is ranked where it is.
@@ -85,6 +96,13 @@ type Finding struct {
 	Summary   string    `json:"summary"`
 	// IKESA is the IKE SA concerned (0: the capture as a whole or ESP only).
 	IKESA int `json:"ike_sa,omitempty"`
+	// Tunnel is the tunnel concerned (correlate.Tunnel.ID, 0: none), Child
+	// the child SA (correlate.Child.ID, 0: none).
+	Tunnel int `json:"tunnel,omitempty"`
+	Child  int `json:"child_sa,omitempty"`
+	// During is when in the tunnel's life it happened: "establish",
+	// "rekey", "reauth" or "traffic" (empty for the capture as a whole).
+	During string `json:"during,omitempty"`
 	// Frames are the evidence, the failure point first.
 	Frames   []int     `json:"frames"`
 	Causes   []Cause   `json:"causes"`

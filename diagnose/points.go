@@ -57,6 +57,12 @@ func espAt(a *correlate.Analysis, k int) *correlate.Analysis {
 		}
 		view.IKESAs[i] = &cp
 	}
+	view.Tunnels = make([]*correlate.Tunnel, len(a.Tunnels))
+	for i, t := range a.Tunnels {
+		cp := *t
+		cp.ESP = remap(t.ESP)
+		view.Tunnels[i] = &cp
+	}
 	view.LastTime = a.Captures[k-1].Last
 	return &view
 }

@@ -15,9 +15,12 @@ func Diagnose(a *correlate.Analysis) []Finding {
 	// The rules' findings are gathered first and copied once: a large
 	// capture has thousands, and growing one slice by appending copied
 	// them over and over.
-	parts := make([][]Finding, 0, len(a.IKESAs)+4)
+	parts := make([][]Finding, 0, len(a.IKESAs)+len(a.Tunnels)+4)
 	for _, sa := range a.IKESAs {
 		parts = append(parts, ikeSA(a, sa))
+	}
+	for _, t := range a.Tunnels {
+		parts = append(parts, tunnelLife(a, t))
 	}
 	parts = append(parts, espFindingsAtPoints(a), flapping(a), pathLoss(a), captureDrops(a))
 	n := 1
@@ -35,6 +38,11 @@ func Diagnose(a *correlate.Analysis) []Finding {
 	fs = applyLogs(a, fs)
 	for i := range fs {
 		fs[i] = finish(fs[i])
+		if fs[i].Tunnel == 0 && fs[i].IKESA != 0 {
+			if sa := a.IKESAByID(fs[i].IKESA); sa != nil && len(sa.Tunnels) > 0 {
+				fs[i].Tunnel = sa.Tunnels[0]
+			}
+		}
 	}
 	sortFindings(fs)
 	return fs
@@ -43,20 +51,19 @@ func Diagnose(a *correlate.Analysis) []Finding {
 // ikeSA applies the per-SA rules in troubleshooting order.
 func ikeSA(a *correlate.Analysis, sa *correlate.IKESA) []Finding {
 	var fs []Finding
-	who := fmt.Sprintf("%s ↔ %s", sa.Initiator.Addr(), sa.Responder.Addr())
-	base := func(code string, sev Severity, cert Certainty, summary string, frames ...int) Finding {
-		return Finding{Code: code, Severity: sev, Certainty: cert, IKESA: sa.ID, Summary: who + ": " + summary, Frames: frames}
-	}
+	base := saBase(sa)
 	failCode := ""
 	if sa.Failure != nil {
-		f := failure(sa, base)
+		f := failure(sa, sa.Failure, base)
+		f.During = duringOfSA(a, sa)
 		failCode = f.Code
 		if sa.ContinuedBy != 0 && f.Code == P1DHGroupMismatch {
-			f.Severity = Warning
 			f.Summary += fmt.Sprintf("; the initiator retried with a new IKE SA (#%d)", sa.ContinuedBy)
 		}
+		afterFailure(a, sa, &f)
 		fs = append(fs, f)
 	}
+	fs = append(fs, childFailures(a, sa, base)...)
 	fs = append(fs, dhRetry(sa, base)...)
 	fs = append(fs, recoveredErrors(sa, failCode, base)...)
 	if sa.NATD.InitiatorBehindNAT || sa.NATD.ResponderBehindNAT {
@@ -76,17 +83,25 @@ func ikeSA(a *correlate.Analysis, sa *correlate.IKESA) []Finding {
 	}
 	fs = append(fs, dpd(a, sa, base)...)
 	fs = append(fs, weak(sa, base)...)
-	fs = append(fs, lifecycle(sa, base)...)
+	fs = append(fs, redirected(a, sa, base)...)
 	return fs
 }
 
 type baseFunc func(code string, sev Severity, cert Certainty, summary string, frames ...int) Finding
 
-// failure names the failure point of an IKE SA.
-func failure(sa *correlate.IKESA, base baseFunc) Finding {
-	fl := sa.Failure
+// saBase makes findings about an IKE SA, its peers named first.
+func saBase(sa *correlate.IKESA) baseFunc {
+	who := fmt.Sprintf("%s ↔ %s", sa.Initiator.Addr(), sa.Responder.Addr())
+	return func(code string, sev Severity, cert Certainty, summary string, frames ...int) Finding {
+		return Finding{Code: code, Severity: sev, Certainty: cert, IKESA: sa.ID, Summary: who + ": " + summary, Frames: frames}
+	}
+}
+
+// failure names a failure point: of an IKE SA's negotiation, or of a
+// child SA's (a Quick Mode or CREATE_CHILD_SA).
+func failure(sa *correlate.IKESA, fl *correlate.Failure, base baseFunc) Finding {
 	ex := sa.Exchanges[fl.Exchange]
-	msg := ex.Messages[min(fl.Message, len(ex.Messages))-1]
+	msg := messageAt(ex, fl.Message)
 	at := fmt.Sprintf("%s message %d", ex.Name(), fl.Message)
 	if ex.Type == isakmp.ExchangeV1Main || ex.Type == isakmp.ExchangeV1Aggressive {
 		at = fmt.Sprintf("%s (%s%d)", ex.Name(), strings.ToUpper(ex.Name()[:1])+"M", fl.Message)
@@ -98,8 +113,39 @@ func failure(sa *correlate.IKESA, base baseFunc) Finding {
 		return noResponse(sa, ex, msg, at, base)
 	case correlate.FailErrorNotify:
 		return errorNotify(sa, ex, fl, at, base)
+	case correlate.FailNotAccepted:
+		return notAccepted(ex, msg, fl, base)
 	}
 	return encryptedError(sa, ex, msg, fl, at, base)
+}
+
+// messageAt is message n of an exchange as the protocol numbers it (MM5,
+// QM1, 2 = the IKEv2 response), or the nth placed when none has that step.
+func messageAt(ex *correlate.Exchange, n int) *correlate.Message {
+	for _, m := range ex.Messages {
+		if m.Step == n {
+			return m
+		}
+	}
+	return ex.Messages[max(min(n, len(ex.Messages)), 1)-1]
+}
+
+// notAccepted: an IKEv1 responder went on resending QM2 after the
+// initiator's QM3, so it never accepted QM3 and never installed the SA:
+// the initiator believes the child SA is up and sends ESP that the
+// responder drops.
+func notAccepted(ex *correlate.Exchange, qm3 *correlate.Message, fl *correlate.Failure, base baseFunc) Finding {
+	qm2 := fl.Answer
+	frames := append([]int{qm3.Frames[0]}, qm2.Frames[1:]...)
+	f := base(P2Rejected, Error, Inferred, fmt.Sprintf("Quick Mode not completed: the responder kept resending QM2 (%d times, last frame %s) after the initiator's QM3 (frame %s): it never accepted QM3, so only the initiator installed the child SA",
+		qm2.Sent, decode.FrameLabel(qm2.Frames[len(qm2.Frames)-1]), decode.FrameLabel(qm3.Frames[0])), frames...)
+	f.Causes = []Cause{
+		{"QM3 lost on the way to the responder", "the responder waits for QM3 and retransmits QM2; a capture at the responder's side tells whether QM3 arrives"},
+		{"the responder could not verify QM3 or install the SA", "a HASH(3) that does not verify, or a kernel that refuses the SA (the responder's log says which)"},
+		{"a NAT or firewall that passes one direction of UDP 4500 only", "the responder's QM2 retransmissions reach the initiator, its QM3 does not reach the responder"},
+	}
+	f.Remedy = "Look at the responder's log for this Quick Mode (was QM3 received, did it verify, was the SA installed?) and at the path between the peers for QM3 (a capture at the responder's side tells)."
+	return f
 }
 
 func noResponse(sa *correlate.IKESA, ex *correlate.Exchange, msg *correlate.Message, at string, base baseFunc) Finding {
@@ -213,6 +259,8 @@ func notifyCode(version int, ex *correlate.Exchange, n *correlate.Notify) (strin
 		return P2ProposalMismatch, []Cause{{"no common transform set", "NO_PROPOSAL_CHOSEN for the child SA"}}
 	case v1 && t == 11 || v2 && t == 11:
 		return ESPInvalidSPI, []Cause{{"an SA one side no longer has", "INVALID_SPI: the receiver does not know the SPI it was sent"}}
+	case ex.Phase == 2:
+		return P2Rejected, []Cause{{"the peer refused the child SA negotiation", n.Name}}
 	}
 	return P1Rejected, []Cause{{"the peer refused the exchange", n.Name}}
 }
@@ -254,10 +302,22 @@ func recoveredErrors(sa *correlate.IKESA, failCode string, base baseFunc) []Find
 	// The failure's own code is not news again: a peer repeats its error
 	// for every retransmission.
 	seen := map[string]bool{failCode: true}
+	failed := map[int]bool{} // the frames of failures reported on their own
+	if sa.Failure != nil {
+		failed[sa.Failure.Frame] = true
+	}
+	if sa.RekeyFailure != nil {
+		failed[sa.RekeyFailure.Frame] = true
+	}
+	for _, c := range sa.Children {
+		if c.Failure != nil {
+			failed[c.Failure.Frame] = true
+		}
+	}
 	for i, ex := range sa.Exchanges {
 		for _, m := range ex.Messages {
 			n := m.ErrorNotify()
-			if n == nil || sa.Failure != nil && sa.Failure.Frame == m.Frames[0] {
+			if n == nil || failed[m.Frames[0]] {
 				continue
 			}
 			if sa.Version == 2 && n.Type == 17 && ex.Type == isakmp.ExchangeIKESAInit && i < len(sa.Exchanges)-1 {
@@ -290,7 +350,11 @@ func encryptedError(sa *correlate.IKESA, ex *correlate.Exchange, msg *correlate.
 	}
 	switch {
 	case ex.Phase == 2:
-		f := base(P2Rejected, Error, Inferred, fmt.Sprintf("%s answered by an encrypted %s (frame %s, %d bytes) instead of QM2: the peer rejected the child SA", at, exchangeOf(reply), decode.FrameLabel(fl.Frame), reply.Length), frames...)
+		said := fmt.Sprintf("%s answered by an encrypted %s (frame %s, %d bytes) instead of QM2: the peer rejected the child SA", at, exchangeOf(reply), decode.FrameLabel(fl.Frame), reply.Length)
+		if sa.Version == 2 {
+			said = fmt.Sprintf("%s response (frame %s) holds only an encrypted notify (%d bytes): the peer refused the child SA", ex.Name(), decode.FrameLabel(fl.Frame), reply.Length)
+		}
+		f := base(P2Rejected, Error, Inferred, said, frames...)
 		f.Causes = []Cause{
 			{"transform set mismatch (NO_PROPOSAL_CHOSEN)", "the most common phase-2 rejection; compare ESP algorithms and modes"},
 			{"PFS on one side only or different PFS groups (NO_PROPOSAL_CHOSEN)", "the PFS group is part of the proposal"},
@@ -361,7 +425,7 @@ func dhRetry(sa *correlate.IKESA, base baseFunc) []Finding {
 
 // dpd finds liveness checks that went unanswered at the end of an SA's life.
 func dpd(a *correlate.Analysis, sa *correlate.IKESA, base baseFunc) []Finding {
-	if sa.State != correlate.StateEstablished && sa.State != correlate.StateDeleted {
+	if !sa.WasUp() {
 		return nil
 	}
 	var probes []*correlate.Message
@@ -391,6 +455,7 @@ func dpd(a *correlate.Analysis, sa *correlate.IKESA, base baseFunc) []Finding {
 		return nil
 	}
 	f := base(DPDPeerDead, Error, Inferred, fmt.Sprintf("%d liveness checks (DPD) went unanswered after frame %s", sent, decode.FrameLabel(max(lastAnswer, sa.EstablishedFrame))), unanswered...)
+	f.During = DuringTraffic
 	f.Causes = []Cause{
 		{"the peer went down or restarted", "encrypted informational requests from one side are never answered"},
 		{"the path between the peers broke", "nothing from the peer arrives any more"},
@@ -449,48 +514,6 @@ func weakV2(t *isakmp.Transform) bool {
 		return isakmp.DHGroupWeak(t.ID)
 	}
 	return false
-}
-
-// rekeyDeleteWindow is how soon after a rekey a delete counts as its part.
-const rekeyDeleteWindow = 5 * time.Second
-
-// lifecycle reports deletes and rekeys.
-func lifecycle(sa *correlate.IKESA, base baseFunc) []Finding {
-	var fs []Finding
-	var rekeys []int
-	var deletes []int
-	deletes = append(deletes, sa.DeleteFrames...)
-	var lastRekey time.Time
-	for _, ex := range sa.Exchanges {
-		for _, m := range ex.Messages {
-			if ex.Type == isakmp.ExchangeCreateChildSA && m.Response {
-				rekeys = append(rekeys, m.Frames[0])
-				lastRekey = m.Times[0]
-			}
-			// A delete right after a rekey retires the old SA: part of the
-			// rekey, not news.
-			if ex.Type == isakmp.ExchangeInformational && !m.Response && m.FirstInner == isakmp.PayloadV2Delete &&
-				(lastRekey.IsZero() || m.Times[0].Sub(lastRekey) > rekeyDeleteWindow) {
-				deletes = append(deletes, m.Frames[0])
-			}
-		}
-	}
-	quick := 0
-	for _, ch := range sa.Children {
-		if sa.Version == 1 && ch.State == correlate.StateEstablished {
-			quick++
-			if quick > 1 {
-				rekeys = append(rekeys, ch.Frame)
-			}
-		}
-	}
-	if len(rekeys) > 0 {
-		fs = append(fs, base(SARekeyed, Info, Inferred, fmt.Sprintf("%d child SA negotiations after the first (rekeys or additional SAs)", len(rekeys)), rekeys...))
-	}
-	if len(deletes) > 0 {
-		fs = append(fs, base(SADeleted, Info, Inferred, fmt.Sprintf("%d delete notifications", len(deletes)), deletes...))
-	}
-	return fs
 }
 
 // flapping finds peer pairs that set up IKE SAs again and again.

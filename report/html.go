@@ -21,6 +21,7 @@ type htmlData struct {
 	Failed    bool
 	Findings  []diagnose.Finding
 	Tunnels   []htmlTunnel
+	Lifelines []svgLifeline
 	ESP       []htmlESP
 	Slice     *Slice
 	SliceMap  []string
@@ -243,6 +244,7 @@ func (r *Report) writeHTML(w io.Writer) error {
 			d.EndMarker = endMarkerText(r.Slice)
 		}
 	}
+	d.Lifelines = r.svgLifelines()
 	for _, sa := range r.Analysis.IKESAs {
 		t := htmlTunnel{Title: saTitle(sa), SPIs: sa.InitiatorSPI.String() + " / " + sa.ResponderSPI.String(), State: saState(sa),
 			Failed: sa.Failure != nil, Chosen: strings.Join(sa.Phase1Chosen, ", "), Filter: saFilter(sa), Ladder: r.buildLadder(sa),
@@ -318,6 +320,24 @@ svg text { font-family: ui-monospace, Menlo, Consolas, "Liberation Mono", monosp
 {{end}}</table>{{end}}
 </div>
 {{end}}
+{{if .Lifelines}}<h2>Tunnel lifelines</h2>
+{{range .Lifelines}}<div class="tunnel">
+<h3>{{.Title}}</h3>
+<p>{{.Status}}</p>
+<svg width="{{.W}}" height="{{.H}}" viewBox="0 0 {{.W}} {{.H}}" role="img" aria-label="tunnel lifeline">
+<rect x="0" y="0" width="{{.W}}" height="{{.H}}" fill="#ffffff"/>
+{{range .Bars}}<g class="sa{{if .Failed}} failed{{end}}">
+<text x="4" y="{{.TextY}}" font-size="11">{{.Label}}</text>
+{{if .Milestone}}<circle cx="{{.CX}}" cy="{{.TextY}}" r="5" fill="{{if .Failed}}#cf222e{{else}}#8c959f{{end}}"/>
+{{else}}<rect x="{{.X}}" y="{{.Y}}" width="{{.W}}" height="16" rx="2" fill="{{.Color}}"/>
+{{end}}<text x="690" y="{{.TextY}}" font-size="10" fill="#57606a">{{.Note}}</text>
+</g>
+{{end}}<line x1="120" y1="{{.AxisY}}" x2="680" y2="{{.AxisY}}" stroke="#8c959f"/>
+<text x="120" y="{{.AxisY}}" dy="13" font-size="9" fill="#57606a">capture start</text>
+<text x="680" y="{{.AxisY}}" dy="13" font-size="9" fill="#57606a" text-anchor="end">capture end</text>
+</svg>
+</div>
+{{end}}{{end}}
 <h2>Tunnels</h2>
 {{if not .Tunnels}}<p>No IKE SA in the capture.</p>{{end}}
 {{range .Tunnels}}<div class="tunnel">

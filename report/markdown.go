@@ -28,6 +28,7 @@ func (r *Report) writeMarkdown(w io.Writer) {
 	for i, f := range r.Findings {
 		r.mdFinding(w, i+1, f)
 	}
+	r.mdLifelines(w)
 	fmt.Fprint(w, "## Tunnels\n\n")
 	if len(r.Analysis.IKESAs) == 0 {
 		fmt.Fprint(w, "No IKE SA in the capture.\n\n")

@@ -31,7 +31,7 @@ for (const f of process.argv.slice(2)) {
   for (const [i, m] of [...md.matchAll(/` + "```" + `mermaid\n([\s\S]*?)` + "```" + `/g)].entries()) {
     try {
       const r = await mermaid.parse(m[1]);
-      if (!r || r.diagramType !== 'sequence') throw new Error('not a sequence diagram: ' + (r && r.diagramType));
+      if (!r || (r.diagramType !== 'sequence' && r.diagramType !== 'gantt')) throw new Error('not a sequence or gantt diagram: ' + (r && r.diagramType));
       parsed++;
     } catch (e) {
       failed++;

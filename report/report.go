@@ -376,6 +376,13 @@ func restrict(a *correlate.Analysis, fs []diagnose.Finding, ids []int) (*correla
 		out.Peers = append(out.Peers, &c)
 		out.Keepalives += pp.NATKeepalives
 	}
+	for _, t := range a.Tunnels {
+		if slices.ContainsFunc(t.IKESAs, func(id int) bool { return keep[id] }) {
+			c := *t
+			c.ESP = remap(t.ESP)
+			out.Tunnels = append(out.Tunnels, &c)
+		}
+	}
 	out.LogFiles = a.LogFiles
 	for _, e := range a.Logs {
 		if keep[e.IKESA] || e.IKESA == 0 && e.Cause != "" && frames[e.Frame] {

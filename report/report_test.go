@@ -161,8 +161,16 @@ func checkFormat(t *testing.T, r *Report, format string, got []byte) {
 		for _, d := range mermaidBlocks(s) {
 			checkMermaidSyntax(t, d)
 		}
-		if n := len(mermaidBlocks(s)); n != len(r.Analysis.IKESAs) {
-			t.Errorf("%d Mermaid diagrams for %d IKE SAs", n, len(r.Analysis.IKESAs))
+		seq, gantt := 0, 0
+		for _, d := range mermaidBlocks(s) {
+			if strings.HasPrefix(d, "gantt") {
+				gantt++
+			} else {
+				seq++
+			}
+		}
+		if seq != len(r.Analysis.IKESAs) || gantt != len(r.Analysis.Tunnels) {
+			t.Errorf("%d sequence diagrams for %d IKE SAs, %d gantts for %d tunnels", seq, len(r.Analysis.IKESAs), gantt, len(r.Analysis.Tunnels))
 		}
 	case FormatJSON:
 		var doc map[string]any
@@ -191,12 +199,17 @@ func checkHTML(t *testing.T, r *Report, page []byte) {
 	if err != nil {
 		t.Fatalf("html: %v", err)
 	}
-	svgs := 0
+	ladders, lifelines := 0, 0
 	var walk func(n *html.Node)
 	walk = func(n *html.Node) {
 		if n.Type == html.ElementNode {
-			if n.Data == "svg" {
-				svgs++
+			for _, a := range n.Attr {
+				if n.Data == "svg" && a.Key == "aria-label" && a.Val == "ladder diagram" {
+					ladders++
+				}
+				if n.Data == "svg" && a.Key == "aria-label" && a.Val == "tunnel lifeline" {
+					lifelines++
+				}
 			}
 			for _, a := range n.Attr {
 				if a.Key == "src" || a.Key == "href" || a.Key == "xlink:href" || strings.HasPrefix(a.Key, "on") {
@@ -209,8 +222,11 @@ func checkHTML(t *testing.T, r *Report, page []byte) {
 		}
 	}
 	walk(doc)
-	if svgs != len(r.Analysis.IKESAs) {
-		t.Errorf("html: %d SVG diagrams for %d IKE SAs", svgs, len(r.Analysis.IKESAs))
+	if ladders != len(r.Analysis.IKESAs) {
+		t.Errorf("html: %d ladder diagrams for %d IKE SAs", ladders, len(r.Analysis.IKESAs))
+	}
+	if lifelines != len(r.Analysis.Tunnels) {
+		t.Errorf("html: %d lifelines for %d tunnels", lifelines, len(r.Analysis.Tunnels))
 	}
 	// Each SVG must be well-formed XML on its own.
 	for i, part := range regexp.MustCompile(`(?s)<svg .*?</svg>`).FindAllString(s, -1) {
@@ -243,6 +259,10 @@ func mermaidBlocks(md string) []string {
 func checkMermaidSyntax(t *testing.T, d string) {
 	t.Helper()
 	lines := strings.Split(strings.TrimRight(d, "\n"), "\n")
+	if lines[0] == "gantt" {
+		checkGanttSyntax(t, lines)
+		return
+	}
 	if lines[0] != "sequenceDiagram" {
 		t.Fatalf("mermaid: first line %q", lines[0])
 	}
@@ -262,6 +282,26 @@ func checkMermaidSyntax(t *testing.T, d string) {
 	}
 	if depth != 0 {
 		t.Errorf("mermaid: unbalanced rect/end")
+	}
+}
+
+// checkGanttSyntax is the structural check of a tunnel lifeline's gantt:
+// the header, sections, and tasks "name : [tags, ]id, start, end" with
+// names free of the characters that end a task or start a comment.
+func checkGanttSyntax(t *testing.T, lines []string) {
+	t.Helper()
+	re := regexp.MustCompile(`^    (dateFormat x|axisFormat %M:%S|title [^:;#%]+|section [^:;#%]+|[^:;#%]+ : ((crit, milestone|active|done), )?b\d+, \d+, \d+)$`)
+	tasks := 0
+	for _, l := range lines[1:] {
+		if !re.MatchString(l) {
+			t.Errorf("gantt: line %q", l)
+		}
+		if strings.Contains(l, " : ") {
+			tasks++
+		}
+	}
+	if tasks == 0 {
+		t.Errorf("gantt: no task")
 	}
 }
 

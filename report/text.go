@@ -34,6 +34,7 @@ func (r *Report) writeText(w io.Writer) {
 		r.textFinding(t, i+1, f)
 	}
 	t.blank()
+	r.textLifelines(t)
 	t.line("", "TUNNELS")
 	for _, sa := range r.Analysis.IKESAs {
 		r.textTunnel(t, sa)

@@ -3,6 +3,7 @@ package isakmp
 import (
 	"encoding/binary"
 	"fmt"
+	"net/netip"
 	"strings"
 )
 
@@ -110,6 +111,10 @@ func (n *Notify) Detail() string {
 			return strings.Join(names, ",")
 		case NotifyV2FragmentationSupp:
 			return "IKE fragmentation (RFC 7383) supported"
+		case NotifyV2Redirect, NotifyV2RedirectedFrom:
+			if gw, ok := n.RedirectGateway(); ok {
+				return "gateway " + gw
+			}
 		}
 		if len(n.SPI) > 0 {
 			return "SPI " + hexString(n.SPI)
@@ -132,6 +137,40 @@ func (n *Notify) Detail() string {
 		return "SPI " + hexString(n.SPI)
 	}
 	return ""
+}
+
+// RedirectGateway reads the gateway identity of a REDIRECT or
+// REDIRECTED_FROM notify (RFC 5685 §8: GW Ident Type, GW Ident Len, the
+// identity, then for REDIRECT in IKE_SA_INIT the initiator's nonce): an
+// IPv4 or IPv6 address or an FQDN. ok is false when the data does not hold one.
+func (n *Notify) RedirectGateway() (gw string, ok bool) {
+	b := n.Data
+	if n.Version != 2 || (n.Type != NotifyV2Redirect && n.Type != NotifyV2RedirectedFrom) || len(b) < 2 {
+		return "", false
+	}
+	typ, size := b[0], int(b[1])
+	if 2+size > len(b) {
+		return "", false
+	}
+	id := b[2 : 2+size]
+	switch {
+	case typ == 1 && size == 4:
+		return netip.AddrFrom4([4]byte(id)).String(), true
+	case typ == 2 && size == 16:
+		return netip.AddrFrom16([16]byte(id)).String(), true
+	case typ == 3 && size > 0 && printable(id):
+		return string(id), true
+	}
+	return "", false
+}
+
+func printable(b []byte) bool {
+	for _, c := range b {
+		if c < 0x21 || c > 0x7e {
+			return false
+		}
+	}
+	return true
 }
 
 func allZero(b []byte) bool {

@@ -33,6 +33,47 @@ type Document struct {
 	// LogEvents their lines about the IKE SAs of the capture.
 	Logs      []LogDoc      `json:"logs,omitempty"`
 	LogEvents []LogEventDoc `json:"log_events,omitempty"`
+	// Tunnels are the tunnels as an engineer means the word: a peer pair
+	// and its protected flows, with the IKE SAs, child SAs and ESP flows of
+	// its life and the intervals it was up.
+	Tunnels []TunnelDoc `json:"tunnels"`
+}
+
+// TunnelDoc is one tunnel across its life.
+type TunnelDoc struct {
+	ID int    `json:"id"`
+	A  string `json:"a"`
+	B  string `json:"b"`
+	// Selectors are the protected flows ("" when the keys did not show them).
+	Selectors string `json:"selectors,omitempty"`
+	// State is "up", "down", "failed" or "negotiating" at the end of the capture.
+	State    string        `json:"state"`
+	IKESAs   []int         `json:"ike_sas"`
+	Children []int         `json:"child_sas"` // child SA IDs
+	ESP      []int         `json:"esp"`
+	Up       []IntervalDoc `json:"up"`
+	// Rekeys counts the child SA rekeys, IKE SA rekeys and
+	// reauthentications of its life.
+	Rekeys int `json:"rekeys"`
+}
+
+// IntervalDoc is a span of time a tunnel was up, in seconds from the
+// analysis start (frames 0 at the capture's edges).
+type IntervalDoc struct {
+	From        float64 `json:"from"`
+	To          float64 `json:"to"`
+	FromFrame   int     `json:"from_frame,omitempty"`
+	ToFrame     int     `json:"to_frame,omitempty"`
+	SinceBefore bool    `json:"since_before_capture,omitempty"`
+	UntilEnd    bool    `json:"until_end,omitempty"`
+}
+
+// LinkDoc is how an SA replaced its predecessor.
+type LinkDoc struct {
+	Kind    string `json:"kind"`
+	Certain bool   `json:"certain"`
+	Why     string `json:"why"`
+	Frame   int    `json:"frame,omitempty"`
 }
 
 // ToolInfo names the tool and version that wrote the document.
@@ -91,6 +132,19 @@ type IKESADoc struct {
 	// INVALID_KE_PAYLOAD to the retry under a new SPI.
 	Continues   int `json:"continues,omitempty"`
 	ContinuedBy int `json:"continued_by,omitempty"`
+	// Kind is how the SA came to be: "initial", "before_capture" (set up
+	// before the capture began), or how it replaced its predecessor
+	// ("rekey", "reauth", "renegotiation", "restart", "retry",
+	// "redirect"); Replaces and ReplacedBy are SA IDs, Link the evidence.
+	Kind       string   `json:"kind"`
+	Replaces   int      `json:"replaces,omitempty"`
+	ReplacedBy int      `json:"replaced_by,omitempty"`
+	Link       *LinkDoc `json:"link,omitempty"`
+	// EndFrame is where the SA ended in the capture (deleted or replaced).
+	EndFrame int   `json:"end_frame,omitempty"`
+	Tunnels  []int `json:"tunnels"`
+	// RekeyFailure is a refused rekey of the IKE SA itself.
+	RekeyFailure *FailureDoc `json:"rekey_failure,omitempty"`
 }
 
 // FailureDoc is where an IKE SA's negotiation stopped.
@@ -158,12 +212,33 @@ type NotifyDoc struct {
 	Decrypted bool   `json:"decrypted,omitempty"`
 }
 
-// ChildDoc is a child SA negotiation.
+// ChildDoc is a child SA and its negotiation.
 type ChildDoc struct {
+	// Exchange is the index of its negotiation, -1 for a child SA set up
+	// before the capture.
 	Exchange int    `json:"exchange_index"`
 	State    string `json:"state"`
 	Frame    int    `json:"frame"`
 	ESP      []int  `json:"esp"`
+	ID       int    `json:"id"`
+	// Kind is "initial", "new", "rekey" or "before_capture".
+	Kind string `json:"kind"`
+	// By is who started its negotiation: "initiator" or "responder" of the
+	// IKE SA (absent before the capture).
+	By string `json:"by,omitempty"`
+	// InboundSPI and OutboundSPI are as the IKE SA's initiator sees them
+	// (hex; absent when not known).
+	InboundSPI  string      `json:"inbound_spi,omitempty"`
+	OutboundSPI string      `json:"outbound_spi,omitempty"`
+	TS          []string    `json:"traffic_selectors,omitempty"`
+	PFSGroup    uint16      `json:"pfs_group,omitempty"`
+	Replaces    int         `json:"replaces,omitempty"`
+	ReplacedBy  int         `json:"replaced_by,omitempty"`
+	Link        *LinkDoc    `json:"link,omitempty"`
+	Collision   bool        `json:"collision,omitempty"`
+	Failure     *FailureDoc `json:"failure,omitempty"`
+	EndFrame    int         `json:"end_frame,omitempty"`
+	Tunnel      int         `json:"tunnel"`
 }
 
 // ESPDoc is one ESP flow (one SPI, one direction).
@@ -261,7 +336,7 @@ type SightingDoc struct {
 // BuildDocument assembles the JSON document.
 func BuildDocument(in Input, version string, a *correlate.Analysis, fs []diagnose.Finding) Document {
 	d := Document{Schema: SchemaVersion, Tool: ToolInfo{"ipsecpcap", version}, Verdict: "healthy",
-		Peers: []PeerDoc{}, IKESAs: []IKESADoc{}, ESP: []ESPDoc{}, Findings: fs}
+		Peers: []PeerDoc{}, IKESAs: []IKESADoc{}, ESP: []ESPDoc{}, Findings: fs, Tunnels: []TunnelDoc{}}
 	if d.Findings == nil {
 		d.Findings = []diagnose.Finding{}
 	}
@@ -289,6 +364,9 @@ func BuildDocument(in Input, version string, a *correlate.Analysis, fs []diagnos
 		d.ESP = append(d.ESP, ESPDoc{Index: i, SPI: fmt.Sprintf("%08x", f.SPI), Src: f.Src.String(), Dst: f.Dst.String(),
 			UDPEncap: f.UDPEncapsulated, FirstFrame: f.FirstFrame, LastFrame: f.LastFrame, Packets: f.Packets, Bytes: f.Bytes,
 			MaxSeq: f.MaxSeq, Lost: f.Lost, Replays: f.Replays, OutOfOrder: f.OutOfOrder, IKESA: f.IKESA, Capture: f.Capture})
+	}
+	for _, t := range a.Tunnels {
+		d.Tunnels = append(d.Tunnels, tunnelDoc(a, t, t0))
 	}
 	for i, p := range in.Points {
 		cd := CaptureDoc{Capture: i + 1, Name: p.Name, Size: p.Size, SHA256: p.SHA256, Packets: p.Packets, ReadError: p.ReadError, Drops: p.Drops}
@@ -320,13 +398,16 @@ func ikeSADoc(sa *correlate.IKESA, t0 time.Time) IKESADoc {
 		EstablishedFrame: sa.EstablishedFrame, Phase1Offered: sa.Phase1Proposals, Phase1Chosen: sa.Phase1Chosen,
 		Exchanges: []ExchangeDoc{}, Children: []ChildDoc{}, FirstFrame: sa.FirstFrame, LastFrame: sa.LastFrame,
 		Continues: sa.Continues, ContinuedBy: sa.ContinuedBy}
-	if fl := sa.Failure; fl != nil {
-		fd := &FailureDoc{Kind: string(fl.Kind), Exchange: sa.Exchanges[fl.Exchange].Name(), Index: fl.Exchange, Message: fl.Message, Frame: fl.Frame}
-		if fl.Notify != nil {
-			fd.Notify = fl.Notify.Name
-		}
-		doc.Failure = fd
+	doc.Failure = failureDoc(sa, sa.Failure)
+	doc.RekeyFailure = failureDoc(sa, sa.RekeyFailure)
+	doc.Kind, doc.Replaces, doc.ReplacedBy, doc.Link = "initial", sa.Replaces, sa.ReplacedBy, linkDoc(sa.Link)
+	switch {
+	case sa.Link != nil:
+		doc.Kind = string(sa.Link.Kind)
+	case sa.BeforeCapture:
+		doc.Kind = "before_capture"
 	}
+	doc.EndFrame, doc.Tunnels = sa.EndFrame, nonNil(sa.Tunnels)
 	if sa.NATD.Checked {
 		doc.NAT = &NATDoc{InitiatorBehindNAT: sa.NATD.InitiatorBehindNAT, ResponderBehindNAT: sa.NATD.ResponderBehindNAT, Frames: nonNil(sa.NATD.Frames)}
 	}
@@ -362,9 +443,72 @@ func ikeSADoc(sa *correlate.IKESA, t0 time.Time) IKESADoc {
 		doc.Exchanges = append(doc.Exchanges, ed)
 	}
 	for _, ch := range sa.Children {
-		doc.Children = append(doc.Children, ChildDoc{Exchange: ch.Exchange, State: string(ch.State), Frame: ch.Frame, ESP: nonNil(ch.ESP)})
+		cd := ChildDoc{Exchange: ch.Exchange, State: string(ch.State), Frame: ch.Frame, ESP: nonNil(ch.ESP),
+			ID: ch.ID, Kind: string(ch.Kind), TS: ch.TS, PFSGroup: ch.PFS, Replaces: ch.Replaces, ReplacedBy: ch.ReplacedBy,
+			Link: linkDoc(ch.Link), Collision: ch.Collision, Failure: failureDoc(sa, ch.Failure), EndFrame: ch.EndFrame, Tunnel: ch.Tunnel}
+		switch ch.By {
+		case correlate.FromInitiator:
+			cd.By = "initiator"
+		case correlate.FromResponder:
+			cd.By = "responder"
+		}
+		if ch.SPIIn != 0 {
+			cd.InboundSPI = fmt.Sprintf("%08x", ch.SPIIn)
+		}
+		if ch.SPIOut != 0 {
+			cd.OutboundSPI = fmt.Sprintf("%08x", ch.SPIOut)
+		}
+		doc.Children = append(doc.Children, cd)
 	}
 	return doc
+}
+
+func failureDoc(sa *correlate.IKESA, fl *correlate.Failure) *FailureDoc {
+	if fl == nil {
+		return nil
+	}
+	fd := &FailureDoc{Kind: string(fl.Kind), Exchange: sa.Exchanges[fl.Exchange].Name(), Index: fl.Exchange, Message: fl.Message, Frame: fl.Frame}
+	if fl.Notify != nil {
+		fd.Notify = fl.Notify.Name
+	}
+	return fd
+}
+
+func linkDoc(l *correlate.Link) *LinkDoc {
+	if l == nil {
+		return nil
+	}
+	return &LinkDoc{Kind: string(l.Kind), Certain: l.Certain, Why: l.Why, Frame: l.Frame}
+}
+
+func tunnelDoc(a *correlate.Analysis, t *correlate.Tunnel, t0 time.Time) TunnelDoc {
+	d := TunnelDoc{ID: t.ID, A: t.A.String(), B: t.B.String(), Selectors: t.Selectors, State: string(t.State),
+		IKESAs: nonNil(t.IKESAs), Children: nonNil(t.Children), ESP: nonNil(t.ESP), Up: []IntervalDoc{}, Rekeys: Rekeys(a, t)}
+	for _, iv := range t.Up {
+		d.Up = append(d.Up, IntervalDoc{From: iv.From.Sub(t0).Seconds(), To: iv.To.Sub(t0).Seconds(), FromFrame: iv.FromFrame,
+			ToFrame: iv.ToFrame, SinceBefore: iv.SinceBefore, UntilEnd: iv.UntilEnd})
+	}
+	return d
+}
+
+// Rekeys counts a tunnel's child SA rekeys, IKE SA rekeys and
+// reauthentications.
+func Rekeys(a *correlate.Analysis, t *correlate.Tunnel) int {
+	n := 0
+	for _, id := range t.Children {
+		if _, c := a.ChildByID(id); c != nil && c.Kind == correlate.ChildRekey && c.WasUp() {
+			n++
+		}
+	}
+	for _, id := range t.IKESAs {
+		if sa := a.IKESAByID(id); sa != nil && sa.Link != nil && sa.WasUp() {
+			switch sa.Link.Kind {
+			case correlate.LinkRekey, correlate.LinkReauth, correlate.LinkRenegotiation:
+				n++
+			}
+		}
+	}
+	return n
 }
 
 func nonNil(v []int) []int {

@@ -59,6 +59,7 @@ func WriteText(w io.Writer, in Input, a *correlate.Analysis, fs []diagnose.Findi
 		}
 		fmt.Fprintln(w)
 	}
+	writeLifelines(w, Lifelines(a, fs))
 	for _, pp := range a.Peers {
 		writePeer(w, a, pp, t0)
 	}

@@ -1,0 +1,418 @@
+package diagnose
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/ipsecpcap/ipsecpcap/correlate"
+	"github.com/ipsecpcap/ipsecpcap/decode"
+	"github.com/ipsecpcap/ipsecpcap/decode/isakmp"
+)
+
+// The rules of a tunnel's life: what failed after phase 1 (a refused
+// rekey, a new child SA refused, a reauthentication that did not go
+// through), when in the tunnel's life each failure happened, which failed
+// attempts the peers then replaced with a working SA, and the events of a
+// healthy life worth knowing (rekeys, deletes, collisions, redirects,
+// cookies).
+
+// duringOfSA says when in its tunnel's life an IKE SA's own negotiation
+// happened: at the tunnel's establishment, or while an SA it was to
+// replace was up (a rekey or reauthentication). A retry inherits what it
+// retried.
+func duringOfSA(a *correlate.Analysis, sa *correlate.IKESA) string {
+	for range len(a.IKESAs) { // bounded by the chain's length
+		if sa.Link == nil {
+			return DuringEstablish
+		}
+		prev := a.IKESAByID(sa.Replaces)
+		if prev == nil {
+			return DuringEstablish
+		}
+		switch sa.Link.Kind {
+		case correlate.LinkRetry:
+			sa = prev
+			continue
+		case correlate.LinkReauth:
+			if upAt(prev, sa) {
+				return DuringReauth
+			}
+		case correlate.LinkRenegotiation, correlate.LinkRekey:
+			if upAt(prev, sa) {
+				return DuringRekey
+			}
+		}
+		return DuringEstablish
+	}
+	return DuringEstablish
+}
+
+// upAt reports whether prev was up when sa began.
+func upAt(prev, sa *correlate.IKESA) bool {
+	return prev.WasUp() && (prev.End.IsZero() || !prev.End.Before(sa.First))
+}
+
+// supersededBy is the SA with which the peers got past a failed IKE SA's
+// failure (following retries that failed too): one that came up, or a
+// retry answered where this one was not. nil when none did.
+func supersededBy(a *correlate.Analysis, sa *correlate.IKESA) *correlate.IKESA {
+	failed := sa
+	for range len(a.IKESAs) {
+		var next *correlate.IKESA
+		for _, s := range a.IKESAs {
+			if s.Replaces == sa.ID {
+				next = s
+				break
+			}
+		}
+		if next == nil {
+			return nil
+		}
+		if next.WasUp() || next.State != correlate.StateFailed && gotFurther(next, failed) {
+			return next
+		}
+		sa = next
+	}
+	return nil
+}
+
+// gotFurther reports whether a retry was answered where a failed SA's
+// request was not (an IKE_SA_INIT or Main Mode answered this time).
+func gotFurther(next, failed *correlate.IKESA) bool {
+	fl := failed.Failure
+	if fl == nil || fl.Kind != correlate.FailNoResponse {
+		return false
+	}
+	want := failed.Exchanges[fl.Exchange].Type
+	for _, ex := range next.Exchanges {
+		if ex.Type != want {
+			continue
+		}
+		for _, m := range ex.Messages {
+			if m.Response && m.ErrorNotify() == nil {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// afterFailure says what came of an IKE SA's failure: superseded by a
+// working SA of the same peers (a warning then, not the failure point), or
+// at a rekey or reauthentication, what happened to the SA that stayed up.
+func afterFailure(a *correlate.Analysis, sa *correlate.IKESA, f *Finding) {
+	if next := supersededBy(a, sa); next != nil {
+		f.Severity = Warning
+		if next.WasUp() {
+			f.Summary += fmt.Sprintf("; superseded by IKE SA #%d, up at frame %s", next.ID, decode.FrameLabel(max(next.EstablishedFrame, next.FirstFrame)))
+		} else {
+			f.Summary += fmt.Sprintf("; the peers went on with IKE SA #%d (frame %s), which was answered", next.ID, decode.FrameLabel(next.FirstFrame))
+		}
+		return
+	}
+	if f.During != DuringRekey && f.During != DuringReauth {
+		return
+	}
+	prev := a.IKESAByID(sa.Replaces)
+	for prev != nil && prev.State == correlate.StateFailed { // a retry of the attempt
+		prev = a.IKESAByID(prev.Replaces)
+	}
+	if prev == nil {
+		return
+	}
+	what := map[string]string{DuringRekey: "phase 1 negotiated again", DuringReauth: "the reauthentication"}[f.During]
+	if prev.End.IsZero() {
+		f.Summary += fmt.Sprintf("; this was %s of a tunnel up on IKE SA #%d, which stays up until its lifetime ends", what, prev.ID)
+	} else {
+		f.Summary += fmt.Sprintf("; this was %s of a tunnel up on IKE SA #%d, which ended at frame %s", what, prev.ID, decode.FrameLabel(prev.EndFrame))
+	}
+}
+
+// childFailures reports the child SA negotiations that failed after phase
+// 1: a refused rekey, a refused additional child SA, a Quick Mode never
+// completed, and a refused rekey of the IKE SA itself. The failure of the
+// IKE SA's first child SA is its own failure (ikeSA).
+func childFailures(a *correlate.Analysis, sa *correlate.IKESA, base baseFunc) []Finding {
+	var fs []Finding
+	for i := range sa.Children {
+		c := &sa.Children[i]
+		if c.Failure == nil || c.Failure == sa.Failure {
+			continue
+		}
+		f := failure(sa, c.Failure, base)
+		f.Child, f.Tunnel = c.ID, c.Tunnel
+		f.During = DuringEstablish
+		if c.Kind == correlate.ChildRekey {
+			f.During = DuringRekey
+			rekeyFailure(a, sa, c, &f)
+		} else {
+			f.Summary = strings.Replace(f.Summary, ": ", ": an additional child SA: ", 1)
+		}
+		if next := laterChild(a, c); next != nil {
+			f.Severity = Warning
+			f.Summary += fmt.Sprintf("; a later child SA negotiation of the tunnel succeeded (child SA #%d, frame %s)", next.ID, decode.FrameLabel(next.Frame))
+		}
+		fs = append(fs, f)
+	}
+	if fl := sa.RekeyFailure; fl != nil {
+		f := failure(sa, fl, base)
+		// The phase-1 code of what the peer refused: the IKE SA's proposal.
+		switch f.Code {
+		case P2ProposalMismatch:
+			f.Code = P1ProposalMismatch
+		case P2PFSMismatch:
+			f.Code = P1DHGroupMismatch
+		case P2NoResponse, P2Rejected, P2TSMismatch:
+			f.Code = P1Rejected
+		}
+		f.During = DuringRekey
+		f.Summary += fmt.Sprintf("; it was the rekey of IKE SA #%d (a CREATE_CHILD_SA with an IKE proposal), which stays up until its lifetime ends", sa.ID)
+		fs = append(fs, f)
+	}
+	return fs
+}
+
+// laterChild is a child SA of the same tunnel that came up after c failed.
+func laterChild(a *correlate.Analysis, c *correlate.Child) *correlate.Child {
+	t := a.TunnelByID(c.Tunnel)
+	if t == nil {
+		return nil
+	}
+	for _, id := range t.Children {
+		if _, x := a.ChildByID(id); x != nil && x.WasUp() && x.Time.After(c.Time) {
+			return x
+		}
+	}
+	return nil
+}
+
+// rekeyFailure adds to a refused rekey's finding what it was to replace,
+// what followed, and, in IKEv2, whether the refusal is the PFS group: the
+// rekey of a child SA made in IKE_AUTH is the first to carry a key
+// exchange, so a PFS group one side does not accept shows only there.
+func rekeyFailure(a *correlate.Analysis, sa *correlate.IKESA, c *correlate.Child, f *Finding) {
+	_, old := a.ChildByID(c.Replaces)
+	if old == nil {
+		return
+	}
+	since := "before the capture"
+	if old.Frame != 0 {
+		since = "frame " + decode.FrameLabel(old.Frame)
+	}
+	at := fmt.Sprintf("at the rekey of child SA #%d (up since %s)", old.ID, since)
+	if c.Link == nil || !c.Link.Certain {
+		at = fmt.Sprintf("at a CREATE_CHILD_SA while child SA #%d was up (since %s; encrypted: a rekey of it or an additional child SA)", old.ID, since)
+		if sa.Version == 1 {
+			at = fmt.Sprintf("at a Quick Mode while child SA #%d was up (since %s; encrypted: a rekey of it or an additional child SA)", old.ID, since)
+		}
+	}
+	f.Summary = strings.Replace(f.Summary, ": ", ": "+at+": ", 1)
+	switch old.State {
+	case correlate.StateExpired, correlate.StateDeleted:
+		f.Summary += fmt.Sprintf("; the child SA it was to replace ended at frame %s without a successor", decode.FrameLabel(old.EndFrame))
+	case correlate.StateEstablished:
+		f.Summary += "; the old child SA carries the traffic until its lifetime ends, then the tunnel stops"
+	}
+	if sa.Version != 2 {
+		return
+	}
+	firstRekey := old.Kind == correlate.ChildInitial
+	req := messageAt(sa.Exchanges[c.Exchange], 1)
+	if f.Code == P2ProposalMismatch && req.Decrypted && req.PFS != 0 {
+		if accepted := acceptedSuite(sa, old); accepted != nil && offers(req, accepted) {
+			f.Code, f.Certainty = P2PFSMismatch, Certain
+			f.Causes = append([]Cause{{"PFS group not accepted",
+				fmt.Sprintf("the rekey offers the transforms the child SA was made with (%s) and adds PFS with %s: only the key-exchange group is new, and the peer refuses it (it has no PFS, or another group)",
+					strings.Join(accepted, ", "), isakmp.DHGroupName(req.PFS))}}, f.Causes...)
+		}
+		return
+	}
+	if f.Code == P2Rejected && firstRekey {
+		f.Causes = append([]Cause{{"PFS mismatch",
+			"this is the first rekey of a child SA made in IKE_AUTH, which carries no key exchange: a PFS group one side does not accept shows only now (the tunnel that drops after an hour)"}}, f.Causes...)
+	}
+}
+
+// acceptedSuite is the proposal (without its key exchange) the child SA
+// was made with, as the responder chose it (decrypted), or nil.
+func acceptedSuite(sa *correlate.IKESA, c *correlate.Child) []string {
+	if c.Exchange < 0 {
+		return nil
+	}
+	resp := messageAt(sa.Exchanges[c.Exchange], 2)
+	if resp == nil || resp.Step != 2 || len(resp.Suites) == 0 {
+		return nil
+	}
+	return resp.Suites[0]
+}
+
+// offers reports whether a request offers the suite among its proposals.
+func offers(req *correlate.Message, suite []string) bool {
+	for _, s := range req.Suites {
+		if strings.Join(s, ",") == strings.Join(suite, ",") {
+			return true
+		}
+	}
+	return false
+}
+
+// redirected reports a REDIRECT (RFC 5685) the responder sent.
+func redirected(a *correlate.Analysis, sa *correlate.IKESA, base baseFunc) []Finding {
+	for _, ex := range sa.Exchanges {
+		for _, m := range ex.Messages {
+			if !m.Redirected || m.Dir != correlate.FromResponder {
+				continue
+			}
+			gw := m.Redirect
+			if gw == "" {
+				gw = "a gateway not readable in clear"
+			}
+			s := fmt.Sprintf("%s answered with REDIRECT to %s (frame %s)", ex.Name(), gw, decode.FrameLabel(m.Frames[0]))
+			for _, next := range a.IKESAs {
+				if next.Replaces == sa.ID && next.Link != nil && next.Link.Kind == correlate.LinkRedirect {
+					s += fmt.Sprintf("; the initiator went on with IKE SA #%d to %s (%s)", next.ID, next.Responder.Addr(), next.State)
+				}
+			}
+			f := base(IKERedirected, Info, Certain, s, m.Frames[0])
+			f.During = DuringEstablish
+			f.Causes = []Cause{{"the gateway redirects clients", "load balancing, or a gateway going into maintenance (RFC 5685)"}}
+			return []Finding{f}
+		}
+	}
+	return nil
+}
+
+// tunnelLife reports the events of a tunnel's life: its rekeys and
+// reauthentications, orderly deletes, rekey collisions, and the COOKIE
+// challenges its negotiations met.
+func tunnelLife(a *correlate.Analysis, t *correlate.Tunnel) []Finding {
+	var fs []Finding
+	who := fmt.Sprintf("%s ↔ %s", t.A, t.B)
+	if t.Selectors != "" {
+		who += " (" + t.Selectors + ")"
+	}
+	sa0 := 0
+	if len(t.IKESAs) > 0 {
+		sa0 = t.IKESAs[0]
+	}
+	base := func(code string, sev Severity, during, summary string, frames ...int) Finding {
+		return Finding{Code: code, Severity: sev, Certainty: Inferred, IKESA: sa0, Tunnel: t.ID, During: during,
+			Summary: who + ": " + summary, Frames: frames}
+	}
+	var rekeys, deletes, collisions, cookies []int
+	childRekeys, ikeRekeys, reauths, certain := 0, 0, 0, true
+	for _, id := range t.Children {
+		_, c := a.ChildByID(id)
+		if c == nil {
+			continue
+		}
+		if c.Kind == correlate.ChildRekey && c.WasUp() {
+			childRekeys++
+			rekeys = append(rekeys, c.Frame)
+			certain = certain && c.Link != nil && c.Link.Certain
+		}
+		if c.Collision && c.WasUp() {
+			collisions = append(collisions, c.Frame)
+		}
+		if c.State == correlate.StateDeleted && !c.Collision || c.State == correlate.StateExpired {
+			deletes = append(deletes, c.EndFrame)
+		}
+	}
+	for _, id := range t.IKESAs {
+		sa := a.IKESAByID(id)
+		if l := sa.Link; l != nil && sa.WasUp() {
+			switch l.Kind {
+			case correlate.LinkRekey:
+				ikeRekeys++
+				rekeys = append(rekeys, l.Frame)
+				certain = certain && l.Certain
+			case correlate.LinkReauth, correlate.LinkRenegotiation:
+				reauths++
+				rekeys = append(rekeys, max(sa.EstablishedFrame, l.Frame))
+				certain = certain && l.Certain
+			}
+		}
+		if !sa.End.IsZero() && sa.ReplacedBy == 0 && sa.RekeyedAt < 0 && sa.WasUp() {
+			deletes = append(deletes, sa.EndFrame)
+		}
+		for _, ex := range sa.Exchanges {
+			for _, m := range ex.Messages {
+				if ex.Type == isakmp.ExchangeIKESAInit && m.Cookie && m.Response {
+					cookies = append(cookies, m.Frames[0])
+				}
+			}
+		}
+	}
+	if len(rekeys) > 0 {
+		var parts []string
+		for _, p := range []struct {
+			n    int
+			what string
+		}{{childRekeys, "child SA rekey"}, {ikeRekeys, "IKE SA rekey"}, {reauths, "reauthentication"}} {
+			if p.n == 1 {
+				parts = append(parts, "1 "+p.what)
+			} else if p.n > 1 {
+				parts = append(parts, fmt.Sprintf("%d %ss", p.n, p.what))
+			}
+		}
+		f := base(SARekeyed, Info, DuringRekey, strings.Join(parts, ", ")+", each taking over from the SA it replaced", sortedFrames(rekeys)...)
+		if certain {
+			f.Certainty = Certain
+		} else {
+			f.Summary += " (read from timing: the keys would tell a rekey from an additional child SA for sure)"
+		}
+		fs = append(fs, f)
+	}
+	if len(deletes) > 0 {
+		f := base(SADeleted, Info, DuringTraffic, fmt.Sprintf("%d SAs deleted (not as part of a rekey)", len(deletes)), sortedFrames(deletes)...)
+		fs = append(fs, f)
+	}
+	if len(collisions) >= 2 {
+		f := base(RekeyCollision, Info, DuringRekey, collisionSummary(a, t), sortedFrames(collisions)...)
+		f.Causes = []Cause{{"both peers rekey at the same moment", "the same lifetime and no random jitter on both sides: each starts a rekey before it sees the other's"}}
+		fs = append(fs, f)
+	}
+	if len(cookies) > 0 {
+		f := base(CookieChallenge, Info, DuringEstablish, fmt.Sprintf("%d IKE_SA_INIT answered with a COOKIE: the responder asked the initiator to prove its address before keeping state (under load or in DoS-protection mode)", len(cookies)), sortedFrames(cookies)...)
+		f.Certainty = Certain
+		f.Causes = []Cause{{"the responder is under load or protects itself", "RFC 7296 §2.6: a responder with many half-open IKE SAs answers IKE_SA_INIT with a COOKIE first"}}
+		fs = append(fs, f)
+	}
+	return fs
+}
+
+// collisionSummary says which child SAs collided and which one was kept.
+func collisionSummary(a *correlate.Analysis, t *correlate.Tunnel) string {
+	var parts []string
+	for _, id := range t.Children {
+		_, c := a.ChildByID(id)
+		if c == nil || !c.Collision || !c.WasUp() {
+			continue
+		}
+		_, old := a.ChildByID(c.Replaces)
+		kept := "not kept"
+		if old != nil && old.ReplacedBy == c.ID {
+			kept = "kept"
+		}
+		by := "initiator"
+		if c.By == correlate.FromResponder {
+			by = "responder"
+		}
+		parts = append(parts, fmt.Sprintf("child SA #%d by the IKE SA's %s (frame %s, %s)", c.ID, by, decode.FrameLabel(c.Frame), kept))
+	}
+	s := "both peers rekeyed the same child SA at once: " + strings.Join(parts, ", ")
+	return s
+}
+
+// sortedFrames sorts evidence frames and drops zeros and repeats.
+func sortedFrames(fs []int) []int {
+	var out []int
+	for _, f := range fs {
+		if f != 0 {
+			out = append(out, f)
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
