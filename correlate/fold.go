@@ -32,9 +32,31 @@ func (c *Correlator) fold(sa *IKESA, msg *Message, k int) bool {
 }
 
 // exchangeOf is the latest exchange a message may belong to: by type and
-// message ID (IKEv1 Main and Aggressive Mode use message ID 0 throughout).
+// message ID (IKEv1 Main and Aggressive Mode use message ID 0 throughout);
+// in IKEv2 also by who sent the request, since each peer numbers its own
+// requests (both send CREATE_CHILD_SA message ID 2 in a rekey collision).
 func (sa *IKESA) exchangeOf(msg *Message) *Exchange {
-	return sa.latestExchange(msg.Exchange, msg.MessageID)
+	if sa.Version != 2 {
+		return sa.latestExchange(msg.Exchange, msg.MessageID)
+	}
+	by := msg.requester()
+	for i := len(sa.Exchanges) - 1; i >= 0; i-- {
+		if e := sa.Exchanges[i]; e.Type == msg.Exchange && e.MessageID == msg.MessageID && e.By == by {
+			return e
+		}
+	}
+	return nil
+}
+
+// requester is who sent the request of an IKEv2 message's exchange.
+func (m *Message) requester() Direction {
+	if !m.Response {
+		return m.Dir
+	}
+	if m.Dir == FromInitiator {
+		return FromResponder
+	}
+	return FromInitiator
 }
 
 // retransmitted counts another transmission of the message.

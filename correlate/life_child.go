@@ -130,7 +130,8 @@ func lineage(sas []*IKESA) {
 		}
 		return cmp.Compare(x.ch.ID, y.ch.ID)
 	})
-	var live []owned // up, not replaced, in the order they came up
+	var live []owned   // up, not replaced, in the order they came up
+	var rekeys []owned // the rekeys so far
 	drop := func(id int) {
 		live = slices.DeleteFunc(live, func(o owned) bool { return o.ch.ID == id })
 	}
@@ -151,12 +152,21 @@ func lineage(sas []*IKESA) {
 			}
 		default:
 			target, l := classify(o, live, all)
+			if target == nil || l == nil || !l.Certain {
+				// Started by the other peer while its rekey was in flight:
+				// both rekey the same child SA (a collision).
+				if r, ok := inFlight(rekeys, o); ok {
+					old := byID[r.ch.Replaces]
+					target, l = &old, &Link{Kind: LinkRekey, Frame: l.Frame, Why: "started by the other peer while its rekey of the same child SA was in flight (encrypted)"}
+				}
+			}
 			if target == nil {
 				c.Kind = ChildNew
 				c.Link = l
 				break
 			}
 			c.Kind, c.Replaces, c.Link = ChildRekey, target.ch.ID, l
+			rekeys = append(rekeys, o)
 			if !c.WasUp() {
 				break // a refused rekey: the old child SA stays
 			}
@@ -174,6 +184,19 @@ func lineage(sas []*IKESA) {
 		}
 	}
 	ends(sas, all, byID)
+}
+
+// inFlight finds a rekey by the other peer that o began while it was in
+// flight (before it came up, within collisionWindow).
+func inFlight(rekeys []owned, o owned) (owned, bool) {
+	for i := len(rekeys) - 1; i >= 0; i-- {
+		r := rekeys[i]
+		if r.ch.By != o.ch.By && r.ch.Replaces != 0 && r.ch.WasUp() && o.start().Before(r.ch.Time) &&
+			absDur(r.start().Sub(o.start())) <= collisionWindow {
+			return r, true
+		}
+	}
+	return owned{}, false
 }
 
 // replaced records that next replaced old (l: how, when next does not

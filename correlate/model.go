@@ -206,6 +206,9 @@ type Exchange struct {
 	// FoldedMessages counts further distinct messages not kept (beyond
 	// maxMessagesPerExchange).
 	FoldedMessages int
+	// By is who started the exchange (sent its request, or its first
+	// message in IKEv1).
+	By Direction
 }
 
 // Name is the engineer's name for the exchange ("Main Mode", "IKE_AUTH", ...).

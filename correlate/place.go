@@ -31,7 +31,7 @@ func (c *Correlator) place(sa *IKESA, msg *Message) {
 		attempt = ex.Attempt + 1
 	}
 	sa.addExchange(&Exchange{Type: msg.Exchange, MessageID: msg.MessageID, Phase: phaseOf(msg.Exchange),
-		Messages: []*Message{msg}, Attempt: attempt})
+		Messages: []*Message{msg}, Attempt: attempt, By: msg.requester()})
 }
 
 // placeV1 places an IKEv1 message. IKEv1 has no response flag: the
@@ -58,7 +58,7 @@ func (sa *IKESA) placeV1(msg *Message) {
 		return
 	}
 	sa.addExchange(&Exchange{Type: msg.Exchange, MessageID: msg.MessageID, Phase: phaseOf(msg.Exchange),
-		Messages: []*Message{msg}})
+		Messages: []*Message{msg}, By: msg.Dir})
 }
 
 // stepV1 numbers an IKEv1 message in its exchange (MM1–MM6, AM1–AM3,

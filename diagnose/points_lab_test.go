@@ -49,12 +49,12 @@ func TestLabCapturePoints(t *testing.T) {
 					t.Errorf("capture %d (%s): clock offset %v from %d samples, the lab shifted it by %vs", i+2, c.Point.Point, cc.Offset, cc.Samples, c.TimeShiftSeconds)
 				}
 			}
-			if len(a.IKESAs) != 1 {
-				t.Fatalf("%d IKE SAs, want the one SA seen at every point", len(a.IKESAs))
+			alone, err := pipeline.Analyze(paths[0], pipeline.Options{})
+			if err != nil {
+				t.Fatal(err)
 			}
-			sa := a.IKESAs[0]
-			if len(sa.Points) != len(paths) {
-				t.Errorf("SA seen at %d points, want %d", len(sa.Points), len(paths))
+			if len(a.IKESAs) != len(alone.Analysis.IKESAs) {
+				t.Fatalf("%d IKE SAs, the primary capture alone has %d: each SA is one, seen at every point", len(a.IKESAs), len(alone.Analysis.IKESAs))
 			}
 			lost := map[int]bool{} // frame IDs lost on the way
 			for _, pl := range sc.PathLoss {
@@ -62,18 +62,11 @@ func TestLabCapturePoints(t *testing.T) {
 					lost[decode.FrameID(point[pl.From], f)] = true
 				}
 			}
-			for _, ex := range sa.Exchanges {
-				for _, msg := range ex.Messages {
-					wantAll := !slices.ContainsFunc(msg.Seen, func(s correlate.Sighting) bool { return lost[s.Frame] })
-					for k := 1; k <= len(paths); k++ {
-						if wantAll && !msg.SeenAt(k) {
-							t.Errorf("%s message (frame %s) not seen at capture %d", ex.Name(), decode.FrameLabel(msg.Frames[0]), k)
-						}
-					}
-					if msg.Sent > 1 && wantAll && len(msg.Seen) != msg.Sent*len(paths) {
-						t.Errorf("%s message sent %d× has %d sightings at %d points", ex.Name(), msg.Sent, len(msg.Seen), len(paths))
-					}
+			for _, sa := range a.IKESAs {
+				if len(sa.Points) != len(paths) {
+					t.Errorf("IKE SA #%d seen at %d points, want %d", sa.ID, len(sa.Points), len(paths))
 				}
+				seenEverywhere(t, sa, lost, len(paths))
 			}
 			var pathLoss []diagnose.Finding
 			for _, f := range res.Findings {
@@ -100,5 +93,24 @@ func TestLabCapturePoints(t *testing.T) {
 	}
 	if n < 5 {
 		t.Errorf("only %d lab scenarios with several capture points", n)
+	}
+}
+
+// seenEverywhere checks that every message of an SA not lost on the way
+// was seen at each of the points, and each transmission once at each.
+func seenEverywhere(t *testing.T, sa *correlate.IKESA, lost map[int]bool, points int) {
+	t.Helper()
+	for _, ex := range sa.Exchanges {
+		for _, msg := range ex.Messages {
+			wantAll := !slices.ContainsFunc(msg.Seen, func(s correlate.Sighting) bool { return lost[s.Frame] })
+			for k := 1; k <= points; k++ {
+				if wantAll && !msg.SeenAt(k) {
+					t.Errorf("%s message (frame %s) not seen at capture %d", ex.Name(), decode.FrameLabel(msg.Frames[0]), k)
+				}
+			}
+			if msg.Sent > 1 && wantAll && len(msg.Seen) != msg.Sent*points {
+				t.Errorf("%s message sent %d× has %d sightings at %d points", ex.Name(), msg.Sent, len(msg.Seen), points)
+			}
+		}
 	}
 }

@@ -2,6 +2,7 @@ package diagnose
 
 import (
 	"fmt"
+	"net/netip"
 	"strings"
 	"time"
 
@@ -423,44 +424,99 @@ func dhRetry(sa *correlate.IKESA, base baseFunc) []Finding {
 	return nil
 }
 
-// dpd finds liveness checks that went unanswered at the end of an SA's life.
+// dpd finds liveness checks that went unanswered at the end of an SA's
+// life: encrypted informational requests from one peer after which nothing
+// at all came from the other, neither IKE (in any SA between them) nor
+// ESP. (IKEv1 informationals are not acknowledged: the deletes that follow
+// each Quick Mode rekey are one-way, and only the peer's silence tells a
+// dead peer.)
 func dpd(a *correlate.Analysis, sa *correlate.IKESA, base baseFunc) []Finding {
 	if !sa.WasUp() {
 		return nil
 	}
 	var probes []*correlate.Message
-	var lastAnswer int
+	var lastAnswer time.Time
 	for _, ex := range sa.Exchanges {
-		isInfo := ex.Type == isakmp.ExchangeV1Informational || ex.Type == isakmp.ExchangeInformational
+		if ex.Type != isakmp.ExchangeV1Informational && ex.Type != isakmp.ExchangeInformational {
+			continue
+		}
 		for _, m := range ex.Messages {
-			if !isInfo || !m.Encrypted {
-				continue
+			switch {
+			case !m.Encrypted || len(m.Deletes) > 0:
+			case sa.Version == 2 && m.Response || sa.Version == 1 && len(probes) > 0 && m.Dir != probes[0].Dir:
+				lastAnswer = latest(lastAnswer, m.Times[0])
+			default:
+				probes = append(probes, m)
 			}
-			if sa.Version == 2 && m.Response || sa.Version == 1 && len(probes) > 0 && m.Dir != probes[0].Dir {
-				lastAnswer = max(lastAnswer, m.Frames[0])
-				continue
-			}
-			probes = append(probes, m)
 		}
 	}
-	var unanswered []int
+	unanswered := unansweredProbes(probes, lastAnswer)
+	if len(unanswered) == 0 {
+		return nil
+	}
+	// Anything heard from the peer since, in IKE or ESP, answers them too.
+	last := unanswered[len(unanswered)-1]
+	heard := heardFrom(a, last.Dst.Addr(), last.Src.Addr())
+	unanswered = unansweredProbes(unanswered, latest(lastAnswer, heard))
 	sent := 0
-	for _, m := range probes {
-		if m.Frames[0] > lastAnswer {
-			unanswered = append(unanswered, m.Frames...)
-			sent += m.Sent
-		}
+	var frames []int
+	for _, m := range unanswered {
+		frames = append(frames, m.Frames...)
+		sent += m.Sent
 	}
 	if sent < 3 {
 		return nil
 	}
-	f := base(DPDPeerDead, Error, Inferred, fmt.Sprintf("%d liveness checks (DPD) went unanswered after frame %s", sent, decode.FrameLabel(max(lastAnswer, sa.EstablishedFrame))), unanswered...)
+	f := base(DPDPeerDead, Error, Inferred, fmt.Sprintf("%d liveness checks (DPD) went unanswered after frame %s, and nothing came from %s since", sent,
+		decode.FrameLabel(max(unanswered[0].Frames[0], sa.EstablishedFrame)), last.Dst.Addr()), frames...)
 	f.During = DuringTraffic
 	f.Causes = []Cause{
 		{"the peer went down or restarted", "encrypted informational requests from one side are never answered"},
 		{"the path between the peers broke", "nothing from the peer arrives any more"},
 	}
 	return []Finding{f}
+}
+
+// unansweredProbes are the probes sent after t.
+func unansweredProbes(probes []*correlate.Message, t time.Time) []*correlate.Message {
+	var out []*correlate.Message
+	for _, m := range probes {
+		if m.Times[0].After(t) {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// heardFrom is the last time anything came from peer to us: an IKE message
+// of any SA between them, or ESP.
+func heardFrom(a *correlate.Analysis, peer, us netip.Addr) time.Time {
+	var t time.Time
+	for _, sa := range a.IKESAs {
+		if !(sa.Initiator.Addr() == peer && sa.Responder.Addr() == us || sa.Initiator.Addr() == us && sa.Responder.Addr() == peer) {
+			continue
+		}
+		for _, ex := range sa.Exchanges {
+			for _, m := range ex.Messages {
+				if m.Src.Addr() == peer {
+					t = latest(t, m.Times[len(m.Times)-1])
+				}
+			}
+		}
+	}
+	for _, f := range a.ESP {
+		if f.Src.Addr() == peer && f.Dst.Addr() == us {
+			t = latest(t, f.Last)
+		}
+	}
+	return t
+}
+
+func latest(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
 }
 
 // weak flags outdated algorithms the responder chose for phase 1.

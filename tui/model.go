@@ -205,7 +205,15 @@ func (m *Model) applyFilter(reset bool) {
 		}
 	}
 	if sel < 0 || reset || !m.touched {
+		// The first IKE SA (the failed one, they come first) rather than
+		// its tunnel's row: its ladder shows the failure point.
 		sel = 0
+		for i, t := range m.tunnels {
+			if !t.header {
+				sel = i
+				break
+			}
+		}
 	}
 	m.tun.cur = clamp(sel, 0, len(m.tun.rows)-1)
 	m.selectTunnel(!m.touched || reset || m.selKey == "" || (len(m.tunnels) > 0 && m.tunnels[m.tun.cur].key() != m.selKey))
@@ -257,6 +265,19 @@ func (m *Model) selectTunnel(toFailure bool) {
 // failureRow is the timeline row of the failure evidence, else the first
 // failing row, else -1.
 func (m *Model) failureRow(t tunnel) int {
+	if c := t.child; c != nil && c.Exchange >= 0 {
+		// A child SA entry: its negotiation, the failing row first.
+		ex, at := t.sa.Exchanges[c.Exchange], -1
+		for i, r := range m.tl.rows {
+			if r.ex == ex && (r.fail || at < 0) {
+				at = i
+				if r.fail {
+					break
+				}
+			}
+		}
+		return at
+	}
 	first := -1
 	for i, r := range m.tl.rows {
 		if !r.fail {

@@ -3,6 +3,7 @@ package tui
 import (
 	"cmp"
 	"fmt"
+	"net/netip"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -16,19 +17,29 @@ import (
 	"github.com/ipsecpcap/ipsecpcap/view/analysisview"
 )
 
-// tunnel is one entry of the Tunnels pane: an IKE SA, or the ESP of a peer
-// pair that has no IKE SA in the capture.
+// tunnel is one entry of the Tunnels pane: a tunnel's own row (its
+// lifeline), one of its IKE SAs (its ladder), or one of its child SAs (the
+// ladder of its IKE SA, at the child SA's negotiation); or the ESP of a
+// peer pair that has no IKE SA in the capture.
 type tunnel struct {
-	sa     *correlate.IKESA // nil for ESP only
+	life   *correlate.Tunnel // the tunnel the entry belongs to, nil when none
+	header bool              // the tunnel's own row
+	sa     *correlate.IKESA  // nil for a header and ESP only
+	child  *correlate.Child  // a child SA entry (sa is its IKE SA)
 	pair   *correlate.PeerPair
 	failed bool
-	errs   []string // codes of the error findings about its IKE SA
+	errs   []string // codes of the error findings about its IKE SA (or tunnel)
 	search string   // lower-case text the filter matches against
 }
 
 // key identifies a tunnel across snapshots.
 func (t tunnel) key() string {
-	if t.sa != nil {
+	switch {
+	case t.header:
+		return fmt.Sprintf("t%d", t.life.ID)
+	case t.child != nil:
+		return fmt.Sprintf("c%d", t.child.ID)
+	case t.sa != nil:
 		return fmt.Sprintf("sa%d", t.sa.ID)
 	}
 	return "esp" + t.pair.A.String() + "/" + t.pair.B.String()
@@ -64,50 +75,84 @@ type row struct {
 	logs []int // indices into Analysis.Logs of a log row
 }
 
-// buildTunnels lists every IKE SA, failed ones first, then the peer pairs
-// with ESP and no IKE SA.
+// buildTunnels lists the tunnels, failed ones first, each with its IKE
+// SAs beneath, and under each IKE SA its child SAs worth a look: those that
+// failed and the one up at the end (a day of rekeys is drawn in the
+// tunnel's lifeline, not listed).
 func buildTunnels(a *correlate.Analysis, fs []diagnose.Finding) []tunnel {
 	if a == nil {
 		return nil
 	}
-	var ts []tunnel
+	pairs := map[[2]netip.Addr]*correlate.PeerPair{}
 	for _, pp := range a.Peers {
-		for _, id := range pp.IKESAs {
+		pairs[[2]netip.Addr{pp.A, pp.B}] = pp
+	}
+	type group struct {
+		rank    int
+		entries []tunnel
+	}
+	var groups []group
+	for _, lt := range a.Tunnels {
+		pp := pairs[[2]netip.Addr{lt.A, lt.B}]
+		if pp == nil {
+			pp = &correlate.PeerPair{A: lt.A, B: lt.B}
+		}
+		hdr := tunnel{life: lt, header: true, pair: pp}
+		var entries []tunnel
+		for _, id := range lt.IKESAs {
 			sa := a.IKESAByID(id)
 			if sa == nil {
 				continue
 			}
-			t := tunnel{sa: sa, pair: pp, failed: sa.Failure != nil || sa.State == correlate.StateFailed}
+			t := tunnel{life: lt, sa: sa, pair: pp, failed: sa.Failure != nil || sa.State == correlate.StateFailed}
 			for _, f := range fs {
 				if f.IKESA == id && f.Severity == diagnose.Error {
 					t.errs = append(t.errs, f.Code)
 				}
 			}
 			t.search = searchText(a, t, fs)
-			ts = append(ts, t)
+			entries = append(entries, t)
+			hdr.failed = hdr.failed || t.failed
+			var lastUp *correlate.Child
+			for i := range sa.Children {
+				c := &sa.Children[i]
+				if c.Tunnel != lt.ID {
+					continue
+				}
+				if c.Failure != nil {
+					entries = append(entries, tunnel{life: lt, sa: sa, child: c, pair: pp, failed: true, search: t.search})
+				} else if c.WasUp() && c.End.IsZero() {
+					lastUp = c
+				}
+			}
+			if lastUp != nil {
+				entries = append(entries, tunnel{life: lt, sa: sa, child: lastUp, pair: pp, search: t.search})
+			}
 		}
-	}
-	rank := func(t tunnel) int {
+		for _, f := range fs {
+			if f.Tunnel == lt.ID && f.Severity == diagnose.Error && !slices.Contains(hdr.errs, f.Code) {
+				hdr.errs = append(hdr.errs, f.Code)
+			}
+		}
+		var b strings.Builder
+		b.WriteString(strings.ToLower(fmt.Sprintf("tunnel #%d %s %s %s ", lt.ID, lt.Selectors, lt.State, searchText(a, tunnel{pair: pp, life: lt}, fs))))
+		for _, e := range entries {
+			b.WriteString(e.search)
+		}
+		hdr.search = b.String()
+		rank := 2
 		switch {
-		case t.failed:
-			return 0
-		case len(t.errs) > 0:
-			return 1
+		case hdr.failed:
+			rank = 0
+		case len(hdr.errs) > 0:
+			rank = 1
 		}
-		return 2
+		groups = append(groups, group{rank, append([]tunnel{hdr}, entries...)})
 	}
-	slices.SortStableFunc(ts, func(x, y tunnel) int {
-		if c := cmp.Compare(rank(x), rank(y)); c != 0 {
-			return c
-		}
-		return cmp.Compare(x.sa.ID, y.sa.ID)
-	})
-	for _, pp := range a.Peers {
-		if len(pp.IKESAs) == 0 && len(pp.ESP) > 0 {
-			t := tunnel{pair: pp}
-			t.search = searchText(a, t, fs)
-			ts = append(ts, t)
-		}
+	slices.SortStableFunc(groups, func(x, y group) int { return cmp.Compare(x.rank, y.rank) })
+	var ts []tunnel
+	for _, g := range groups {
+		ts = append(ts, g.entries...)
 	}
 	return ts
 }
@@ -151,9 +196,13 @@ func searchText(a *correlate.Analysis, t tunnel, fs []diagnose.Finding) string {
 	return b.String()
 }
 
-// espOf returns the ESP flows shown with a tunnel: those linked to its IKE
-// SA and those of its peer pair linked to none.
+// espOf returns the ESP flows shown with a tunnel entry: a tunnel's own
+// flows; for an IKE SA, those linked to it and those of its peer pair
+// linked to none.
 func espOf(a *correlate.Analysis, t tunnel) []int {
+	if t.header {
+		return t.life.ESP
+	}
 	var out []int
 	for _, i := range t.pair.ESP {
 		if i < 0 || i >= len(a.ESP) {
@@ -233,7 +282,22 @@ func failedAt(sa *correlate.IKESA) string {
 // statusMark and tone of a tunnel.
 func (m *Model) tunnelMark(t tunnel) (string, string) {
 	g := m.g
-	if t.sa == nil {
+	switch {
+	case t.header && t.failed:
+		return g.fail, "err"
+	case t.header && len(t.errs) > 0:
+		return g.warn, "err"
+	case t.header && t.life.State == correlate.TunnelUp:
+		return g.ok, "ok"
+	case t.header && len(t.life.IKESAs) == 0:
+		return g.esp, "dim"
+	case t.header:
+		return g.incomplete, "warn"
+	case t.child != nil && t.child.Failure != nil:
+		return g.fail, "err"
+	case t.child != nil:
+		return g.ok, "ok"
+	case t.sa == nil:
 		return g.esp, "dim"
 	}
 	if t.failed {
@@ -253,10 +317,37 @@ func (m *Model) tunnelMark(t tunnel) (string, string) {
 	return g.incomplete, "warn"
 }
 
-// tunnelRow is the Tunnels pane line of a tunnel.
+// tunnelRow is the Tunnels pane line of an entry: a tunnel's life at a
+// glance (up since, rekeys, the failure and when), its IKE SAs beneath, and
+// under them their child SAs.
 func (m *Model) tunnelRow(t tunnel) row {
 	mark, tone := m.tunnelMark(t)
 	a := m.res.Analysis
+	switch {
+	case t.header:
+		txt := fmt.Sprintf("%s Tunnel #%d %s: %s", mark, t.life.ID, analysisview.TunnelTitle(t.life), analysisview.TunnelStatus(a, t.life, m.res.Findings))
+		return row{text: m.s(txt), tone: tone, finding: -1}
+	case t.child != nil:
+		c := t.child
+		what := string(c.Kind)
+		if c.Kind == correlate.ChildRekey {
+			what = fmt.Sprintf("rekey of #%d", c.Replaces)
+		}
+		status := string(c.State)
+		if c.Failure != nil {
+			status = fmt.Sprintf("failed at frame %s", decode.FrameLabel(c.Failure.Frame))
+			if c.Failure.Notify != nil {
+				status += " " + c.Failure.Notify.Name
+			}
+		} else if c.End.IsZero() && c.WasUp() {
+			status = "up"
+			if c.Frame != 0 {
+				status += " since frame " + decode.FrameLabel(c.Frame)
+			}
+		}
+		txt := fmt.Sprintf("    %s child SA #%d %s  %s", mark, c.ID, what, status)
+		return row{text: m.s(txt), tone: tone, finding: -1}
+	}
 	if t.sa == nil {
 		n := 0
 		var pk uint64
@@ -297,8 +388,80 @@ func (m *Model) tunnelRow(t tunnel) row {
 	if n := len(espOf(a, t)); n > 0 {
 		extra += fmt.Sprintf(", ESP %d SPI", n)
 	}
-	txt := fmt.Sprintf("%s #%-2d %-13s %s → %s  %s  %s", mark, sa.ID, ver, sa.Initiator.Addr(), sa.Responder.Addr(), status, extra)
+	if l := sa.Link; l != nil {
+		extra += fmt.Sprintf(", %s of #%d", l.Kind, sa.Replaces)
+	}
+	txt := fmt.Sprintf("  %s #%-2d %-13s %s → %s  %s  %s", mark, sa.ID, ver, sa.Initiator.Addr(), sa.Responder.Addr(), status, extra)
 	return row{text: m.s(txt), tone: tone, finding: -1}
+}
+
+// exchangeNote says what an exchange was in the SA's life: which child SA
+// it made (and what that replaced), the IKE SA rekey, a delete.
+func exchangeNote(a *correlate.Analysis, sa *correlate.IKESA, i int) string {
+	for j := range sa.Children {
+		c := &sa.Children[j]
+		if c.Exchange != i {
+			continue
+		}
+		s := fmt.Sprintf("child SA #%d %s", c.ID, c.Kind)
+		if c.Kind == correlate.ChildRekey {
+			s = fmt.Sprintf("child SA #%d rekeys #%d", c.ID, c.Replaces)
+		}
+		if c.Collision {
+			s += " (collision)"
+		}
+		if c.Failure != nil {
+			s += ", refused"
+		}
+		return s
+	}
+	if i == sa.RekeyedAt {
+		if next := a.IKESAByID(sa.ReplacedBy); next != nil {
+			return fmt.Sprintf("rekeys the IKE SA into #%d", next.ID)
+		}
+		return "rekeys the IKE SA"
+	}
+	ex := sa.Exchanges[i]
+	for _, m := range ex.Messages {
+		if len(m.Deletes) > 0 || !m.Decrypted && !m.Response && m.FirstInner == isakmp.PayloadV2Delete && ex.Type == isakmp.ExchangeInformational {
+			return "delete"
+		}
+	}
+	return ""
+}
+
+// lifelineRows draw a tunnel's lifeline: its status, then a bar per SA
+// over the capture's span.
+func (m *Model) lifelineRows(t tunnel, w int) []row {
+	a := m.res.Analysis
+	for _, l := range analysisview.Lifelines(a, m.res.Findings) {
+		if l.Tunnel.ID != t.life.ID {
+			continue
+		}
+		tone := "ok"
+		if t.failed || len(t.errs) > 0 {
+			tone = "err"
+		}
+		rows := []row{{text: m.s(truncate(l.Title+": "+l.Status, w, m.g.ellipsis)), tone: tone, finding: -1}}
+		track := clamp(w-16-24, 10, 60)
+		for _, b := range l.Bars {
+			end := b.End
+			if b.UntilEnd {
+				end = "up"
+			}
+			tone := "dim"
+			switch {
+			case b.Failed || b.End == "failed":
+				tone = "err"
+			case b.UntilEnd:
+				tone = "ok"
+			}
+			txt := fmt.Sprintf("%-13s |%s| %s; %s, %s", b.Label, l.Track(b, track), b.Note, end, b.Span())
+			rows = append(rows, row{text: m.s(truncate(txt, w, m.g.ellipsis)), tone: tone, finding: -1})
+		}
+		return rows
+	}
+	return nil
 }
 
 // gutter is the width taken by time and frame before the ladder.
@@ -311,6 +474,9 @@ func (m *Model) timelineRows(t tunnel, w int) []row {
 	t0 := a.FirstTime
 	lw := max(w-gutter, 12)
 	var rows []row
+	if t.header {
+		rows = m.lifelineRows(t, w)
+	}
 	failFrames := map[int]bool{}
 	var failMsg *correlate.Message
 	if sa := t.sa; sa != nil {
@@ -334,15 +500,24 @@ func (m *Model) timelineRows(t tunnel, w int) []row {
 			}
 		}
 		by := m.res.Analysis.FrameLogsOf(sa.ID) // nil without logs
+		if l := sa.Link; l != nil {
+			rows = append(rows, row{text: m.s(fmt.Sprintf("%sIKE SA #%d: %s of IKE SA #%d (%s)", strings.Repeat(" ", gutter), sa.ID, l.Kind, sa.Replaces, l.Why)), tone: "dim", finding: -1})
+		} else if sa.BeforeCapture {
+			rows = append(rows, row{text: m.s(fmt.Sprintf("%sIKE SA #%d: up before the capture began", strings.Repeat(" ", gutter), sa.ID)), tone: "dim", finding: -1})
+		}
 		lastPhase, lastType := -1, isakmp.ExchangeType(0)
-		for _, ex := range sa.Exchanges {
-			if ex.Phase != lastPhase || ex.Type != lastType {
+		for xi, ex := range sa.Exchanges {
+			note := exchangeNote(a, sa, xi)
+			if ex.Phase != lastPhase || ex.Type != lastType || note != "" {
 				label := ex.Name()
 				if ex.Phase > 0 {
 					label = fmt.Sprintf("phase %d · %s", ex.Phase, ex.Name())
 				}
 				if ex.Attempt > 0 {
 					label += fmt.Sprintf(", attempt %d", ex.Attempt+1)
+				}
+				if note != "" {
+					label += " · " + note
 				}
 				rows = append(rows, row{text: m.phaseLine(label, w, ex.Phase != lastPhase), kind: rowPhase, tone: "dim", finding: -1})
 				lastPhase, lastType = ex.Phase, ex.Type
@@ -392,6 +567,9 @@ func (m *Model) timelineRows(t tunnel, w int) []row {
 		for _, e := range sa.ICMPErrors {
 			rows = append(rows, row{text: m.s(fmt.Sprintf("%s ICMP %s from %s", stampFrame(e.Frame), e.Description, e.From)), tone: "warn", finding: -1})
 		}
+		if next := a.IKESAByID(sa.ReplacedBy); next != nil && next.Link != nil {
+			rows = append(rows, row{text: m.s(fmt.Sprintf("%sreplaced by IKE SA #%d (%s)", strings.Repeat(" ", gutter), next.ID, next.Link.Kind)), tone: "dim", finding: -1})
+		}
 	}
 	esp := espOf(a, t)
 	if len(esp) > 0 {
@@ -420,7 +598,9 @@ func (m *Model) timelineRows(t tunnel, w int) []row {
 			fail = fail || fr >= f.FirstFrame && fr <= f.LastFrame
 		}
 		for _, fd := range m.res.Findings {
-			if t.sa == nil && fd.Severity == diagnose.Error && len(fd.Frames) > 0 && fd.Frames[0] >= f.FirstFrame && fd.Frames[0] <= f.LastFrame {
+			// (A tunnel's own row shows its flows too; n/N go to the IKE
+			// SA's ladder for them.)
+			if t.sa == nil && !t.header && fd.Severity == diagnose.Error && len(fd.Frames) > 0 && fd.Frames[0] >= f.FirstFrame && fd.Frames[0] <= f.LastFrame {
 				fail = true
 			}
 		}
@@ -557,7 +737,7 @@ func (m *Model) findingRows(t tunnel, w int) []row {
 		}
 	}
 	for i, f := range fs {
-		if t.sa != nil && f.IKESA == t.sa.ID {
+		if t.sa != nil && f.IKESA == t.sa.ID || t.header && (f.Tunnel == t.life.ID || slices.Contains(t.life.IKESAs, f.IKESA) && f.IKESA != 0) {
 			add(i)
 		}
 	}

@@ -139,7 +139,7 @@ func TestTeatestNavigation(t *testing.T) {
 		tm := teaStart(t, "ikev2-stale-spi", 80, 24)
 		teaPress(tm, "tab", "tab", "j", "enter")
 		v := teaFrame(t, tm, 80, 24)
-		wantIn(t, v, "▸ ✓ #2", "▸ Timeline  IKE SA #2")
+		wantIn(t, v, "▸   ✓ #2", "▸ Timeline  IKE SA #2")
 	})
 	t.Run("tunnels_n", func(t *testing.T) {
 		// From the second tunnel (no failure), n wraps round to the
@@ -147,7 +147,7 @@ func TestTeatestNavigation(t *testing.T) {
 		tm := teaStart(t, "ikev2-stale-spi", 80, 24)
 		teaPress(tm, "tab", "tab", "j", "enter", "n")
 		v := teaFrame(t, tm, 80, 24)
-		wantIn(t, v, "▸ ! #1", "▸ Timeline  IKE SA #1", "▸✗  +1.121s #6")
+		wantIn(t, v, "▸   ! #1", "▸ Timeline  IKE SA #1", "▸✗  +1.121s #6")
 	})
 	t.Run("failure_n_N", func(t *testing.T) {
 		// From the top, n goes to the first failure, n to the next, N back.

@@ -93,9 +93,13 @@ func TestOpenFailingCaptureShowsFailureFirst(t *testing.T) {
 	if len(lines) != 24 {
 		t.Fatalf("view has %d lines, want 24:\n%s", len(lines), v)
 	}
-	// The failed SA is the first tunnel, and selected.
-	if !strings.Contains(lines[2], "✗ #1") || !strings.Contains(lines[2], "failed at MM5 (frame 6)") {
-		t.Errorf("first tunnel line %q: want the failed SA", lines[2])
+	// The failed tunnel first, with its failure and when; its failed SA
+	// beneath, selected.
+	if !strings.Contains(lines[2], "✗ Tunnel #1") || !strings.Contains(lines[2], "P1_AUTH_FAILED during establish") {
+		t.Errorf("first tunnel line %q: want the failed tunnel", lines[2])
+	}
+	if !strings.Contains(lines[3], "✗ #1") || !strings.Contains(lines[3], "failed at MM5 (frame 6)") || !m.tunnels[m.tun.cur].failed {
+		t.Errorf("second line %q: want the failed SA, selected", lines[3])
 	}
 	// The failure evidence is on screen, highlighted, under the cursor.
 	var failLines []string
@@ -223,10 +227,23 @@ func TestDetailAndEvidence(t *testing.T) {
 	}
 }
 
+// saEntries counts the IKE SA entries of the Tunnels pane.
+func saEntries(m *Model) int {
+	n := 0
+	for _, t := range m.tunnels {
+		if t.sa != nil && t.child == nil {
+			n++
+		}
+	}
+	return n
+}
+
 func TestFilter(t *testing.T) {
 	m := open(t, "ikev2-stale-spi", Options{NoColor: true}, 80, 24)
-	if len(m.tunnels) != 2 {
-		t.Fatalf("%d tunnels, want 2", len(m.tunnels))
+	// One tunnel, its two IKE SAs (the restart replaced the first) and the
+	// child SA up at the end.
+	if len(m.tunnels) != 4 || headers(m.tunnels) != 1 || saEntries(m) != 2 {
+		t.Fatalf("%d entries, %d tunnels, %d IKE SAs; want 4, 1, 2", len(m.tunnels), headers(m.tunnels), saEntries(m))
 	}
 	press(m, "/")
 	typeText(m, "no-such-thing")
@@ -236,16 +253,17 @@ func TestFilter(t *testing.T) {
 	}
 	checkFits(t, "filter", v, 80, 24)
 	press(m, "esc")
-	if len(m.tunnels) != 2 || m.filtering {
-		t.Errorf("esc: %d tunnels, filtering %v", len(m.tunnels), m.filtering)
+	if len(m.tunnels) != 4 || m.filtering {
+		t.Errorf("esc: %d entries, filtering %v", len(m.tunnels), m.filtering)
 	}
-	// By finding code, by SPI, by exchange, by address.
-	for q, want := range map[string]int{"esp_invalid": 1, m.all[1].sa.InitiatorSPI.String(): 1, "IKE_AUTH": 2, "198.18.1.2": 2} {
+	// By finding code, by SPI, by exchange, by address: the IKE SAs that
+	// match, under their tunnel.
+	for q, want := range map[string]int{"esp_invalid": 1, m.res.Analysis.IKESAs[1].InitiatorSPI.String(): 1, "IKE_AUTH": 2, "198.18.1.2": 2} {
 		press(m, "/")
 		typeText(m, q)
 		press(m, "enter")
-		if len(m.tunnels) != want {
-			t.Errorf("filter %q: %d tunnels, want %d", q, len(m.tunnels), want)
+		if saEntries(m) != want || headers(m.tunnels) != 1 {
+			t.Errorf("filter %q: %d IKE SAs in %d tunnels, want %d in 1", q, saEntries(m), headers(m.tunnels), want)
 		}
 		if !strings.Contains(m.View(), "filter") {
 			t.Errorf("filter %q not shown", q)
@@ -404,4 +422,21 @@ func TestASCIIWithColour(t *testing.T) {
 		t.Errorf("ASCII marks missing:\n%s", v)
 	}
 	checkFits(t, "ascii colour", v, 80, 24)
+}
+
+// TestTunnelLifeline: the tunnel's own row opens its lifeline: each SA over
+// the capture, what replaced what, and where it stands.
+func TestTunnelLifeline(t *testing.T) {
+	m := open(t, "ikev2-stale-spi", Options{NoColor: true}, 110, 30)
+	press(m, "tab", "tab", "k")
+	if cur, ok := m.current(); !ok || !cur.header {
+		t.Fatalf("k from the first IKE SA: want the tunnel's row, have %+v", cur)
+	}
+	v := m.View()
+	for _, want := range []string{"Tunnel #1", "IKE SA #1     |=", "IKE SA #2     |", "restart of #1", "child SA #2", "lost", "up since +0.012s", "ESP_INVALID_SPI"} {
+		if !strings.Contains(v, want) {
+			t.Errorf("lifeline lacks %q:\n%s", want, v)
+		}
+	}
+	checkFits(t, "lifeline", v, 110, 30)
 }

@@ -240,12 +240,23 @@ func (m *Model) drawRows(p *pane, h int, focused bool) []string {
 	return out
 }
 
+// headers counts the tunnels among the Tunnels pane's entries.
+func headers(ts []tunnel) int {
+	n := 0
+	for _, t := range ts {
+		if t.header {
+			n++
+		}
+	}
+	return n
+}
+
 func (m *Model) body() []string {
 	h := m.layout()
 	var out []string
-	extra := fmt.Sprintf("%d", len(m.tunnels))
+	extra := fmt.Sprintf("%d", headers(m.tunnels))
 	if q := m.filter.Value(); q != "" {
-		extra = fmt.Sprintf("%d of %d match %q", len(m.tunnels), len(m.all), q)
+		extra = fmt.Sprintf("%d of %d match %q", headers(m.tunnels), headers(m.all), q)
 	}
 	out = append(out, m.titleLine(paneNames[paneTunnels], m.focus == paneTunnels, extra))
 	if len(m.tunnels) == 0 {

@@ -70,10 +70,15 @@ func TunnelTitle(t *correlate.Tunnel) string {
 func lifeline(a *correlate.Analysis, t *correlate.Tunnel, fs []diagnose.Finding) Lifeline {
 	l := Lifeline{Tunnel: t, Title: TunnelTitle(t), Start: a.FirstTime, End: a.LastTime}
 	l.Status = TunnelStatus(a, t, fs)
-	failFrames := map[int]bool{}
+	// The SAs and child SAs an error finding is about are failure points.
+	failedSA, failedChild := map[int]bool{}, map[int]bool{}
 	for _, f := range fs {
-		if f.Severity == diagnose.Error && f.Tunnel == t.ID && len(f.Frames) > 0 {
-			failFrames[f.Frames[0]] = true
+		if f.Severity == diagnose.Error && f.Tunnel == t.ID {
+			if f.Child != 0 {
+				failedChild[f.Child] = true
+			} else {
+				failedSA[f.IKESA] = true
+			}
 		}
 	}
 	for _, id := range t.IKESAs {
@@ -92,7 +97,7 @@ func lifeline(a *correlate.Analysis, t *correlate.Tunnel, fs []diagnose.Finding)
 			b.End, b.To = "failed", b.From
 			if sa.Failure != nil {
 				b.ToFrame = sa.Failure.Frame
-				b.Failed = failFrames[sa.Failure.Frame]
+				b.Failed = failedSA[sa.ID]
 			}
 		case !sa.End.IsZero():
 			b.To, b.ToFrame, b.End = sa.End, sa.EndFrame, "deleted"
@@ -130,9 +135,7 @@ func lifeline(a *correlate.Analysis, t *correlate.Tunnel, fs []diagnose.Finding)
 		switch {
 		case !c.WasUp():
 			b.End, b.To, b.ToFrame = string(c.State), c.Time, c.Frame
-			if c.Failure != nil {
-				b.Failed = failFrames[c.Failure.Frame]
-			}
+			b.Failed = failedChild[c.ID] || c.Failure != nil && c.Failure == saOf(a, c).Failure && failedSA[saOf(a, c).ID]
 		case c.End.IsZero():
 			b.To, b.ToFrame, b.UntilEnd = a.LastTime, 0, true
 		default:
@@ -151,6 +154,12 @@ func lifeline(a *correlate.Analysis, t *correlate.Tunnel, fs []diagnose.Finding)
 		l.Bars = append(l.Bars, b)
 	}
 	return l
+}
+
+// saOf is the IKE SA of a child SA.
+func saOf(a *correlate.Analysis, c *correlate.Child) *correlate.IKESA {
+	sa, _ := a.ChildByID(c.ID)
+	return sa
 }
 
 // saKind says how an IKE SA came to be, as a lifeline notes it.
