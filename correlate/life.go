@@ -295,6 +295,13 @@ func (a *Analysis) linkFresh(sas []*IKESA, s *IKESA) {
 	}
 	del, _, delCertain := prev.ikeDelete()
 	switch {
+	case !del.IsZero() && del.Before(s.First):
+		// The old SA deleted first (break-before-make): its replacement
+		// says INITIAL_CONTACT, having no SA left with the peer.
+		certain, why = delCertain, "the IKE SA deleted, then a new IKE_SA_INIT between the same peers at once (break-before-make)"
+		if s.Version == 1 {
+			why = "the ISAKMP SA deleted, then a new phase 1 between the same peers at once"
+		}
 	case s.initialContact():
 		kind, certain, why = LinkRestart, true, "INITIAL_CONTACT: the peer kept no SA from before"
 	case s.State == StateFailed:

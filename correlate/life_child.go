@@ -24,10 +24,12 @@ func (a *Analysis) resolveChildren(byPair map[*PeerPair][]*IKESA) {
 		a.beforeCapture(pp, byPair[pp])
 	}
 	id := 0
-	for _, sa := range a.IKESAs {
+	a.children = map[int][2]int{}
+	for si, sa := range a.IKESAs {
 		for i := range sa.Children {
 			id++
 			sa.Children[i].ID = id
+			a.children[id] = [2]int{si, i}
 		}
 	}
 	for _, pp := range a.Peers {

@@ -501,6 +501,9 @@ type Analysis struct {
 	Logs     []LogEvent
 	LogFiles []LogSummary
 	logsBySA map[int][]int // see IndexLogs
+	// children indexes the child SAs by ID: positions in IKESAs and in
+	// the SA's Children (set by the life pass, see ChildByID).
+	children map[int][2]int
 	// CaptureDrops is what the capturing interfaces reported as dropped
 	// (set by the pipeline): the analysis may miss that many packets.
 	CaptureDrops uint64
@@ -508,6 +511,13 @@ type Analysis struct {
 
 // ChildByID returns the child SA with the given ID and its IKE SA, or nils.
 func (a *Analysis) ChildByID(id int) (*IKESA, *Child) {
+	if at, ok := a.children[id]; ok && at[0] < len(a.IKESAs) {
+		// Where the life pass left it: true in the analysis and in views
+		// of it that keep its IKE SAs in order (copies of them included).
+		if sa := a.IKESAs[at[0]]; at[1] < len(sa.Children) && sa.Children[at[1]].ID == id {
+			return sa, &sa.Children[at[1]]
+		}
+	}
 	for _, sa := range a.IKESAs {
 		for i := range sa.Children {
 			if sa.Children[i].ID == id {

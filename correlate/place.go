@@ -93,6 +93,9 @@ func stepV1(ex *Exchange, msg *Message) int {
 		return 1
 	}
 	if ex == nil || len(ex.Messages) == 0 || ex.Messages[0] == msg {
+		if msg.Exchange == isakmp.ExchangeV1Quick && msg.Encrypted && msg.Length <= qm3MaxLen {
+			return 3 // the initiator's QM3, of a Quick Mode the capture saw begin elsewhere
+		}
 		return 1
 	}
 	if ex.Messages[0].Dir != msg.Dir {
@@ -100,6 +103,11 @@ func stepV1(ex *Exchange, msg *Message) int {
 	}
 	return 3
 }
+
+// qm3MaxLen is the largest Quick Mode message that holds only a hash:
+// QM3, HDR + HASH(3) (up to SHA-512) padded to the cipher's block. QM1 and
+// QM2 carry an SA, a nonce and usually IDs, and are well above it.
+const qm3MaxLen = 28 + 4 + 64 + 16
 
 // addExchange appends an exchange. An SA that lives long (days of DPD and
 // rekeys) would grow without end, so beyond maxExchangesPerSA the oldest

@@ -231,9 +231,12 @@ func (sa *IKESA) answerAfter(m *Message, end time.Time) *Message {
 }
 
 // unanswered reports whether a request waited long enough, or was sent
-// again, without an answer for the capture to call it failed.
+// again often enough, without an answer for the capture to call it
+// failed: a capture that stops right after a request, or after its first
+// retransmission, says nothing of the answer.
 func unanswered(m *Message, end time.Time) bool {
-	return m.Sent > 1 || end.Sub(m.Times[len(m.Times)-1]) >= quietAfter
+	quiet := end.Sub(m.Times[len(m.Times)-1])
+	return quiet >= quietAfter || m.Sent >= 3 || m.Sent == 2 && quiet >= time.Second
 }
 
 func lastFrame(m *Message) int { return m.Frames[len(m.Frames)-1] }
