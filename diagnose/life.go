@@ -147,7 +147,8 @@ func childFailures(a *correlate.Analysis, sa *correlate.IKESA, base baseFunc) []
 			f.During = DuringRekey
 			rekeyFailure(a, sa, c, &f)
 		} else {
-			f.Summary = strings.Replace(f.Summary, ": ", ": an additional child SA: ", 1)
+			f.Summary = strings.Replace(f.Summary, ": ", ": "+newChildText(a, c)+": ", 1)
+			pfsOnly(a, sa, c, &f)
 		}
 		if next := laterChild(a, c); next != nil {
 			f.Severity = Warning
@@ -217,21 +218,58 @@ func rekeyFailure(a *correlate.Analysis, sa *correlate.IKESA, c *correlate.Child
 	if sa.Version != 2 {
 		return
 	}
-	firstRekey := old.Kind == correlate.ChildInitial
-	req := messageAt(sa.Exchanges[c.Exchange], 1)
-	if f.Code == P2ProposalMismatch && req.Decrypted && req.PFS != 0 {
-		if accepted := acceptedSuite(sa, old); accepted != nil && offers(req, accepted) {
-			f.Code, f.Certainty = P2PFSMismatch, Certain
-			f.Causes = append([]Cause{{"PFS group not accepted",
-				fmt.Sprintf("the rekey offers the transforms the child SA was made with (%s) and adds PFS with %s: only the key-exchange group is new, and the peer refuses it (it has no PFS, or another group)",
-					strings.Join(accepted, ", "), isakmp.DHGroupName(req.PFS))}}, f.Causes...)
-		}
+	if pfsOnly(a, sa, c, f) {
 		return
 	}
-	if f.Code == P2Rejected && firstRekey {
+	if f.Code == P2Rejected && old.Kind == correlate.ChildInitial {
 		f.Causes = append([]Cause{{"PFS mismatch",
 			"this is the first rekey of a child SA made in IKE_AUTH, which carries no key exchange: a PFS group one side does not accept shows only now (the tunnel that drops after an hour)"}}, f.Causes...)
 	}
+}
+
+// pfsOnly refines a refused IKEv2 CREATE_CHILD_SA (a rekey, or a child SA
+// made again for the same flows) whose offer is the transforms a child SA
+// of the tunnel was made with in IKE_AUTH, plus a PFS group: IKE_AUTH
+// carries no key exchange, so only the group can be what the peer refused.
+// It reports whether it did.
+func pfsOnly(a *correlate.Analysis, sa *correlate.IKESA, c *correlate.Child, f *Finding) bool {
+	req := messageAt(sa.Exchanges[c.Exchange], 1)
+	if sa.Version != 2 || f.Code != P2ProposalMismatch || !req.Decrypted || req.PFS == 0 {
+		return false
+	}
+	t := a.TunnelByID(c.Tunnel)
+	if t == nil {
+		return false
+	}
+	for _, id := range t.Children {
+		osa, made := a.ChildByID(id)
+		if made == nil || made.Kind != correlate.ChildInitial || !made.WasUp() {
+			continue
+		}
+		accepted := acceptedSuite(osa, made)
+		if accepted == nil || !offers(req, accepted) {
+			continue
+		}
+		f.Code, f.Certainty = P2PFSMismatch, Certain
+		f.Causes = append([]Cause{{"PFS group not accepted",
+			fmt.Sprintf("the request offers the transforms child SA #%d was made with in IKE_AUTH (%s) and adds PFS with %s: only the key-exchange group is new, and the peer refuses it (it has no PFS, or another group); IKE_AUTH carries no key exchange, so this shows only now",
+				made.ID, strings.Join(accepted, ", "), isakmp.DHGroupName(req.PFS))}}, f.Causes...)
+		return true
+	}
+	return false
+}
+
+// newChildText says what a refused additional child SA was: for other
+// flows, or the tunnel's own made again after its child SA ended.
+func newChildText(a *correlate.Analysis, c *correlate.Child) string {
+	if t := a.TunnelByID(c.Tunnel); t != nil {
+		for _, id := range t.Children {
+			if _, x := a.ChildByID(id); x != nil && x.ID != c.ID && x.WasUp() && !x.End.IsZero() && x.End.Before(c.Time) {
+				return fmt.Sprintf("a new child SA for the tunnel's flows after child SA #%d ended", x.ID)
+			}
+		}
+	}
+	return "an additional child SA"
 }
 
 // acceptedSuite is the proposal (without its key exchange) the child SA
@@ -301,6 +339,7 @@ func tunnelLife(a *correlate.Analysis, t *correlate.Tunnel) []Finding {
 			Summary: who + ": " + summary, Frames: frames}
 	}
 	var rekeys, deletes, collisions, cookies []int
+	var gone []string // what was deleted or expired
 	childRekeys, ikeRekeys, reauths, certain := 0, 0, 0, true
 	for _, id := range t.Children {
 		_, c := a.ChildByID(id)
@@ -317,6 +356,11 @@ func tunnelLife(a *correlate.Analysis, t *correlate.Tunnel) []Finding {
 		}
 		if c.State == correlate.StateDeleted && !c.Collision || c.State == correlate.StateExpired {
 			deletes = append(deletes, c.EndFrame)
+			what := fmt.Sprintf("child SA #%d deleted", c.ID)
+			if c.State == correlate.StateExpired {
+				what = fmt.Sprintf("child SA #%d expired (its rekeys were refused)", c.ID)
+			}
+			gone = append(gone, what+" at frame "+decode.FrameLabel(c.EndFrame))
 		}
 	}
 	for _, id := range t.IKESAs {
@@ -335,6 +379,7 @@ func tunnelLife(a *correlate.Analysis, t *correlate.Tunnel) []Finding {
 		}
 		if !sa.End.IsZero() && sa.ReplacedBy == 0 && sa.RekeyedAt < 0 && sa.WasUp() {
 			deletes = append(deletes, sa.EndFrame)
+			gone = append(gone, fmt.Sprintf("IKE SA #%d deleted at frame %s", sa.ID, decode.FrameLabel(sa.EndFrame)))
 		}
 		for _, ex := range sa.Exchanges {
 			for _, m := range ex.Messages {
@@ -365,7 +410,7 @@ func tunnelLife(a *correlate.Analysis, t *correlate.Tunnel) []Finding {
 		fs = append(fs, f)
 	}
 	if len(deletes) > 0 {
-		f := base(SADeleted, Info, DuringTraffic, fmt.Sprintf("%d SAs deleted (not as part of a rekey)", len(deletes)), sortedFrames(deletes)...)
+		f := base(SADeleted, Info, DuringTraffic, strings.Join(gone, ", ")+" (not as part of a rekey)", sortedFrames(deletes)...)
 		fs = append(fs, f)
 	}
 	if len(collisions) >= 2 {
@@ -415,4 +460,54 @@ func sortedFrames(fs []int) []int {
 	}
 	slices.Sort(out)
 	return slices.Compact(out)
+}
+
+// maxMergedFrames bounds the evidence frames a merged finding lists.
+const maxMergedFrames = 16
+
+// mergeRepeats folds a failure repeated in one tunnel (the same code at
+// the same moment of its life: a refused rekey retried, a renegotiation
+// retried every few seconds until the end) into its first finding, which
+// says how often it happened: one failure, not a page of them.
+func mergeRepeats(fs []Finding) []Finding {
+	type key struct {
+		code, during string
+		sev          Severity
+		tunnel       int
+	}
+	first := map[key]int{}
+	repeats := map[int][]Finding{}
+	out := fs[:0]
+	for _, f := range fs {
+		if f.Tunnel == 0 || !strings.HasPrefix(f.Code, "P1_") && !strings.HasPrefix(f.Code, "P2_") {
+			out = append(out, f)
+			continue
+		}
+		k := key{f.Code, f.During, f.Severity, f.Tunnel}
+		if i, ok := first[k]; ok {
+			repeats[i] = append(repeats[i], f)
+			continue
+		}
+		first[k] = len(out)
+		out = append(out, f)
+	}
+	for i, rs := range repeats {
+		f := &out[i]
+		var where []string
+		for _, r := range rs {
+			if len(r.Frames) > 0 {
+				where = append(where, decode.FrameLabel(r.Frames[0]))
+				if len(f.Frames) < maxMergedFrames {
+					f.Frames = append(f.Frames, r.Frames[0])
+				}
+			}
+			for _, l := range r.Logs {
+				if !slices.Contains(f.Logs, l) {
+					f.Logs = append(f.Logs, l)
+				}
+			}
+		}
+		f.Summary += fmt.Sprintf("; the same again %d more times (frames %s)", len(rs), strings.Join(where, ", "))
+	}
+	return out
 }

@@ -38,12 +38,15 @@ func Diagnose(a *correlate.Analysis) []Finding {
 	}
 	fs = applyLogs(a, fs)
 	for i := range fs {
-		fs[i] = finish(fs[i])
 		if fs[i].Tunnel == 0 && fs[i].IKESA != 0 {
 			if sa := a.IKESAByID(fs[i].IKESA); sa != nil && len(sa.Tunnels) > 0 {
 				fs[i].Tunnel = sa.Tunnels[0]
 			}
 		}
+	}
+	fs = mergeRepeats(fs)
+	for i := range fs {
+		fs[i] = finish(fs[i])
 	}
 	sortFindings(fs)
 	return fs
