@@ -225,7 +225,7 @@ func tail(a *correlate.Analysis, flows, all []*correlate.ESPFlow, mk func(string
 		}
 	}
 	for _, other := range a.IKESAs {
-		if other.FirstFrame > stopped.LastFrame && !other.BeforeCapture && (other.Initiator.Addr() == silent || other.Responder.Addr() == silent) {
+		if other.First.After(stopped.Last) && !other.BeforeCapture && (other.Initiator.Addr() == silent || other.Responder.Addr() == silent) {
 			f := mk(ESPInvalidSPI, Error, fmt.Sprintf("ESP on SPI 0x%08x from %s went on (frame %s on) after %s fell silent at frame %s, until a new IKE SA (#%d, frame %s): %s no longer had the SA",
 				going.SPI, going.Src.Addr(), decode.FrameLabel(firstTail), silent, decode.FrameLabel(stopped.LastFrame), other.ID, decode.FrameLabel(other.FirstFrame), silent),
 				firstTail, going.LastFrame, other.FirstFrame)
