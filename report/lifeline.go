@@ -44,15 +44,7 @@ func (r *Report) writeGantt(w io.Writer, l analysisview.Lifeline) {
 			fmt.Fprintf(w, "    section %s\n", s)
 			section = s
 		}
-		tag := ""
-		switch {
-		case b.Failed || b.End == "failed":
-			tag = "crit, milestone, "
-		case b.UntilEnd:
-			tag = "active, "
-		case b.End != "":
-			tag = "done, "
-		}
+		tag := map[analysisview.Outcome]string{analysisview.OutcomeFailed: "crit, milestone, ", analysisview.OutcomeUp: "active, ", analysisview.OutcomeEnded: "done, "}[b.Outcome()]
 		from, to := ms(b, false), ms(b, true)
 		if to <= from {
 			to = from + 1
@@ -80,10 +72,7 @@ func (r *Report) mdLifelines(w io.Writer) {
 		r.writeGantt(w, l)
 		fmt.Fprint(w, "```\n\n| SA | What | End | Frames |\n|---|---|---|---|\n")
 		for _, b := range l.Bars {
-			end := b.End
-			if b.UntilEnd {
-				end = "up at the end"
-			}
+			end := b.EndText()
 			if b.Failed {
 				end = "**" + end + " ✗**"
 			}
@@ -103,11 +92,7 @@ func (r *Report) textLifelines(t *textWriter) {
 	for _, l := range ls {
 		t.wrap("  ", "    ", fmt.Sprintf("#%d %s: %s", l.Tunnel.ID, l.Title, l.Status))
 		for _, b := range l.Bars {
-			end := b.End
-			if b.UntilEnd {
-				end = "up at the end"
-			}
-			t.wrap("    ", strings.Repeat(" ", 18), fmt.Sprintf("%-13s|%s| %s; %s, %s", b.Label, l.Track(b, 30), b.Note, end, b.Span()))
+			t.wrap("    ", strings.Repeat(" ", 18), fmt.Sprintf("%-13s|%s| %s; %s, %s", b.Label, l.Track(b, 30), b.Note, b.EndText(), b.Span()))
 		}
 		t.blank()
 	}
@@ -154,9 +139,9 @@ func (r *Report) svgLifelines() []svgLifeline {
 			}
 			sb.X, sb.W = from, max(to-from, 3)
 			switch {
-			case b.Failed || b.End == "failed" || b.End == "incomplete":
-				sb.Milestone, sb.Failed, sb.CX = true, b.Failed || b.End == "failed", to
-			case b.UntilEnd:
+			case b.Outcome() == analysisview.OutcomeFailed || b.End == "incomplete":
+				sb.Milestone, sb.Failed, sb.CX = true, b.Outcome() == analysisview.OutcomeFailed, to
+			case b.Outcome() == analysisview.OutcomeUp:
 				sb.Color = "#2da44e"
 			case b.End == "rekeyed":
 				sb.Color = "#8c959f"

@@ -445,18 +445,8 @@ func (m *Model) lifelineRows(t tunnel, w int) []row {
 		rows := []row{{text: m.s(truncate(l.Title+": "+l.Status, w, m.g.ellipsis)), tone: tone, finding: -1}}
 		track := clamp(w-16-24, 10, 60)
 		for _, b := range l.Bars {
-			end := b.End
-			if b.UntilEnd {
-				end = "up"
-			}
-			tone := "dim"
-			switch {
-			case b.Failed || b.End == "failed":
-				tone = "err"
-			case b.UntilEnd:
-				tone = "ok"
-			}
-			txt := fmt.Sprintf("%-13s |%s| %s; %s, %s", b.Label, l.Track(b, track), b.Note, end, b.Span())
+			tone := map[analysisview.Outcome]string{analysisview.OutcomeFailed: "err", analysisview.OutcomeUp: "ok", analysisview.OutcomeEnded: "dim"}[b.Outcome()]
+			txt := fmt.Sprintf("%-13s |%s| %s; %s, %s", b.Label, l.Track(b, track), b.Note, b.EndText(), b.Span())
 			rows = append(rows, row{text: m.s(truncate(txt, w, m.g.ellipsis)), tone: tone, finding: -1})
 		}
 		return rows

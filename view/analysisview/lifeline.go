@@ -261,6 +261,36 @@ func (l Lifeline) Track(b Bar, width int) string {
 	return string(cells)
 }
 
+// Outcome is what a bar comes to, which every view draws in its own way
+// (a colour, a gantt tag).
+type Outcome int
+
+// Outcomes of a bar.
+const (
+	OutcomeEnded  Outcome = iota // deleted, rekeyed, expired, lost, incomplete
+	OutcomeUp                    // up at the end of the capture
+	OutcomeFailed                // a failed negotiation
+)
+
+// Outcome says what the bar comes to.
+func (b Bar) Outcome() Outcome {
+	switch {
+	case b.Failed || b.End == "failed":
+		return OutcomeFailed
+	case b.UntilEnd:
+		return OutcomeUp
+	}
+	return OutcomeEnded
+}
+
+// EndText says how the SA ended: "rekeyed", "failed", "up at the end".
+func (b Bar) EndText() string {
+	if b.UntilEnd {
+		return "up at the end"
+	}
+	return b.End
+}
+
 // Span writes a bar's frames: "frames 4–17", "frame 32 on", "frame 9".
 func (b Bar) Span() string {
 	from, to := decode.FrameLabel(b.FromFrame), decode.FrameLabel(b.ToFrame)
@@ -296,10 +326,6 @@ func writeLifelines(w io.Writer, ls []Lifeline) {
 func WriteLifeline(w io.Writer, l Lifeline, indent string) {
 	fmt.Fprintf(w, "%s#%d %s: %s\n", indent, l.Tunnel.ID, l.Title, l.Status)
 	for _, b := range l.Bars {
-		end := b.End
-		if b.UntilEnd {
-			end = "up at the end"
-		}
-		fmt.Fprintf(w, "%s  %-13s |%s| %s; %s, %s\n", indent, b.Label, l.Track(b, lifelineWidth), b.Note, end, b.Span())
+		fmt.Fprintf(w, "%s  %-13s |%s| %s; %s, %s\n", indent, b.Label, l.Track(b, lifelineWidth), b.Note, b.EndText(), b.Span())
 	}
 }
