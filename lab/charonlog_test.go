@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -163,5 +164,91 @@ func TestCommittedKeysMatchLogs(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// A trimmed responder log of an IKE SA rekey (CREATE_CHILD_SA): the keys of
+// lab[2] carry no SPIs; the IKE_SA manager's lines (mgr = 2) name them.
+const rekeyLog = `19:10:20 00[DMN] Starting IKE charon daemon (strongSwan 5.9.8, Linux 6.18, x86_64)
+19:10:21 15[MGR] checkout IKEv2 SA by message with SPIs b9263c07c13580af_i 7d3133d84f9a7e6a_r
+19:10:21 15[MGR] IKE_SA lab[1] successfully checked out
+19:10:21 15[NET] received packet: from 198.18.1.1[4500] to 198.18.1.2[4500] (432 bytes)
+19:10:21 15[ENC] parsed CREATE_CHILD_SA request 8 [ SA No KE ]
+19:10:21 15[MGR] created IKE_SA (unnamed)[2]
+19:10:21 15[IKE] IKE_SA lab[2] state change: CREATED => CONNECTING
+19:10:21 15[CFG] selected proposal: IKE:AES_CBC_128/HMAC_SHA2_256_128/PRF_HMAC_SHA2_256/MODP_2048
+19:10:21 15[IKE] Sk_d secret => 4 bytes @ 0x7f6da8003e90
+19:10:21 15[IKE]    0: BE 0D 46 7A                                      ..Fz
+19:10:21 15[IKE] Sk_ai secret => 4 bytes @ 0x7f6da8006280
+19:10:21 14[IKE] unrelated line of another thread
+19:10:21 15[IKE]    0: 45 E3 36 3C                                      E.6<
+19:10:21 15[IKE] Sk_ar secret => 4 bytes @ 0x7f6da80062a0
+19:10:21 15[IKE]    0: A7 92 5C 98                                      ..\.
+19:10:21 15[IKE] Sk_ei secret => 16 bytes @ 0x7f6da80062c0
+19:10:21 15[IKE]    0: 6E 44 15 0C E0 96 EE FE 9F 15 CC EA E3 65 43 71  nD...........eCq
+19:10:21 15[IKE] Sk_er secret => 16 bytes @ 0x7f6da80062d0
+19:10:21 15[IKE]    0: 48 F3 BF 7E 4B CD 19 9F 7F 37 62 80 59 E2 E7 20  H..~K....7b.Y.. 
+19:10:21 15[IKE] Sk_pi secret => 4 bytes @ 0x7f6da8005b30
+19:10:21 15[IKE]    0: 0D 46 F6 B9                                      .F..
+19:10:21 15[IKE] Sk_pr secret => 4 bytes @ 0x7f6da8005bc0
+19:10:21 15[IKE]    0: FD 50 37 B1                                      .P7.
+19:10:21 15[IKE] IKE_SA lab[2] state change: CONNECTING => ESTABLISHED
+19:10:21 15[IKE] IKE_SA lab[2] rekeyed between 198.18.1.2[responder.lab]...198.18.1.1[initiator.lab]
+19:10:21 15[MGR] checkin IKEv2 SA lab[2] with SPIs 5e95dc11ca40a405_i fe40ba63b1ef27a7_r
+19:10:21 15[MGR] checkin of IKE_SA successful
+`
+
+func TestParseCharonLogRekeyedIKE(t *testing.T) {
+	l, err := ParseCharonLog(strings.NewReader(rekeyLog))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(l.IKEv2) != 1 {
+		t.Fatalf("%d IKEv2 SAs, want the rekeyed one: %+v", len(l.IKEv2), l.IKEv2)
+	}
+	got, err := IKEv2Line(l.IKEv2[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `5e95dc11ca40a405,fe40ba63b1ef27a7,6e44150ce096eefe9f15cceae3654371,48f3bf7e4bcd199f7f37628059e2e720,"AES-CBC-128 [RFC3602]",45e3363c,a7925c98,"HMAC_SHA2_256_128 [RFC4868]"`
+	if got != want {
+		t.Errorf("got  %s\nwant %s", got, want)
+	}
+	// keys derived in a thread that selected no IKE proposal (a
+	// responder's first SA, derived when IKE_AUTH arrives): not taken
+	noProp := strings.Replace(rekeyLog, "selected proposal: IKE:", "selected proposal: ESP:", 1)
+	if l, _ := ParseCharonLog(strings.NewReader(noProp)); len(l.IKEv2) != 0 {
+		t.Errorf("SAs without a proposal: %+v", l.IKEv2)
+	}
+	// the manager's lines in a file log of their own (as the lab writes
+	// them: charon-initiator.mgr beside charon-initiator.log)
+	var main, mgr strings.Builder
+	for _, l := range strings.SplitAfter(rekeyLog, "\n") {
+		if strings.Contains(l, "[MGR]") {
+			mgr.WriteString(l)
+		} else {
+			main.WriteString(l)
+			if strings.Contains(l, "Starting IKE charon daemon") {
+				mgr.WriteString(l)
+			}
+		}
+	}
+	dir := t.TempDir()
+	logPath := filepath.Join(dir, "charon-responder.log")
+	if err := os.WriteFile(logPath, []byte(main.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(MgrLogPath(logPath), []byte(mgr.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if l, err := ParseCharonLogFile(logPath); err != nil || len(l.IKEv2) != 1 {
+		t.Errorf("with the manager's file: %v, %+v", err, l)
+	} else if got, _ := IKEv2Line(l.IKEv2[0]); got != want {
+		t.Errorf("with the manager's file: got %s", got)
+	}
+	// without the manager's lines the SPIs are unknown: no SA
+	noMgr := strings.ReplaceAll(rekeyLog, "checkin IKEv2 SA", "checkin")
+	if l, _ := ParseCharonLog(strings.NewReader(noMgr)); len(l.IKEv2) != 0 {
+		t.Errorf("SAs without SPIs: %+v", l.IKEv2)
 	}
 }

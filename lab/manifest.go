@@ -207,6 +207,10 @@ var Findings = []string{
 	"ESP_ONE_WAY", "ESP_INVALID_SPI", "ESP_SEQ_GAP", "ESP_REPLAY", "ESP_NONE",
 	"DPD_PEER_DEAD", "NAT_DETECTED", "SA_DELETED", "SA_REKEYED", "SA_FLAPPING", "WEAK_CRYPTO",
 	"MISLEADING_NOTIFY", "CAPTURE_DROPS", "PATH_LOSS",
+	// lifecycle findings: both peers rekeyed the same SA at once (RFC 7296
+	// 2.8.1), a peer redirected the initiator (RFC 5685), a responder
+	// demanded a cookie (RFC 7296 2.6)
+	"REKEY_COLLISION", "IKE_REDIRECTED", "COOKIE_CHALLENGE",
 }
 
 // IsFinding tells whether code is one of Findings.
