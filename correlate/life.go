@@ -156,7 +156,7 @@ func (a *Analysis) linkIKESAs(byPair map[*PeerPair][]*IKESA) {
 				continue
 			}
 			sa.RekeyedAt = i
-			if next := bySPI[req.NewIKESPI]; next != nil && next != sa && next.Replaces == 0 {
+			if next := bySPI[req.NewIKESPI]; next != nil && next != sa && next.Replaces == 0 && !next.First.Before(sa.First) {
 				link(sa, next, &Link{Kind: LinkRekey, Certain: true, Frame: req.Frames[0],
 					Why: "the CREATE_CHILD_SA's proposal is for the IKE SA, with the new SPIs"})
 			}
@@ -204,6 +204,9 @@ func (sa *IKESA) childOf(i int) *Child {
 // to the SA it tried to replace, which it does not replace; a failed
 // attempt is replaced by the next one, failed or not.
 func link(prev, next *IKESA, l *Link) {
+	if prev.Replaces == next.ID {
+		return // never a cycle (a rekey naming its predecessor's SPIs)
+	}
 	next.Replaces, next.Link = prev.ID, l
 	if prev.ReplacedBy == 0 && (next.WasUp() || !prev.WasUp()) {
 		prev.ReplacedBy = next.ID
@@ -276,7 +279,7 @@ func (a *Analysis) linkFresh(sas []*IKESA, s *IKESA) {
 		link(prev, s, &Link{Kind: LinkRetry, Frame: first, Why: why})
 		// A failed reauthentication retried with success replaces, in the
 		// end, the SA the first attempt tried to replace.
-		for q := prev; s.WasUp() && q.Replaces != 0 && q.State == StateFailed; {
+		for q, n := prev, 0; s.WasUp() && q.Replaces != 0 && q.State == StateFailed && n < len(sas); n++ {
 			up := a.IKESAByID(q.Replaces)
 			if up == nil || up.ReplacedBy != 0 {
 				break

@@ -43,7 +43,8 @@ func packCapture(path string) ([]byte, bool) {
 // both views — on any sequence of Ethernet frames: nothing may panic,
 // whatever order, repetition or corruption the messages come in.
 func FuzzAnalyze(f *testing.F) {
-	for _, name := range []string{"ikev1-main-psk-mismatch", "ikev1-p2-transform-mismatch", "ikev2-invalid-ke-retry", "ikev2-stale-spi", "ikev1-dpd-peer-dead", "ikev2-rekey"} {
+	for _, name := range []string{"ikev1-main-psk-mismatch", "ikev1-p2-transform-mismatch", "ikev2-invalid-ke-retry", "ikev2-stale-spi", "ikev1-dpd-peer-dead", "ikev2-rekey",
+		"ikev2-rekey-collision", "ikev2-pfs-mismatch-at-rekey", "ikev1-psk-changed", "ikev2-dpd-idle"} {
 		if b, ok := packCapture(filepath.Join("../testdata/pcaps/lab", name, "capture.pcap")); ok {
 			f.Add(b)
 		}

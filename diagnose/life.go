@@ -115,7 +115,7 @@ func afterFailure(a *correlate.Analysis, sa *correlate.IKESA, f *Finding) {
 		return
 	}
 	prev := a.IKESAByID(sa.Replaces)
-	for prev != nil && prev.State == correlate.StateFailed { // a retry of the attempt
+	for n := 0; prev != nil && prev.State == correlate.StateFailed && n < len(a.IKESAs); n++ { // a retry of the attempt
 		prev = a.IKESAByID(prev.Replaces)
 	}
 	if prev == nil {

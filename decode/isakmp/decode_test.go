@@ -447,3 +447,33 @@ func TestCountsBeyondReason(t *testing.T) {
 		t.Errorf("%d attributes, errors %v", len(x.Attributes), m.Errors)
 	}
 }
+
+// TestRedirectGateway: the gateway of REDIRECT / REDIRECTED_FROM (RFC 5685
+// §8): IPv4, IPv6, an FQDN; nothing from short or foreign data.
+func TestRedirectGateway(t *testing.T) {
+	v6 := make([]byte, 16)
+	v6[0], v6[1], v6[15] = 0x20, 0x01, 1
+	for _, tt := range []struct {
+		typ  NotifyType
+		data []byte
+		want string
+		ok   bool
+	}{
+		{NotifyV2Redirect, []byte{1, 4, 192, 0, 2, 1, 9, 9, 9}, "192.0.2.1", true}, // with the nonce after it
+		{NotifyV2RedirectedFrom, append([]byte{2, 16}, v6...), "2001::1", true},
+		{NotifyV2Redirect, append([]byte{3, 7}, "gw.test"...), "gw.test", true},
+		{NotifyV2Redirect, []byte{1, 4, 192, 0}, "", false},          // cut short
+		{NotifyV2Redirect, []byte{1, 5, 192, 0, 2, 1, 0}, "", false}, // wrong length for IPv4
+		{NotifyV2Redirect, append([]byte{3, 3}, 0, 'a', 'b'), "", false},
+		{NotifyV2Cookie, []byte{1, 4, 192, 0, 2, 1}, "", false},
+	} {
+		n := &Notify{Version: 2, Type: tt.typ, Data: tt.data}
+		gw, ok := n.RedirectGateway()
+		if gw != tt.want || ok != tt.ok {
+			t.Errorf("%v %x: %q %v, want %q %v", tt.typ, tt.data, gw, ok, tt.want, tt.ok)
+		}
+		if ok && n.Detail() != "gateway "+tt.want {
+			t.Errorf("detail %q", n.Detail())
+		}
+	}
+}
