@@ -232,11 +232,13 @@ func (sa *IKESA) answerAfter(m *Message, end time.Time) *Message {
 
 // unanswered reports whether a request waited long enough, or was sent
 // again often enough, without an answer for the capture to call it
-// failed: a capture that stops right after a request, or after its first
-// retransmission, says nothing of the answer.
+// failed: a capture that stops right after a request, or right after its
+// first quick retransmission, says nothing of the answer.
 func unanswered(m *Message, end time.Time) bool {
-	quiet := end.Sub(m.Times[len(m.Times)-1])
-	return quiet >= quietAfter || m.Sent >= 3 || m.Sent == 2 && quiet >= time.Second
+	last := m.Times[len(m.Times)-1]
+	quiet := end.Sub(last)
+	waited := last.Sub(m.Times[0]) // before it was sent again
+	return quiet >= quietAfter || waited >= quietAfter || m.Sent >= 3 || m.Sent == 2 && quiet >= time.Second
 }
 
 func lastFrame(m *Message) int { return m.Frames[len(m.Frames)-1] }
