@@ -427,9 +427,10 @@ func settleCollisions(all []owned, byID map[int]owned) {
 		if !ok || kept.ch == c {
 			continue
 		}
-		// Two rekeys of old: kept so far, and c.
-		if !kept.ch.End.IsZero() && c.End.IsZero() {
-			old.ch.ReplacedBy = c.ID // the first was deleted: c was kept
+		// Two rekeys of old: kept so far, and c. The redundant one is
+		// deleted right away; the one kept lives on (until its own rekey).
+		if !kept.ch.End.IsZero() && (c.End.IsZero() || kept.ch.End.Before(c.End)) {
+			old.ch.ReplacedBy = c.ID
 		}
 	}
 }

@@ -212,25 +212,35 @@ func TestLifeRekeyCollision(t *testing.T) {
 	s.Up(0, 1, 2, true, 0xb1, 0xa1)
 	s.ESP(1, 3, 0xa1, 0xb1)
 	rekey := func(spi uint32) isakmp.Payload { return b.DNotify(isakmp.NotifyV2RekeySA, b.SPI4(spi)) }
-	s.Msg(10, 1, 2, isakmp.ExchangeCreateChildSA, b.FI, 2, []b.Payload{b.SK(isakmp.PayloadV2Notify, 300, 5)}, rekey(0xb1), b.DChildSA(0xb2, 0, b.AES))
-	s.Msg(10.001, 1, 2, isakmp.ExchangeCreateChildSA, 0, 2, []b.Payload{b.SK(isakmp.PayloadV2Notify, 300, 6)}, rekey(0xa1), b.DChildSA(0xa3, 0, b.AES))
+	// The responder's request goes first: the one kept is not always the
+	// first seen.
+	s.Msg(10.001, 1, 2, isakmp.ExchangeCreateChildSA, b.FI, 2, []b.Payload{b.SK(isakmp.PayloadV2Notify, 300, 5)}, rekey(0xb1), b.DChildSA(0xb2, 0, b.AES))
+	s.Msg(10, 1, 2, isakmp.ExchangeCreateChildSA, 0, 2, []b.Payload{b.SK(isakmp.PayloadV2Notify, 300, 6)}, rekey(0xa1), b.DChildSA(0xa3, 0, b.AES))
 	s.Msg(10.01, 1, 2, isakmp.ExchangeCreateChildSA, b.FR, 2, []b.Payload{b.SK(isakmp.PayloadV2SA, 250, 7)}, b.DChildSA(0xa2, 0, b.AES))
 	s.Msg(10.011, 1, 2, isakmp.ExchangeCreateChildSA, b.FIR, 2, []b.Payload{b.SK(isakmp.PayloadV2SA, 250, 8)}, b.DChildSA(0xb3, 0, b.AES))
 	// The responder's rekey had the lowest nonce: it deletes its own.
 	s.Msg(10.1, 1, 2, isakmp.ExchangeInformational, 0, 3, []b.Payload{b.SK(isakmp.PayloadV2Delete, 60, 9)}, b.DDelete(0xa3))
 	s.Msg(10.11, 1, 2, isakmp.ExchangeInformational, b.FIR, 3, []b.Payload{b.SK(isakmp.PayloadV2Delete, 60, 10)}, b.DDelete(0xb3))
 	s.ESP(11, 3, 0xa2, 0xb2)
+	// The kept one is rekeyed in its turn, its SPIs deleted after.
+	s.Msg(20, 1, 2, isakmp.ExchangeCreateChildSA, b.FI, 4, []b.Payload{b.SK(isakmp.PayloadV2Notify, 300, 11)}, rekey(0xb2), b.DChildSA(0xb4, 0, b.AES))
+	s.Msg(20.01, 1, 2, isakmp.ExchangeCreateChildSA, b.FR, 4, []b.Payload{b.SK(isakmp.PayloadV2SA, 250, 12)}, b.DChildSA(0xa4, 0, b.AES))
+	s.Msg(20.1, 1, 2, isakmp.ExchangeInformational, b.FI, 5, []b.Payload{b.SK(isakmp.PayloadV2Delete, 60, 13)}, b.DDelete(0xb2))
+	s.Msg(20.11, 1, 2, isakmp.ExchangeInformational, b.FR, 5, []b.Payload{b.SK(isakmp.PayloadV2Delete, 60, 14)}, b.DDelete(0xa2))
 	a := s.analysis()
 	sa := a.IKESAs[0]
-	if len(sa.Children) != 3 {
+	if len(sa.Children) != 4 {
 		t.Fatalf("%d children", len(sa.Children))
 	}
 	first, byI, byR := sa.Children[0], sa.Children[1], sa.Children[2]
+	if byI.By != FromInitiator {
+		byI, byR = byR, byI
+	}
 	if !byI.Collision || !byR.Collision || byI.Replaces != first.ID || byR.Replaces != first.ID {
 		t.Errorf("collision not found: %+v / %+v", byI, byR)
 	}
-	if first.ReplacedBy != byI.ID || byR.State != StateDeleted || byI.State != StateEstablished {
-		t.Errorf("kept %d (want the initiator's #%d); the responder's is %s", first.ReplacedBy, byI.ID, byR.State)
+	if first.ReplacedBy != byI.ID || byR.State != StateDeleted || byI.State != StateRekeyed || byI.ReplacedBy != sa.Children[3].ID {
+		t.Errorf("kept %d (want the initiator's #%d, rekeyed in its turn: %s); the responder's is %s", first.ReplacedBy, byI.ID, byI.State, byR.State)
 	}
 }
 
