@@ -340,7 +340,7 @@ func tunnelLife(a *correlate.Analysis, t *correlate.Tunnel) []Finding {
 	}
 	var rekeys, deletes, collisions, cookies []int
 	var gone []string // what was deleted or expired
-	childRekeys, ikeRekeys, reauths, certain := 0, 0, 0, true
+	childRekeys, ikeRekeys, reauths, certain, collisionCertain := 0, 0, 0, true, true
 	for _, id := range t.Children {
 		_, c := a.ChildByID(id)
 		if c == nil {
@@ -353,6 +353,7 @@ func tunnelLife(a *correlate.Analysis, t *correlate.Tunnel) []Finding {
 		}
 		if c.Collision && c.WasUp() {
 			collisions = append(collisions, c.Frame)
+			collisionCertain = collisionCertain && c.Link != nil && c.Link.Certain
 		}
 		if c.State == correlate.StateDeleted && !c.Collision || c.State == correlate.StateExpired {
 			deletes = append(deletes, c.EndFrame)
@@ -415,6 +416,9 @@ func tunnelLife(a *correlate.Analysis, t *correlate.Tunnel) []Finding {
 	}
 	if len(collisions) >= 2 {
 		f := base(RekeyCollision, Info, DuringRekey, collisionSummary(a, t), sortedFrames(collisions)...)
+		if collisionCertain {
+			f.Certainty = Certain // REKEY_SA names the same child SA, the deletes which one went
+		}
 		f.Causes = []Cause{{"both peers rekey at the same moment", "the same lifetime and no random jitter on both sides: each starts a rekey before it sees the other's"}}
 		fs = append(fs, f)
 	}
