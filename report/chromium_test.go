@@ -58,7 +58,8 @@ func runChromium(t *testing.T, bin string, args ...string) (stdout []byte) {
 
 // TestChromiumReport opens the HTML report of failing lab captures in
 // headless Chromium (Debian package chromium): the rendered DOM must hold
-// one SVG ladder per IKE SA, the failure code and frames, and no reference
+// one SVG ladder per IKE SA and one lifeline per tunnel, the failure code
+// and frames, and no reference
 // outside the page; a screenshot is saved to $IPSECPCAP_SCREENSHOT_DIR (or a
 // temporary directory) and must be a real rendering. It skips with -short
 // and when chromium is not installed.
@@ -105,7 +106,8 @@ func TestChromiumReport(t *testing.T) {
 	}
 }
 
-// checkRenderedDOM checks the DOM Chromium rendered: an <svg> per IKE SA,
+// checkRenderedDOM checks the DOM Chromium rendered: a ladder <svg> per IKE
+// SA and a lifeline per tunnel,
 // the failure (code and frames) in the verdict and marked in a diagram, and
 // nothing that would make the browser fetch anything.
 func checkRenderedDOM(t *testing.T, r *Report, code, frames string, dom []byte) {
@@ -118,7 +120,7 @@ func checkRenderedDOM(t *testing.T, r *Report, code, frames string, dom []byte) 
 	if err != nil {
 		t.Fatalf("rendered DOM: %v", err)
 	}
-	var svgs, notes int
+	var svgs, lifelines, notes int
 	var verdict string
 	var noteText []string
 	var walk func(n *html.Node, inSVG bool)
@@ -127,7 +129,12 @@ func checkRenderedDOM(t *testing.T, r *Report, code, frames string, dom []byte) 
 			cls := attr(n, "class")
 			switch {
 			case n.Data == "svg":
-				svgs++
+				switch attr(n, "aria-label") {
+				case "ladder diagram":
+					svgs++
+				case "tunnel lifeline":
+					lifelines++
+				}
 				inSVG = true
 			case n.Data == "p" && strings.Contains(cls, "verdict"):
 				verdict = textOf(n)
@@ -149,7 +156,10 @@ func checkRenderedDOM(t *testing.T, r *Report, code, frames string, dom []byte) 
 	}
 	walk(doc, false)
 	if svgs == 0 || svgs != len(r.Analysis.IKESAs) {
-		t.Errorf("rendered DOM: %d <svg> for %d IKE SAs", svgs, len(r.Analysis.IKESAs))
+		t.Errorf("rendered DOM: %d ladders for %d IKE SAs", svgs, len(r.Analysis.IKESAs))
+	}
+	if lifelines == 0 || lifelines != len(r.Analysis.Tunnels) {
+		t.Errorf("rendered DOM: %d lifelines for %d tunnels", lifelines, len(r.Analysis.Tunnels))
 	}
 	if !strings.Contains(verdict, "FAILURE") || !strings.Contains(verdict, code) || !strings.Contains(verdict, frames) {
 		t.Errorf("rendered DOM: verdict %q does not name %s, %s", verdict, code, frames)
