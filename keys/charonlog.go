@@ -250,7 +250,7 @@ func ParseCharonLog(r io.Reader) (*CharonLog, error) {
 			in, _ := strconv.ParseUint(em[2], 16, 32)
 			outSPI, _ := strconv.ParseUint(em[3], 16, 32)
 			c := CharonChild{Name: em[1], Initiator: t.role == "initiator", TS: em[4], Line: lineNo}
-			encr, integ := splitProposal(t.espProp)
+			encr, integ := SplitCharonProposal(t.espProp)
 			c.In = CharonESP{SPI: uint32(in), Encr: encr, Integ: integ}
 			c.Out = CharonESP{SPI: uint32(outSPI), Encr: encr, Integ: integ}
 			if t.in.SPI == c.In.SPI {
@@ -311,7 +311,7 @@ func finishDump(out *CharonLog, t *threadState, d *dump, lineNo int) {
 			}
 		}
 	case "Sk_d secret":
-		encr, integ := splitProposal(t.ikeProp)
+		encr, integ := SplitCharonProposal(t.ikeProp)
 		t.ikev2 = &CharonIKEv2{Encr: encr, Integ: integ, Line: lineNo}
 	case "Sk_ai secret", "Sk_ar secret", "Sk_ei secret", "Sk_er secret":
 		if t.ikev2 == nil {
@@ -337,7 +337,7 @@ func finishDump(out *CharonLog, t *threadState, d *dump, lineNo int) {
 			t.emitIKEv2(out)
 		}
 	case "encryption key Ka":
-		encr, integ := splitProposal(t.ikeProp)
+		encr, integ := SplitCharonProposal(t.ikeProp)
 		sa := &CharonIKEv1{EncKey: h, Encr: encr, Integ: integ, Line: lineNo}
 		if len(t.spis) == 16 {
 			sa.ICookie = hex.EncodeToString(t.spis[:8])
@@ -372,14 +372,15 @@ func zero(b []byte) bool {
 	return true
 }
 
-// splitProposal returns the encryption and integrity algorithm of a
-// proposal as strongSwan prints it, e.g.
-// "AES_CBC_128/HMAC_SHA2_256_128/PRF_HMAC_SHA2_256/MODP_2048".
-func splitProposal(p string) (encr, integ string) {
+// SplitCharonProposal returns the encryption and integrity algorithms of a
+// proposal as charon prints it ("AES_CBC_128/HMAC_SHA2_256_128/PRF_HMAC_SHA2_256/MODP_2048",
+// "AES_GCM_16_128/NO_EXT_SEQ"): the PRF, the key-exchange method and the
+// ESN setting are left out; integrity is empty for an AEAD cipher.
+func SplitCharonProposal(p string) (encr, integ string) {
 	for _, a := range strings.Split(p, "/") {
 		switch {
 		case strings.HasPrefix(a, "PRF_"), strings.HasPrefix(a, "MODP_"), strings.HasPrefix(a, "ECP_"),
-			strings.HasPrefix(a, "CURVE_"), strings.HasSuffix(a, "_EXT_SEQ"), strings.HasPrefix(a, "NO_EXT"):
+			strings.HasPrefix(a, "CURVE_"), strings.HasPrefix(a, "KE"), strings.HasSuffix(a, "_EXT_SEQ"), strings.HasPrefix(a, "NO_EXT"):
 		case strings.HasPrefix(a, "HMAC_"), strings.HasPrefix(a, "AES_XCBC"), strings.HasPrefix(a, "AES_CMAC"):
 			if integ == "" {
 				integ = a

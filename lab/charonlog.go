@@ -199,7 +199,7 @@ func RekeyedIKEv2(log []byte, more ...[]byte) []IKEv2SA {
 			}
 			sa := IKEv2SA{SKei: t.sk["Sk_ei secret"], SKer: t.sk["Sk_er secret"],
 				SKai: t.sk["Sk_ai secret"], SKar: t.sk["Sk_ar secret"], Line: t.line}
-			sa.Encr, sa.Integ = splitIKEProposal(t.prop)
+			sa.Encr, sa.Integ = keys.SplitCharonProposal(t.prop)
 			keyed[k] = sa
 			order = append(order, k)
 			t.sk = nil
@@ -214,28 +214,6 @@ func RekeyedIKEv2(log []byte, more ...[]byte) []IKEv2SA {
 		}
 	}
 	return out
-}
-
-// splitIKEProposal returns the encryption and integrity algorithms of an
-// IKE proposal as charon prints it, e.g.
-// "AES_CBC_128/HMAC_SHA2_256_128/PRF_HMAC_SHA2_256/MODP_2048" (the way
-// package keys reads it).
-func splitIKEProposal(p string) (encr, integ string) {
-	for _, a := range strings.Split(p, "/") {
-		switch {
-		case strings.HasPrefix(a, "PRF_"), strings.HasPrefix(a, "MODP_"), strings.HasPrefix(a, "ECP_"),
-			strings.HasPrefix(a, "CURVE_"), strings.HasPrefix(a, "KE"):
-		case strings.HasPrefix(a, "HMAC_"), strings.HasPrefix(a, "AES_XCBC"), strings.HasPrefix(a, "AES_CMAC"):
-			if integ == "" {
-				integ = a
-			}
-		default:
-			if encr == "" {
-				encr = a
-			}
-		}
-	}
-	return encr, integ
 }
 
 // ParseCharonLogFile parses the charon log at path, with the IKE_SA
