@@ -80,7 +80,21 @@ func (e *Exchange) firstTime() time.Time {
 	return t
 }
 
-// established reports whether the SA was up at some point of the capture.
+// UpSince is when an IKE SA came up, as far as the capture shows: its
+// establishment, the rekey exchange that made it (an IKEv2 IKE SA rekey's
+// successor begins before its first message), else its first message.
+func (a *Analysis) UpSince(sa *IKESA) (time.Time, int) {
+	if sa.EstablishedFrame != 0 {
+		return sa.timeOf(sa.EstablishedFrame), sa.EstablishedFrame
+	}
+	if prev := a.IKESAByID(sa.Replaces); prev != nil && sa.Link != nil && sa.Link.Kind == LinkRekey && prev.RekeyedAt >= 0 {
+		m := prev.Exchanges[prev.RekeyedAt].last()
+		return m.Times[0], m.Frames[0]
+	}
+	return sa.First, sa.FirstFrame
+}
+
+// WasUp reports whether the SA was up at some point of the capture.
 func (sa *IKESA) WasUp() bool {
 	switch sa.State {
 	case StateEstablished, StateDeleted, StateRekeyed:

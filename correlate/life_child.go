@@ -60,7 +60,7 @@ func (o owned) request() *Message {
 	return o.sa.Exchanges[o.ch.Exchange].step(1)
 }
 
-// up reports whether the child SA was up at some point.
+// WasUp reports whether the child SA was up at some point.
 func (c *Child) WasUp() bool {
 	switch c.State {
 	case StateEstablished, StateRekeyed, StateDeleted, StateExpired:

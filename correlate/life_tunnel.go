@@ -204,10 +204,7 @@ func (a *Analysis) upIntervals(t *Tunnel) {
 			sa := a.IKESAByID(id)
 			switch {
 			case sa.WasUp():
-				from, frame := sa.First, sa.EstablishedFrame
-				if sa.EstablishedFrame != 0 {
-					from = sa.timeOf(sa.EstablishedFrame)
-				}
+				from, frame := a.UpSince(sa)
 				span(from, sa.End, frame, sa.EndFrame, sa.BeforeCapture)
 			case sa.State == StateFailed:
 				failed = true

@@ -37,6 +37,17 @@ type LogEvent struct {
 	// Notifies are the notifies the line says were sent ("sent:NAME") or
 	// received ("received:NAME").
 	Notifies []string
+	// Child is the child SA the line says was installed, as the logging
+	// gateway sees it (nil when the line says none).
+	Child *LoggedChild
+}
+
+// LoggedChild is a child SA as a gateway's log names it: the SPIs the
+// gateway receives on (In) and sends with (Out), and its local and remote
+// protected flows.
+type LoggedChild struct {
+	In, Out       uint32
+	Local, Remote string
 }
 
 // LogSummary describes one log read and how it aligned.

@@ -22,14 +22,18 @@ var (
 	reCharonRecvN   = lazyRegexp(`^received ([A-Z][A-Z0-9_]+) (?:error )?notify`)
 	reCharonSendN   = lazyRegexp(`, sending ([A-Z][A-Z0-9_]+)$`)
 	reCharonSPIs    = lazyRegexp(`SPIs? ([0-9a-f]{16})_i\*? ([0-9a-f]{16})_r`)
-	reCharonSA      = lazyRegexp(`IKE_SA (\S+)\[(\d+)\]`)
-	reCharonInit    = lazyRegexp(`^initiating (?:Main Mode |Aggressive Mode )?IKE_SA (\S+)\[(\d+)\]`)
-	reCharonResp    = lazyRegexp(`is initiating an? (?:Main Mode |Aggressive Mode )?IKE_SA`)
-	reCharonEstab   = lazyRegexp(`^IKE_SA \S+\[(\d+)\] established`)
-	reCharonGone    = lazyRegexp(`^IKE_SA \S+\[(\d+)\] state change: \S+ => DESTROYING`)
-	reCharonProps   = lazyRegexp(`^received proposals: (IKE|ESP|AH):`)
-	reCharonNoAcc   = lazyRegexp(`^\s*no acceptable ([A-Z_0-9]+) found`)
-	reCharonConfig  = lazyRegexp(`^\s*[\w.]+ = `) // the connection dump of "load-conn"
+	// "CHILD_SA net{1} established with SPIs c1d2e3f4_i c5d6e7f8_o and TS
+	// 198.19.1.0/24 === 198.19.2.0/24" ("inbound"/"outbound" in front when
+	// a rekey installs the two directions apart)
+	reCharonChild  = lazyRegexp(`CHILD_SA \S+ established with SPIs ([0-9a-f]{8})_i ([0-9a-f]{8})_o and TS (.+?) === (.+)$`)
+	reCharonSA     = lazyRegexp(`IKE_SA (\S+)\[(\d+)\]`)
+	reCharonInit   = lazyRegexp(`^initiating (?:Main Mode |Aggressive Mode )?IKE_SA (\S+)\[(\d+)\]`)
+	reCharonResp   = lazyRegexp(`is initiating an? (?:Main Mode |Aggressive Mode )?IKE_SA`)
+	reCharonEstab  = lazyRegexp(`^IKE_SA \S+\[(\d+)\] established`)
+	reCharonGone   = lazyRegexp(`^IKE_SA \S+\[(\d+)\] state change: \S+ => DESTROYING`)
+	reCharonProps  = lazyRegexp(`^received proposals: (IKE|ESP|AH):`)
+	reCharonNoAcc  = lazyRegexp(`^\s*no acceptable ([A-Z_0-9]+) found`)
+	reCharonConfig = lazyRegexp(`^\s*[\w.]+ = `) // the connection dump of "load-conn"
 )
 
 type charonThread struct {
@@ -191,6 +195,12 @@ func (c *charonState) parse(p *parser, t *charonThread, e *Event, msg string) bo
 	}
 	if m := findIf(reCharonSPIs, msg, "SPI"); m != nil {
 		e.ISPI, e.RSPI, e.HasSPIs = spi(m[1]), spi(m[2]), true
+		interesting = true
+	}
+	if m := findIf(reCharonChild, msg, "established with SPIs"); m != nil && !strings.HasPrefix(msg, "outbound ") {
+		in, _ := strconv.ParseUint(m[1], 16, 32)
+		out, _ := strconv.ParseUint(m[2], 16, 32)
+		e.Child = &Child{In: uint32(in), Out: uint32(out), Local: strings.TrimSpace(m[3]), Remote: strings.TrimSpace(m[4])}
 		interesting = true
 	}
 	if m := findIf(reCharonInit, msg, "initiating "); m != nil {

@@ -101,6 +101,14 @@ type Notify struct {
 	Sent bool
 }
 
+// Child is a child SA as the gateway that logged it sees it: the SPIs it
+// receives on (In) and sends with (Out), and the protected flows, local
+// and remote.
+type Child struct {
+	In, Out       uint32
+	Local, Remote string
+}
+
 // Event is one log line (or one multi-line Comware entry) that says
 // something about the negotiation. It never carries key material.
 type Event struct {
@@ -133,6 +141,8 @@ type Event struct {
 	// ISPI and RSPI are the IKE SA SPIs when the line has them.
 	ISPI, RSPI isakmp.SPI
 	HasSPIs    bool
+	// Child is the child SA the line says was installed, when it does.
+	Child *Child
 	// Side is the gateway's role in the IKE SA when the log makes it
 	// known (who initiated); Align fills it from the capture otherwise.
 	Side Side

@@ -32,6 +32,7 @@ func placeLogs(a *correlate.Analysis, logs []*gwlog.Log) {
 		}
 	}
 	a.IndexLogs()
+	a.LoggedChildren()
 }
 
 func logEvent(name string, ae gwlog.Aligned) correlate.LogEvent {
@@ -49,6 +50,9 @@ func logEvent(name string, ae gwlog.Aligned) correlate.LogEvent {
 	}
 	if e.Basis != gwlog.BasisNone {
 		le.Basis = e.Basis.String()
+	}
+	if c := e.Child; c != nil {
+		le.Child = &correlate.LoggedChild{In: c.In, Out: c.Out, Local: c.Local, Remote: c.Remote}
 	}
 	for _, n := range e.Notifies {
 		dir := "received:"
@@ -86,6 +90,7 @@ func (c *placedLogs) place(a *correlate.Analysis, logs []*gwlog.Log) {
 		a.LogFiles = append(a.LogFiles, c.files...)
 		a.Logs = append(a.Logs, c.events...)
 		a.IndexLogs()
+		a.LoggedChildren()
 		return
 	}
 	placeLogs(a, logs)

@@ -86,10 +86,10 @@ func lifeline(a *correlate.Analysis, t *correlate.Tunnel, fs []diagnose.Finding)
 		if sa == nil {
 			continue
 		}
-		b := Bar{Label: fmt.Sprintf("IKE SA #%d", sa.ID), From: sa.First, To: sa.Last, FromFrame: sa.FirstFrame, ToFrame: sa.LastFrame,
-			SinceBefore: sa.BeforeCapture}
-		if sa.EstablishedFrame != 0 {
-			b.FromFrame = sa.EstablishedFrame
+		b := Bar{Label: fmt.Sprintf("IKE SA #%d", sa.ID), To: sa.Last, ToFrame: sa.LastFrame, SinceBefore: sa.BeforeCapture}
+		b.From, b.FromFrame = a.UpSince(sa)
+		if sa.State == correlate.StateFailed || !sa.WasUp() {
+			b.From, b.FromFrame = sa.First, sa.FirstFrame
 		}
 		notes := []string{saKind(sa)}
 		switch {
