@@ -477,3 +477,42 @@ func TestRedirectGateway(t *testing.T) {
 		}
 	}
 }
+
+// TestShortIDPayload: an ID payload shorter than its fixed fields keeps
+// every field that is there (tcpdump's ikev2-id-short.pcap: "00 00 00 05
+// 01", the ID Type and nothing more) and flags the rest as missing.
+func TestShortIDPayload(t *testing.T) {
+	for _, tt := range []struct {
+		name           string
+		version        uint8
+		typ            PayloadType
+		body           []byte
+		idType, proto  uint8
+		wantErrAtShort int // the error's offset past the payload header
+	}{
+		{"IKEv2 type only", 0x20, PayloadV2IDi, []byte{1}, 1, 0, 1},
+		{"IKEv2 type and one reserved byte", 0x20, PayloadV2IDr, []byte{2, 0}, 2, 0, 2},
+		{"IKEv2 empty", 0x20, PayloadV2IDi, nil, 0, 0, 0},
+		{"IKEv1 type only", 0x10, PayloadV1ID, []byte{4}, 4, 0, 1},
+		{"IKEv1 type and protocol", 0x10, PayloadV1ID, []byte{1, 17}, 1, 17, 2},
+		{"IKEv1 type, protocol, half a port", 0x10, PayloadV1ID, []byte{1, 17, 1}, 1, 17, 3},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			exch := ExchangeIKEAuth
+			if tt.version == 0x10 {
+				exch = ExchangeV1Main
+			}
+			m := mustDecode(t, message(tt.version, exch, 0, 0, pl{tt.typ, tt.body}))
+			id, ok := m.Find(tt.typ).(*Identification)
+			if !ok {
+				t.Fatalf("no ID payload in %+v", m.Payloads)
+			}
+			if id.IDType != tt.idType || id.ProtocolID != tt.proto {
+				t.Errorf("ID type %d protocol %d, want %d %d", id.IDType, id.ProtocolID, tt.idType, tt.proto)
+			}
+			if len(m.Errors) != 1 || m.Errors[0].Offset != 28+4+tt.wantErrAtShort || !strings.Contains(m.Errors[0].Reason, "needs 4 bytes") {
+				t.Errorf("errors %+v: want one at offset %d (where the data runs out)", m.Errors, 28+4+tt.wantErrAtShort)
+			}
+		})
+	}
+}

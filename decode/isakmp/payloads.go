@@ -21,7 +21,14 @@ const (
 func (d *decoder) idV1(b []byte, base int, t PayloadType) Body {
 	id := &Identification{Version: 1}
 	if len(b) < 4 {
-		d.errorf(base, t, "ID body needs 4 bytes, have %d", len(b))
+		// Every field that is there: the type, then the protocol.
+		if len(b) > 0 {
+			id.IDType = b[0]
+		}
+		if len(b) > 1 {
+			id.ProtocolID = b[1]
+		}
+		d.errorf(base+len(b), t, "ID body needs 4 bytes, have %d", len(b))
 		return id
 	}
 	id.IDType, id.ProtocolID, id.Port = b[0], b[1], binary.BigEndian.Uint16(b[2:4])
@@ -34,7 +41,11 @@ func (d *decoder) idV1(b []byte, base int, t PayloadType) Body {
 func (d *decoder) idV2(b []byte, base int, t PayloadType) Body {
 	id := &Identification{Version: 2}
 	if len(b) < 4 {
-		d.errorf(base, t, "ID body needs 4 bytes, have %d", len(b))
+		// The ID Type is there when one byte is.
+		if len(b) > 0 {
+			id.IDType = b[0]
+		}
+		d.errorf(base+len(b), t, "ID body needs 4 bytes, have %d", len(b))
 		return id
 	}
 	id.IDType = b[0]
