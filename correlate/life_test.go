@@ -400,3 +400,19 @@ func TestReorderWindow(t *testing.T) {
 		}
 	}
 }
+
+// TestLifeESPOnly: a capture of ESP alone (its SAs negotiated before the
+// capture, or keyed by hand) is a tunnel that was up all along, not one
+// that failed.
+func TestLifeESPOnly(t *testing.T) {
+	var s seq
+	s.ESP(0, 5, 0xa1, 0xb1)
+	a := s.analysis()
+	if len(a.Tunnels) != 1 || len(a.IKESAs) != 0 {
+		t.Fatalf("%d tunnels, %d IKE SAs", len(a.Tunnels), len(a.IKESAs))
+	}
+	tu := a.Tunnels[0]
+	if tu.State != TunnelUp || len(tu.Up) != 1 || !tu.Up[0].SinceBefore || !tu.Up[0].UntilEnd || len(tu.ESP) == 0 {
+		t.Errorf("tunnel %s up %+v ESP %v: want up since before the capture", tu.State, tu.Up, tu.ESP)
+	}
+}

@@ -213,6 +213,11 @@ func (a *Analysis) upIntervals(t *Tunnel) {
 			}
 		}
 	}
+	if len(t.Children) == 0 && len(t.IKESAs) == 0 && len(t.ESP) > 0 {
+		// ESP alone (its SAs negotiated before the capture or set by
+		// hand): the tunnel carried traffic, so it was up all along.
+		span(a.FirstTime, time.Time{}, 0, 0, true)
+	}
 	for _, id := range t.IKESAs {
 		if sa := a.IKESAByID(id); sa.State == StateFailed {
 			failed = true

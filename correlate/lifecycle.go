@@ -48,6 +48,11 @@ type Child struct {
 	// them: SPIIn on packets to it, SPIOut on packets from it (0: not
 	// known; they travel encrypted).
 	SPIIn, SPIOut uint32
+	// CPIIn and CPIOut are the IPComp CPIs that pair with those SPIs
+	// (RFC 3173; 0: no IPComp or not known), IPComp the IPComp transform
+	// agreed ("DEFLATE").
+	CPIIn, CPIOut uint16
+	IPComp        string
 	// TS are the protected flows agreed (or proposed), as Message.TS
 	// writes them.
 	TS []string

@@ -115,6 +115,10 @@ func (msg *Message) takeNotify(n *isakmp.Notify) {
 		if len(n.SPI) == 4 {
 			msg.RekeySPI = binary.BigEndian.Uint32(n.SPI)
 		}
+	case isakmp.NotifyV2IPCompSupported:
+		if cpi, ids, ok := n.IPCompSupported(); ok && msg.CPI == 0 {
+			msg.CPI, msg.IPComp = cpi, ids[0]
+		}
 	case isakmp.NotifyV2Redirect:
 		msg.Redirected = true
 		msg.Redirect, _ = n.RedirectGateway()
@@ -151,6 +155,13 @@ func (msg *Message) takeProposals(b *isakmp.SA) {
 		switch {
 		case (pr.Protocol == isakmp.ProtocolESP || pr.Protocol == isakmp.ProtocolAH) && len(pr.SPI) == 4:
 			msg.ChildSPIs = append(msg.ChildSPIs, binary.BigEndian.Uint32(pr.SPI))
+		case pr.Protocol == isakmp.ProtocolIPComp && (len(pr.SPI) == 2 || len(pr.SPI) == 4) && msg.CPI == 0:
+			// RFC 2407 §4.4.1: the CPI, in a 2-byte SPI field or the low
+			// half of a 4-byte one
+			msg.CPI = binary.BigEndian.Uint16(pr.SPI[len(pr.SPI)-2:])
+			if len(pr.Transforms) > 0 {
+				msg.IPComp = uint8(pr.Transforms[0].ID)
+			}
 		case pr.Protocol == isakmp.ProtocolISAKMP && len(pr.SPI) == 8 && msg.NewIKESPI.IsZero():
 			msg.NewIKESPI = isakmp.SPI(pr.SPI)
 		}
@@ -230,6 +241,9 @@ func (m *Message) absorbMessage(from *Message) {
 	}
 	if m.RekeySPI == 0 {
 		m.RekeySPI = from.RekeySPI
+	}
+	if m.CPI == 0 {
+		m.CPI, m.IPComp = from.CPI, from.IPComp
 	}
 	if m.NewIKESPI.IsZero() {
 		m.NewIKESPI = from.NewIKESPI

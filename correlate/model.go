@@ -100,6 +100,11 @@ type Message struct {
 	// transform strings, and ChildSPIs the ESP/AH SPIs they name.
 	Proposals [][]string
 	ChildSPIs []uint32
+	// CPI is the IPComp CPI the sender offers to receive on (IKEv1 IPCOMP
+	// proposal, IKEv2 IPCOMP_SUPPORTED notify; 0: none), IPComp its
+	// first IPComp transform ID (in a response, the one chosen).
+	CPI    uint16
+	IPComp uint8
 	// PFS is the DH group a phase-2 message asks for (IKEv2 KE payload,
 	// IKEv1 Group-Description attribute), 0 for none.
 	PFS uint16

@@ -353,11 +353,19 @@ func (ch *Child) take(ex *Exchange, req, resp *Message) {
 	if resp != nil && len(resp.ChildSPIs) > 0 {
 		respSPI = resp.ChildSPIs[0]
 	}
-	// Each side names the SPI it receives on.
+	// IPComp is used only when both offer it (RFC 7296 §2.22).
+	var reqCPI, respCPI uint16
+	if req != nil && resp != nil && req.CPI != 0 && resp.CPI != 0 {
+		reqCPI, respCPI = req.CPI, resp.CPI
+		ch.IPComp = isakmp.IPCompName(resp.IPComp)
+	}
+	// Each side names the SPI (and CPI) it receives on.
 	if ch.By == FromInitiator {
 		ch.SPIIn, ch.SPIOut = reqSPI, respSPI
+		ch.CPIIn, ch.CPIOut = reqCPI, respCPI
 	} else {
 		ch.SPIIn, ch.SPIOut = respSPI, reqSPI
+		ch.CPIIn, ch.CPIOut = respCPI, reqCPI
 	}
 	switch {
 	case resp != nil && len(resp.TS) > 0:

@@ -102,7 +102,25 @@ type InnerPacket struct {
 	SrcPort    uint16
 	DstPort    uint16
 	Length     int
-	NextHeader uint8 // the ESP trailer's next header (4 IPv4, 41 IPv6 in tunnel mode)
+	NextHeader uint8 // the ESP trailer's next header (4 IPv4, 41 IPv6 in tunnel mode, 108 IPComp)
+	// IPComp is the IPComp header between ESP and the packet it
+	// compressed (next header 108), nil without.
+	IPComp *IPComp
+}
+
+// IPComp is an IPComp header (RFC 3173 §2.2) and what became of the
+// payload it compressed.
+type IPComp struct {
+	CPI uint16
+	// Algorithm is "DEFLATE", "LZS", "LZJH" or "OUI": from a well-known
+	// CPI (1–4), or "DEFLATE" when a negotiated CPI's payload inflated;
+	// "" when not known.
+	Algorithm string
+	// Compressed is the length of the compressed payload. Inflated is set
+	// when it was decompressed (DEFLATE, RFC 2394): the inner packet's
+	// fields describe what it held, Length its inflated length.
+	Compressed int
+	Inflated   bool
 }
 
 // Problem is a malformation at a byte offset of the frame. For reassembled

@@ -5,7 +5,8 @@
 // It owns the cryptography and the per-SA state decryption needs (IKEv1 KE
 // payloads, chosen transforms and IV chains; IKEv1 fragments, payload 132;
 // IKEv2 SKF fragments), fed by the packets in capture order. An ESP packet
-// carrying ESP is decrypted through its layers, a bounded number of them.
+// carrying ESP is decrypted through its layers, a bounded number of them;
+// one carrying IPComp is inflated to the packet inside (RFC 3173, 2394).
 // It never prints, and no key byte appears in any Reason it writes.
 package decrypt
 

@@ -61,6 +61,9 @@ func (d *Decrypter) openESP(k *keys.ESPKeys, b []byte, src, dst netip.Addr, dept
 		}
 	}
 	data := pt[:len(pt)-2-padLen]
+	if nh == protoIPComp {
+		return compressedInner(data, src, dst)
+	}
 	inner, ok := innerPacket(data, nh, src, dst)
 	if !ok {
 		return fail(fmt.Sprintf("next header %d does not match the decrypted data: wrong key", nh))
@@ -70,6 +73,36 @@ func (d *Decrypter) openESP(k *keys.ESPKeys, b []byte, src, dst netip.Addr, dept
 		out.Reason = d.nestedESP(data, inner, depth)
 	}
 	return out
+}
+
+// compressedInner reads the IPComp packet ESP carried (RFC 3173): the
+// inflated packet inside, or, for a payload left compressed, what its
+// header tells.
+func compressedInner(data []byte, src, dst netip.Addr) *decode.Decrypted {
+	ipc, payload, nh, reason := openIPComp(data)
+	if reason != "" {
+		return fail(reason)
+	}
+	if ipc.Inflated {
+		inner, ok := innerPacket(payload, nh, src, dst)
+		if !ok {
+			return fail(fmt.Sprintf("IPComp next header %d does not match the inflated data", nh))
+		}
+		inner.NextHeader, inner.IPComp = protoIPComp, ipc
+		return &decode.Decrypted{OK: true, Inner: inner}
+	}
+	if nh != 4 && nh != 41 && !transportProto[nh] {
+		return fail(fmt.Sprintf("IPComp next header %d is not a protocol: wrong key", nh))
+	}
+	inner := &decode.InnerPacket{NextHeader: protoIPComp, Protocol: nh, Length: len(payload), IPComp: ipc}
+	if nh != 4 && nh != 41 {
+		inner.Src, inner.Dst = src, dst
+	}
+	name := ipc.Algorithm
+	if name == "" {
+		name = fmt.Sprintf("CPI 0x%04x, not DEFLATE", ipc.CPI)
+	}
+	return &decode.Decrypted{OK: true, Inner: inner, Reason: "IPComp payload left compressed (" + name + ")"}
 }
 
 // nestedESP reads the ESP packet carried inside another (a tunnel inside
@@ -170,7 +203,7 @@ func espPlain(k *keys.ESPKeys, b []byte, esn bool) ([]byte, string) {
 			return nil, "ESP payload shorter than its IV"
 		}
 		return ctrDecrypt(blk, salt, body[:8], body[8:]), ""
-	case keys.CipherAESCBC, keys.Cipher3DES, keys.CipherDES:
+	case keys.CipherAESCBC, keys.Cipher3DES, keys.CipherDES, keys.CipherCAST5CBC, keys.CipherBlowfishCBC, keys.CipherTwofishCBC:
 		blk, err := blockCipher(c, k.EncKey)
 		if err != nil {
 			return nil, err.Error()

@@ -23,12 +23,18 @@ const (
 	attrHash      = 2
 	attrKeyLength = 14
 
-	encrDES  = 1
-	encr3DES = 5
-	encrAES  = 7
+	encrDES      = 1
+	encrIDEA     = 2
+	encrBlowfish = 3
+	encrRC5      = 4
+	encr3DES     = 5
+	encrCAST     = 6
+	encrAES      = 7
+	encrCamellia = 8
 
 	hashMD5    = 1
 	hashSHA1   = 2
+	hashTiger  = 3
 	hashSHA256 = 4
 	hashSHA384 = 5
 	hashSHA512 = 6
@@ -214,6 +220,18 @@ func (s *v1SA) algorithms(kk *keys.IKEv1Keys) (keys.Cipher, int, func() hash.Has
 		if s.keyBits != 0 {
 			klen = int(s.keyBits / 8)
 		}
+	case encrBlowfish, encrCAST:
+		// RFC 2409 App. A: variable key lengths, 128 bits by default
+		c, klen = keys.CipherBlowfishCBC, 16
+		if s.encr == encrCAST {
+			c = keys.CipherCAST5CBC
+		}
+		if s.keyBits != 0 {
+			klen = int(s.keyBits / 8)
+		}
+	case encrIDEA, encrRC5, encrCamellia:
+		name := map[uint64]string{encrIDEA: "IDEA-CBC", encrRC5: "RC5-R16-B64-CBC", encrCamellia: "Camellia-CBC"}[s.encr]
+		return 0, 0, nil, fmt.Errorf("IKEv1 encryption algorithm %s (%d) is not supported: it is in neither Go's standard library nor golang.org/x/crypto", name, s.encr)
 	case 0:
 		if kk.Encr != "" {
 			if e, ok := keys.ParseEncryption(kk.Encr); ok {
@@ -269,6 +287,8 @@ func (s *v1SA) algorithms(kk *keys.IKEv1Keys) (keys.Cipher, int, func() hash.Has
 				}
 			}
 		}
+	case hashTiger:
+		return 0, 0, nil, fmt.Errorf("IKEv1 hash algorithm Tiger (%d) is not supported: it is in neither Go's standard library nor golang.org/x/crypto", s.hash)
 	default:
 		return 0, 0, nil, fmt.Errorf("IKEv1 hash algorithm %d is not supported", s.hash)
 	}
@@ -283,10 +303,7 @@ func (s *v1SA) iv(p *decode.Packet, kk *keys.IKEv1Keys) ([][]byte, int, func(int
 	if err != nil {
 		return nil, 0, nil, fail(err.Error())
 	}
-	bs := 16
-	if c == keys.CipherDES || c == keys.Cipher3DES {
-		bs = 8
-	}
+	bs := c.BlockSize()
 	if s.p1 == nil {
 		if s.kei == nil || s.ker == nil {
 			return nil, 0, nil, fail(ReasonNoKE)

@@ -14,7 +14,11 @@ import (
 	"fmt"
 	"hash"
 
+	"golang.org/x/crypto/blowfish"
+	"golang.org/x/crypto/cast5"
 	"golang.org/x/crypto/chacha20poly1305"
+	"golang.org/x/crypto/ripemd160" // deprecated for new designs; RFC 2857 ESP (Wireshark's MAC-RIPEMD-160-96) needs it
+	"golang.org/x/crypto/twofish"
 
 	"github.com/ipsecpcap/ipsecpcap/keys"
 )
@@ -42,6 +46,28 @@ func blockCipher(c keys.Cipher, key []byte) (cipher.Block, error) {
 			return nil, fmt.Errorf("3DES needs a 24-byte key, have %d bytes", len(key))
 		}
 		return des.NewTripleDESCipher(key)
+	case keys.CipherTwofishCBC:
+		switch len(key) {
+		case 16, 24, 32:
+			return twofish.NewCipher(key)
+		}
+		return nil, fmt.Errorf("Twofish needs a 16, 24 or 32-byte key, have %d bytes", len(key))
+	case keys.CipherBlowfishCBC:
+		// RFC 2451: 40 to 448 bits, 128 by default
+		if len(key) < 5 || len(key) > 56 {
+			return nil, fmt.Errorf("Blowfish needs a key of 5 to 56 bytes, have %d bytes", len(key))
+		}
+		return blowfish.NewCipher(key)
+	case keys.CipherCAST5CBC:
+		// RFC 2144 §2.5: a key shorter than 128 bits is padded with
+		// zeros; up to 80 bits CAST-128 runs 12 rounds, which
+		// x/crypto/cast5 (16 rounds) does not.
+		if len(key) <= 10 || len(key) > 16 {
+			return nil, fmt.Errorf("CAST5 with a %d-byte key is not supported: keys of 11 to 16 bytes are (x/crypto/cast5 runs the 16 rounds of keys over 80 bits)", len(key))
+		}
+		k := make([]byte, 16)
+		copy(k, key)
+		return cast5.NewCipher(k)
 	default:
 		switch len(key) {
 		case 16, 24, 32:
@@ -112,27 +138,46 @@ func ccmOpen(b cipher.Block, nonce, ct, icv, aad []byte) ([]byte, error) {
 	if m != 8 && m != 12 && m != 16 {
 		return nil, errors.New("CCM ICV must be 8, 12 or 16 bytes")
 	}
-	const L = 4
 	if uint64(len(ct)) >= 1<<32 {
 		return nil, errors.New("CCM message too long")
 	}
-	// CTR: A_i = flags(L-1) | nonce | i
+	pt := ccmCTR(b, nonce, ct)
+	if subtle.ConstantTimeCompare(ccmTag(b, nonce, pt, aad, m), icv) != 1 {
+		return nil, errAuth
+	}
+	return pt, nil
+}
+
+// ccmL is the size of CCM's length field with an 11-byte nonce.
+const ccmL = 4
+
+// ccmCTR is CCM's counter mode: A_i = flags(L-1) | nonce | i, from i = 1
+// (it encrypts and decrypts alike).
+func ccmCTR(b cipher.Block, nonce, in []byte) []byte {
 	a := make([]byte, 16)
-	a[0] = L - 1
+	a[0] = ccmL - 1
+	copy(a[1:], nonce)
+	a[15] = 1
+	out := make([]byte, len(in))
+	cipher.NewCTR(b, a).XORKeyStream(out, in)
+	return out
+}
+
+// ccmTag is CCM's m-byte tag: the CBC-MAC over B_0 | encoded AAD |
+// plaintext, encrypted with the counter block A_0.
+func ccmTag(b cipher.Block, nonce, pt, aad []byte, m int) []byte {
+	a := make([]byte, 16)
+	a[0] = ccmL - 1
 	copy(a[1:], nonce)
 	s0 := make([]byte, 16)
 	b.Encrypt(s0, a)
-	a[15] = 1
-	pt := make([]byte, len(ct))
-	cipher.NewCTR(b, a).XORKeyStream(pt, ct)
-	// CBC-MAC over B_0 | encoded AAD | plaintext
 	b0 := make([]byte, 16)
-	b0[0] = byte(L-1) | byte((m-2)/2)<<3
+	b0[0] = byte(ccmL-1) | byte((m-2)/2)<<3
 	if len(aad) > 0 {
 		b0[0] |= 0x40
 	}
 	copy(b0[1:], nonce)
-	n := len(ct)
+	n := len(pt)
 	b0[12], b0[13], b0[14], b0[15] = byte(n>>24), byte(n>>16), byte(n>>8), byte(n)
 	x := make([]byte, 16)
 	mac := func(data []byte) {
@@ -158,10 +203,7 @@ func ccmOpen(b cipher.Block, nonce, ct, icv, aad []byte) ([]byte, error) {
 	mac(pt)
 	tag := make([]byte, 16)
 	subtle.XORBytes(tag, x, s0)
-	if subtle.ConstantTimeCompare(tag[:m], icv) != 1 {
-		return nil, errAuth
-	}
-	return pt, nil
+	return tag[:m]
 }
 
 // chachaOpen decrypts ChaCha20-Poly1305 (RFC 7634): key 32 bytes, nonce
@@ -214,6 +256,8 @@ func hmacHash(a keys.Integ) func() hash.Hash {
 		return sha512.New384
 	case keys.IntegHMACSHA512:
 		return sha512.New
+	case keys.IntegHMACRIPEMD160:
+		return ripemd160.New
 	}
 	return nil
 }

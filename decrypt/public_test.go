@@ -3,6 +3,7 @@ package decrypt_test
 import (
 	"crypto/x509"
 	"net/netip"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -268,5 +269,56 @@ func TestReassembledESP(t *testing.T) {
 	}
 	if checked == 0 {
 		t.Fatal("no ESP packet checked")
+	}
+}
+
+// sharedCaptures2 is the second public corpus, with Wireshark key tables
+// for its captures in uat-keys/ (one folder per capture).
+const sharedCaptures2 = "../../shared/captures2"
+
+// TestPublicCaptures2: every ESP frame of the FreeS/WAN–libreswan KLIPS
+// and ipdecap captures decrypts with its published keys (3DES, AES, DES,
+// NULL, Twofish; MD5, SHA-1, none), to the ICMP, UDP or TCP inside; the IPComp
+// capture's to the inflated ICMP (1024 bytes, CPI 0x5678, as tshark shows
+// it). The KLIPS test's truncated ESP has nothing to decrypt.
+func TestPublicCaptures2(t *testing.T) {
+	dirs, _ := filepath.Glob(filepath.Join(sharedCaptures2, "uat-keys", "*"))
+	if len(dirs) == 0 {
+		t.Skipf("%s not present", sharedCaptures2)
+	}
+	for _, dir := range dirs {
+		rel := strings.ReplaceAll(filepath.Base(dir), "__", "/")
+		path := filepath.Join(sharedCaptures2, rel)
+		if fi, err := os.Stat(dir); err != nil || !fi.IsDir() || !exists(path) {
+			continue
+		}
+		t.Run(rel, func(t *testing.T) {
+			store, errs := keys.Load([]string{dir})
+			if len(errs) > 0 {
+				t.Fatalf("keys: %v", errs)
+			}
+			r := runCapture(t, path, store)
+			if strings.HasSuffix(rel, "esp-short.pcap") {
+				if r.okESP != 0 || len(r.failures) != r.esp {
+					t.Errorf("ESP %d/%d decrypted: %v", r.okESP, r.esp, r.failures)
+				}
+				return
+			}
+			if r.esp == 0 || r.okESP != r.esp {
+				t.Fatalf("ESP %d/%d decrypted: %v", r.okESP, r.esp, r.failures)
+			}
+			for _, in := range r.inner {
+				if in.Protocol != 1 && in.Protocol != 17 && in.Protocol != 6 {
+					t.Errorf("inner %+v is not ICMP, UDP or TCP", in)
+				}
+				ipc := in.IPComp
+				if strings.Contains(rel, "ipcomp") != (ipc != nil) {
+					t.Errorf("inner %+v: IPComp %+v", in, ipc)
+				}
+				if ipc != nil && (ipc.CPI != 0x5678 || !ipc.Inflated || ipc.Algorithm != "DEFLATE" || in.Length != 1024) {
+					t.Errorf("IPComp %+v, inner length %d; want CPI 0x5678 inflated to 1024 bytes", ipc, in.Length)
+				}
+			}
+		})
 	}
 }

@@ -1,6 +1,7 @@
 package keys
 
 import (
+	"fmt"
 	"regexp"
 	"strconv"
 	"strings"
@@ -24,9 +25,14 @@ const (
 	// 21): ESP authenticated with AES-GMAC and not encrypted. Its key
 	// ends in a 4-byte salt, its ICV is 16 bytes.
 	CipherAESGMAC
+	// The CBC ciphers of FreeS/WAN, KLIPS and old Linux and BSD stacks
+	// that Wireshark's ESP table still offers (RFC 2144, 2451).
+	CipherCAST5CBC
+	CipherBlowfishCBC
+	CipherTwofishCBC
 )
 
-var cipherNames = [...]string{"unknown", "NULL", "DES-CBC", "3DES-CBC", "AES-CBC", "AES-CTR", "AES-GCM", "AES-CCM", "ChaCha20-Poly1305", "NULL/AES-GMAC"}
+var cipherNames = [...]string{"unknown", "NULL", "DES-CBC", "3DES-CBC", "AES-CBC", "AES-CTR", "AES-GCM", "AES-CCM", "ChaCha20-Poly1305", "NULL/AES-GMAC", "CAST5-CBC", "Blowfish-CBC", "Twofish-CBC"}
 
 func (c Cipher) String() string {
 	if int(c) < len(cipherNames) {
@@ -40,6 +46,15 @@ func (c Cipher) String() string {
 // combined mode too, though not an AEAD in the sense of RFC 5116.
 func (c Cipher) AEAD() bool {
 	return c == CipherAESGCM || c == CipherAESCCM || c == CipherChaCha20Poly1305 || c == CipherAESGMAC
+}
+
+// BlockSize is the cipher's block size in bytes: the CBC IV's length.
+func (c Cipher) BlockSize() int {
+	switch c {
+	case CipherDES, Cipher3DES, CipherCAST5CBC, CipherBlowfishCBC:
+		return 8
+	}
+	return 16
 }
 
 // SaltLen is the number of bytes at the end of the configured key that are
@@ -79,9 +94,10 @@ const (
 	IntegHMACSHA512
 	IntegAESXCBC
 	IntegAESCMAC
+	IntegHMACRIPEMD160 // RFC 2857
 )
 
-var integNames = [...]string{"unknown", "none", "any (not checked)", "HMAC-MD5", "HMAC-SHA1", "HMAC-SHA2-256", "HMAC-SHA2-384", "HMAC-SHA2-512", "AES-XCBC", "AES-CMAC"}
+var integNames = [...]string{"unknown", "none", "any (not checked)", "HMAC-MD5", "HMAC-SHA1", "HMAC-SHA2-256", "HMAC-SHA2-384", "HMAC-SHA2-512", "AES-XCBC", "AES-CMAC", "HMAC-RIPEMD-160"}
 
 func (i Integ) String() string {
 	if int(i) < len(integNames) {
@@ -153,6 +169,13 @@ func ParseEncryption(name string) (Encryption, bool) {
 		if !strings.Contains(n, "AES") {
 			return e, false
 		}
+	case strings.Contains(n, "TWOFISH"):
+		e.Cipher = CipherTwofishCBC
+	case strings.Contains(n, "BLOWFISH"):
+		e.Cipher = CipherBlowfishCBC
+	case strings.Contains(n, "CAST"):
+		// "CAST5-CBC [RFC2144]", "cbc(cast5)", strongSwan's "CAST_CBC"
+		e.Cipher = CipherCAST5CBC
 	case strings.Contains(n, "3DES") || strings.Contains(n, "TRIPLEDES") || strings.Contains(n, "DES3") || strings.Contains(n, "DES_EDE"):
 		e.Cipher = Cipher3DES
 	case strings.Contains(n, "AES") && (strings.Contains(n, "CBC") || n == "AES" || strings.HasPrefix(n, "AES128") || strings.HasPrefix(n, "AES256") || strings.HasPrefix(n, "AES192")):
@@ -195,6 +218,14 @@ func ParseIntegrity(name string, truncBits int) (Integrity, bool) {
 	case strings.Contains(n, "CMAC"):
 		i.Alg, i.TruncLen = IntegAESCMAC, 12
 		return i, true
+	case strings.Contains(n, "RIPEMD") || strings.Contains(n, "RMD160"):
+		// "MAC-RIPEMD-160-96 [RFC2857]", Linux's "hmac(rmd160)"; a name
+		// that states no truncation gets RFC 2857's 96 bits.
+		i.Alg = IntegHMACRIPEMD160
+		if truncBits == 0 && last != 96 {
+			i.TruncLen = 12
+			return i, true
+		}
 	case strings.Contains(n, "MD5"):
 		i.Alg = IntegHMACMD5
 	case strings.Contains(n, "SHA"):
@@ -233,4 +264,44 @@ func ParseIntegrity(name string, truncBits int) (Integrity, bool) {
 		i.TruncLen = map[Integ]int{IntegHMACMD5: 12, IntegHMACSHA1: 12, IntegHMACSHA256: 16, IntegHMACSHA384: 24, IntegHMACSHA512: 32}[i.Alg]
 	}
 	return i, true
+}
+
+// unsupported are algorithms that gateways negotiate but that ipsecpcap
+// cannot run: neither Go's standard library nor golang.org/x/crypto
+// implements them. A key file naming one gets this reason, not "unknown".
+var unsupported = []struct{ match, name string }{
+	{"CAMELLIA", "Camellia"},
+	{"SERPENT", "Serpent"},
+	{"IDEA", "IDEA"},
+	{"RC5", "RC5"},
+	{"SM4", "SM4"},
+	{"KUZNYECHIK", "Kuznyechik"},
+	{"MAGMA", "Magma"},
+	{"KASUMI", "KASUMI"},
+	{"SEED", "SEED"},
+	{"TIGER", "Tiger"},
+	{"SM3", "SM3"},
+	{"STREEBOG", "Streebog"},
+	{"GOST", "GOST"},
+}
+
+// Refusal explains why ParseEncryption or ParseIntegrity did not accept
+// name, naming it: an algorithm known and not supported, and why, or an
+// unknown name. what is "encryption", "integrity" or "authentication".
+func Refusal(what, name string) string {
+	n := stripRef(name)
+	for _, u := range unsupported {
+		if strings.Contains(n, u.match) {
+			return fmt.Sprintf("%s algorithm %s is not supported: %s is in neither Go's standard library nor golang.org/x/crypto", what, safe(name), u.name)
+		}
+	}
+	switch {
+	case strings.Contains(n, "GCM") || strings.Contains(n, "CCM"):
+		return fmt.Sprintf("%s algorithm %s is not supported: the ICV must be 8, 12 or 16 octets (RFC 4106, 4309, 5282)", what, safe(name))
+	case strings.HasPrefix(n, "ANY"):
+		return fmt.Sprintf("%s algorithm %s is not supported: the ICV length must be a whole number of bytes", what, safe(name))
+	case strings.Contains(n, "CTR"):
+		return fmt.Sprintf("%s algorithm %s is not supported: counter mode is supported with AES only (RFC 3686, 5930)", what, safe(name))
+	}
+	return fmt.Sprintf("unknown %s algorithm %s", what, safe(name))
 }

@@ -429,11 +429,11 @@ func (s *Store) parseCharon(path, text string) []error {
 		k.SKar, _ = parseKey(v.SKar)
 		var ok bool
 		if k.Encr, ok = ParseEncryption(v.Encr); !ok {
-			le.add(v.Line, "IKEv2 SA: unknown encryption algorithm %s", safe(v.Encr))
+			le.add(v.Line, "IKEv2 SA: %s", Refusal("encryption", v.Encr))
 			continue
 		}
 		if k.Integ, ok = ParseIntegrity(v.Integ, 0); !ok {
-			le.add(v.Line, "IKEv2 SA: unknown integrity algorithm %s", safe(v.Integ))
+			le.add(v.Line, "IKEv2 SA: %s", Refusal("integrity", v.Integ))
 			continue
 		}
 		s.AddIKEv2(k)
@@ -452,11 +452,11 @@ func (s *Store) parseCharon(path, text string) []error {
 			}
 			var ok bool
 			if k.Encr, ok = ParseEncryption(sa.Encr); !ok {
-				le.add(c.Line, "CHILD_SA %s: unknown encryption algorithm %s", safe(c.Name), safe(sa.Encr))
+				le.add(c.Line, "CHILD_SA %s: %s", safe(c.Name), Refusal("encryption", sa.Encr))
 				continue
 			}
 			if k.Integ, ok = ParseIntegrity(sa.Integ, 0); !ok {
-				le.add(c.Line, "CHILD_SA %s: unknown integrity algorithm %s", safe(c.Name), safe(sa.Integ))
+				le.add(c.Line, "CHILD_SA %s: %s", safe(c.Name), Refusal("integrity", sa.Integ))
 				continue
 			}
 			k.EncKey, _ = parseKey(sa.EncKey)

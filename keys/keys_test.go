@@ -307,7 +307,15 @@ func TestParseNames(t *testing.T) {
 		{"CHACHA20_POLY1305", keys.CipherChaCha20Poly1305, 16, true},
 		{"rfc7539esp(chacha20,poly1305)", keys.CipherChaCha20Poly1305, 16, true},
 		{"cbc(des3_ede)", keys.Cipher3DES, 0, true},
-		{"BLOWFISH-CBC [RFC2451]", 0, 0, false},
+		{"BLOWFISH-CBC [RFC2451]", keys.CipherBlowfishCBC, 0, true},
+		{"cbc(blowfish)", keys.CipherBlowfishCBC, 0, true},
+		{"CAST5-CBC [RFC2144]", keys.CipherCAST5CBC, 0, true},
+		{"cbc(cast5)", keys.CipherCAST5CBC, 0, true},
+		{"TWOFISH-CBC", keys.CipherTwofishCBC, 0, true},
+		{"cbc(twofish)", keys.CipherTwofishCBC, 0, true},
+		{"cbc(camellia)", 0, 0, false},
+		{"CAMELLIA_CTR_128", 0, 0, false},
+		{"cbc(serpent)", 0, 0, false},
 	} {
 		e, ok := keys.ParseEncryption(c.name)
 		if ok != c.valid || ok && (e.Cipher != c.c || e.ICVLen != c.icv) {
@@ -332,6 +340,12 @@ func TestParseNames(t *testing.T) {
 		{"AES_XCBC_96", 0, keys.IntegAESXCBC, 12},
 		{"hmac(sha256)", 128, keys.IntegHMACSHA256, 16},
 		{"hmac(sha1)", 96, keys.IntegHMACSHA1, 12},
+		{"MAC-RIPEMD-160-96 [RFC2857]", 0, keys.IntegHMACRIPEMD160, 12},
+		{"hmac(rmd160)", 96, keys.IntegHMACRIPEMD160, 12},
+		{"hmac(rmd160)", 0, keys.IntegHMACRIPEMD160, 12},
+		{"HMAC_MD5_128 [RFC4595]", 0, keys.IntegHMACMD5, 16},
+		{"HMAC_SHA1_160 [RFC4595]", 0, keys.IntegHMACSHA1, 20},
+		{"ANY 160-bits of Authentication [No Checking]", 0, keys.IntegAny, 20},
 	} {
 		i, ok := keys.ParseIntegrity(c.name, c.bits)
 		if !ok || i.Alg != c.alg || i.TruncLen != c.trunc {
@@ -355,5 +369,32 @@ func TestDiscoverIsConservative(t *testing.T) {
 	}
 	if _, _, esp := s.Counts(); esp != 1 {
 		t.Errorf("explicit directory: %d ESP SAs, want 1", esp)
+	}
+}
+
+// TestRefusal: a name that is not accepted is refused with a message that
+// names it, and says why when the algorithm is known but not supported.
+func TestRefusal(t *testing.T) {
+	for _, c := range []struct{ what, name, want string }{
+		{"encryption", "cbc(camellia)", `encryption algorithm "cbc(camellia)" is not supported: Camellia is in neither`},
+		{"encryption", "SERPENT-CBC", "Serpent is in neither"},
+		{"integrity", "HMAC_TIGER", "Tiger is in neither"},
+		{"encryption", "AES-GCM with 4 octet ICV", "the ICV must be 8, 12 or 16 octets"},
+		{"authentication", "ANY 12 bit authentication [no checking]", "whole number of bytes"},
+		{"encryption", "ROT13", `unknown encryption algorithm "ROT13"`},
+	} {
+		if _, ok := keys.ParseEncryption(c.name); ok && c.what == "encryption" {
+			t.Errorf("%q accepted", c.name)
+		}
+		if got := keys.Refusal(c.what, c.name); !strings.Contains(got, c.want) {
+			t.Errorf("Refusal(%q) = %q, want …%s…", c.name, got, c.want)
+		}
+	}
+	// a key file naming one says so, with the line
+	dir := t.TempDir()
+	write(t, dir, "esp_sa", `"IPv4","*","*","0x00001234","cbc(camellia)","0x00112233445566778899aabbccddeeff","NULL",""`+"\n")
+	_, errs := keys.Load([]string{filepath.Join(dir, "esp_sa")})
+	if len(errs) != 1 || !strings.Contains(errs[0].Error(), "esp_sa:1") || !strings.Contains(errs[0].Error(), "Camellia") {
+		t.Errorf("errors %v", errs)
 	}
 }

@@ -189,11 +189,11 @@ func (s *Store) parseIKEv2Table(path, text string) []error {
 		}
 		var ok bool
 		if k.Encr, ok = ParseEncryption(f[4]); !ok {
-			le.add(line, "unknown encryption algorithm %s", safe(f[4]))
+			le.add(line, "%s", Refusal("encryption", f[4]))
 			return
 		}
 		if k.Integ, ok = ParseIntegrity(f[7], 0); !ok {
-			le.add(line, "unknown integrity algorithm %s", safe(f[7]))
+			le.add(line, "%s", Refusal("integrity", f[7]))
 			return
 		}
 		s.AddIKEv2(k)
@@ -271,7 +271,7 @@ func (s *Store) parseESPTable(path, text string) []error {
 		}
 		var ok bool
 		if k.Encr, ok = ParseEncryption(f[4]); !ok {
-			le.add(line, "unknown encryption algorithm %s", safe(f[4]))
+			le.add(line, "%s", Refusal("encryption", f[4]))
 			return
 		}
 		if k.EncKey, err = parseKey(f[5]); err != nil {
@@ -279,7 +279,7 @@ func (s *Store) parseESPTable(path, text string) []error {
 			return
 		}
 		if k.Integ, ok = ParseIntegrity(f[6], 0); !ok {
-			le.add(line, "unknown authentication algorithm %s", safe(f[6]))
+			le.add(line, "%s", Refusal("authentication", f[6]))
 			return
 		}
 		if k.IntegKey, err = parseKey(f[7]); err != nil {
@@ -370,7 +370,7 @@ func (s *Store) parseXfrm(path, text string) []error {
 			case "enc", "aead":
 				e, ok := ParseEncryption(f[1])
 				if !ok {
-					le.add(n+1, "unknown encryption algorithm %s", safe(f[1]))
+					le.add(n+1, "%s", Refusal("encryption", f[1]))
 					continue
 				}
 				if f[0] == "aead" && bits > 0 {
@@ -383,7 +383,7 @@ func (s *Store) parseXfrm(path, text string) []error {
 				}
 				i, ok := ParseIntegrity(f[1], bits)
 				if !ok {
-					le.add(n+1, "unknown authentication algorithm %s", safe(f[1]))
+					le.add(n+1, "%s", Refusal("authentication", f[1]))
 					continue
 				}
 				cur.Integ, cur.IntegKey = i, key

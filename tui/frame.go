@@ -102,7 +102,11 @@ func describeFrame(name string, cfg decode.Config, decrypt func(*decode.Packet, 
 					out = append(out, fmt.Sprintf("  [decrypted] %s  length %d", pl.Type, pl.Length))
 				}
 				if d.Inner != nil {
-					out = append(out, fmt.Sprintf("  [decrypted] inner %s → %s protocol %d", d.Inner.Src, d.Inner.Dst, d.Inner.Protocol))
+					l := fmt.Sprintf("  [decrypted] inner %s → %s protocol %d", d.Inner.Src, d.Inner.Dst, d.Inner.Protocol)
+					if c := d.Inner.IPComp; c != nil {
+						l += " " + packetview.IPCompText(c, d.Inner.Length)
+					}
+					out = append(out, l)
 				}
 			}
 		}

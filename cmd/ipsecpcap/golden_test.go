@@ -213,3 +213,41 @@ func TestGoldenAnalyzeMerged(t *testing.T) {
 		t.Errorf("only %d lab scenarios with several capture points", n)
 	}
 }
+
+// sharedCaptures2 is the second public corpus; its uat-keys/ holds
+// Wireshark key tables for its captures, one folder per capture.
+const sharedCaptures2 = "../../../shared/captures2"
+
+// TestGoldenDecrypted pins `ipsecpcap decode --keys` on every capture of
+// the second corpus that has published keys (KLIPS ESP with 3DES, AES,
+// Twofish, NULL; IPComp inside ESP; ipdecap's ciphers), and the payload
+// trees (-v) of the IPComp and Twofish ones.
+func TestGoldenDecrypted(t *testing.T) {
+	dirs, _ := filepath.Glob(filepath.Join(sharedCaptures2, "uat-keys", "*"))
+	if len(dirs) == 0 {
+		t.Skipf("%s not present", sharedCaptures2)
+	}
+	for _, dir := range dirs {
+		rel := strings.ReplaceAll(filepath.Base(dir), "__", "/")
+		path := filepath.Join(sharedCaptures2, rel)
+		if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+			continue
+		}
+		if _, err := os.Stat(path); err != nil {
+			continue
+		}
+		args := []string{"decode", "--keys", dir, path}
+		if strings.Contains(rel, "ipcomp") || strings.Contains(rel, "twofish") {
+			args = []string{"decode", "-v", "--keys", dir, path}
+		}
+		t.Run(rel, func(t *testing.T) {
+			stdout, stderr, code := runCLI(args...)
+			got := stdout + "--- stderr\n" + strings.ReplaceAll(stderr, sharedCaptures2+string(filepath.Separator), "") +
+				"--- exit " + strconv.Itoa(code) + "\n"
+			if strings.Contains(got, "not decrypted") && !strings.Contains(rel, "esp-short") {
+				t.Errorf("a frame was not decrypted")
+			}
+			golden(t, filepath.Join("testdata/golden/decrypted", rel+".txt"), []byte(got))
+		})
+	}
+}

@@ -115,6 +115,14 @@ func (n *Notify) Detail() string {
 			if gw, ok := n.RedirectGateway(); ok {
 				return "gateway " + gw
 			}
+		case NotifyV2IPCompSupported:
+			if cpi, ids, ok := n.IPCompSupported(); ok {
+				names := make([]string, len(ids))
+				for i, id := range ids {
+					names[i] = IPCompName(id)
+				}
+				return fmt.Sprintf("CPI 0x%04x %s", cpi, strings.Join(names, ","))
+			}
 		}
 		if len(n.SPI) > 0 {
 			return "SPI " + hexString(n.SPI)
@@ -162,6 +170,33 @@ func (n *Notify) RedirectGateway() (gw string, ok bool) {
 		return string(id), true
 	}
 	return "", false
+}
+
+// IPCompSupported reads an IKEv2 IPCOMP_SUPPORTED notify (RFC 7296
+// §3.10.1): the CPI the sender will receive IPComp packets on, then the
+// IPComp transform IDs it accepts (in a response, the one chosen). ok is
+// false when the data is too short to hold a CPI and one transform.
+func (n *Notify) IPCompSupported() (cpi uint16, transforms []uint8, ok bool) {
+	if n.Version != 2 || n.Type != NotifyV2IPCompSupported || len(n.Data) < 3 {
+		return 0, nil, false
+	}
+	return binary.BigEndian.Uint16(n.Data[0:2]), n.Data[2:], true
+}
+
+// IPCompName names an IPComp transform ID (IANA "IPComp Transform IDs":
+// RFC 2407 §4.4.5 and RFC 7296): "DEFLATE", "LZS", "LZJH", "OUI".
+func IPCompName(id uint8) string {
+	switch id {
+	case 1:
+		return "OUI"
+	case 2:
+		return "DEFLATE"
+	case 3:
+		return "LZS"
+	case 4:
+		return "LZJH"
+	}
+	return fmt.Sprintf("IPComp transform %d", id)
 }
 
 func printable(b []byte) bool {

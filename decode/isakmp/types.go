@@ -135,6 +135,7 @@ const (
 	NotifyV2UseTransportMode   NotifyType = 16391
 	NotifyV2InitialContact     NotifyType = 16384
 	NotifyV2ChildlessSupported NotifyType = 16418
+	NotifyV2IPCompSupported    NotifyType = 16387
 )
 
 // NotifyName is the registry name of a notify type in the given major

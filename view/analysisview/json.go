@@ -228,8 +228,14 @@ type ChildDoc struct {
 	By string `json:"by,omitempty"`
 	// InboundSPI and OutboundSPI are as the IKE SA's initiator sees them
 	// (hex; absent when not known).
-	InboundSPI  string      `json:"inbound_spi,omitempty"`
-	OutboundSPI string      `json:"outbound_spi,omitempty"`
+	InboundSPI  string `json:"inbound_spi,omitempty"`
+	OutboundSPI string `json:"outbound_spi,omitempty"`
+	// IPComp is the IPComp transform agreed ("DEFLATE"), InboundCPI and
+	// OutboundCPI its CPIs beside the SPIs they pair with (hex; absent
+	// without IPComp).
+	IPComp      string      `json:"ipcomp,omitempty"`
+	InboundCPI  string      `json:"inbound_cpi,omitempty"`
+	OutboundCPI string      `json:"outbound_cpi,omitempty"`
 	TS          []string    `json:"traffic_selectors,omitempty"`
 	PFSGroup    uint16      `json:"pfs_group,omitempty"`
 	Replaces    int         `json:"replaces,omitempty"`
@@ -457,6 +463,10 @@ func ikeSADoc(sa *correlate.IKESA, t0 time.Time) IKESADoc {
 		}
 		if ch.SPIOut != 0 {
 			cd.OutboundSPI = fmt.Sprintf("%08x", ch.SPIOut)
+		}
+		if ch.IPComp != "" {
+			cd.IPComp = ch.IPComp
+			cd.InboundCPI, cd.OutboundCPI = fmt.Sprintf("%04x", ch.CPIIn), fmt.Sprintf("%04x", ch.CPIOut)
 		}
 		doc.Children = append(doc.Children, cd)
 	}

@@ -150,10 +150,23 @@ func lifeline(a *correlate.Analysis, t *correlate.Tunnel, fs []diagnose.Finding)
 		if c.Collision {
 			notes = append(notes, "rekey collision")
 		}
+		if c.IPComp != "" {
+			notes = append(notes, IPCompText(c))
+		}
 		b.Note = strings.Join(notes, ", ")
 		l.Bars = append(l.Bars, b)
 	}
 	return l
+}
+
+// IPCompText says which IPComp CPIs a child SA agreed, beside the ESP
+// SPIs they pair with, both as the IKE SA's initiator receives / sends.
+func IPCompText(c *correlate.Child) string {
+	s := fmt.Sprintf("IPComp %s CPIs 0x%04x/0x%04x", c.IPComp, c.CPIIn, c.CPIOut)
+	if c.SPIIn != 0 || c.SPIOut != 0 {
+		s += fmt.Sprintf(" with ESP SPIs 0x%08x/0x%08x", c.SPIIn, c.SPIOut)
+	}
+	return s
 }
 
 // saOf is the IKE SA of a child SA.

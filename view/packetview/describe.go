@@ -66,6 +66,15 @@ func Describe(p *decode.Packet, t0 time.Time) Obj {
 				io = append(io, KV{"sport", in.SrcPort}, KV{"dport", in.DstPort})
 			}
 			io.add("length", in.Length)
+			if c := in.IPComp; c != nil {
+				co := Obj{{"cpi", fmt.Sprintf("%04x", c.CPI)}}
+				if c.Algorithm != "" {
+					co.add("algorithm", c.Algorithm)
+				}
+				co.add("compressed_length", c.Compressed)
+				co.add("inflated", c.Inflated)
+				io.add("ipcomp", co)
+			}
 			if d.Reason != "" {
 				io.add("note", d.Reason)
 			}

@@ -27,6 +27,9 @@ func Line(p *decode.Packet, t0 time.Time) string {
 			sb.WriteString(" (not decrypted: " + d.Reason + ")")
 		case d.Inner != nil:
 			fmt.Fprintf(&sb, " → %s → %s proto %d", d.Inner.Src, d.Inner.Dst, d.Inner.Protocol)
+			if c := d.Inner.IPComp; c != nil {
+				sb.WriteString(" " + IPCompText(c, d.Inner.Length))
+			}
 			if d.Reason != "" { // what the inner packet holds, e.g. nested ESP
 				sb.WriteString(" (" + d.Reason + ")")
 			}
@@ -139,4 +142,18 @@ func joinInts(v []int) string {
 		s[i] = strconv.Itoa(n)
 	}
 	return strings.Join(s, ",")
+}
+
+// IPCompText describes an IPComp header and what became of its payload:
+// "(IPComp DEFLATE CPI 0x5678, 140 → 1024 bytes)". length is the inner
+// packet's.
+func IPCompText(c *decode.IPComp, length int) string {
+	alg := c.Algorithm
+	if alg == "" {
+		alg = "unknown algorithm"
+	}
+	if c.Inflated {
+		return fmt.Sprintf("(IPComp %s CPI 0x%04x, %d → %d bytes)", alg, c.CPI, c.Compressed, length)
+	}
+	return fmt.Sprintf("(IPComp %s CPI 0x%04x, %d bytes compressed)", alg, c.CPI, c.Compressed)
 }
