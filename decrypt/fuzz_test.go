@@ -59,10 +59,14 @@ func fuzzStore() *keys.Store {
 		{"NULL", "HMAC-SHA-512-256 [RFC4868]"},
 		{"NULL", "NULL"},
 		{"NULL with AES-GMAC [RFC4543]", "NULL"},
+		{"TWOFISH-CBC", "MAC-RIPEMD-160-96 [RFC2857]"},
+		{"CAST5-CBC [RFC2144]", "HMAC-MD5-96 [RFC2403]"},
+		{"BLOWFISH-CBC [RFC2451]", "NULL"},
 	} {
 		e, _ := keys.ParseEncryption(a.encr)
 		in, _ := keys.ParseIntegrity(a.integ, 0)
-		klen := map[keys.Cipher]int{keys.CipherAESCBC: 16, keys.CipherAESCTR: 20, keys.CipherAESGCM: 20, keys.Cipher3DES: 24, keys.CipherAESGMAC: 20}[e.Cipher]
+		klen := map[keys.Cipher]int{keys.CipherAESCBC: 16, keys.CipherAESCTR: 20, keys.CipherAESGCM: 20, keys.Cipher3DES: 24, keys.CipherAESGMAC: 20,
+			keys.CipherTwofishCBC: 32, keys.CipherCAST5CBC: 16, keys.CipherBlowfishCBC: 16}[e.Cipher]
 		s.AddESP(&keys.ESPKeys{SPI: uint32(i + 1), Encr: e, EncKey: fuzzKey(klen), Integ: in, IntegKey: fuzzKey(20), ESN: i == 1})
 	}
 	s.AddIKEv1(&keys.IKEv1Keys{ICookie: fuzzSPIi, EncKey: fuzzKey(32)})
@@ -131,6 +135,11 @@ func FuzzDecryptESP(f *testing.F) {
 	f.Add(uint8(6), nested)
 	f.Add(uint8(6), nested[:len(nested)-5])
 	f.Add(uint8(6), append([]byte{0x45, 0, 0, 28, 0, 0, 0, 0, 64, 50, 0, 0, 192, 0, 2, 1, 192, 0, 2, 2, 0, 0, 0, 7, 0, 0, 0, 1}, 2, 4))
+	// IPComp (next header 108) in the NULL/NULL SA: an empty DEFLATE
+	// stream, padding 1 2
+	f.Add(uint8(6), []byte{4, 0, 0, 2, 0x03, 0x00, 1, 2, 2, 108})
+	// the Twofish / RIPEMD-160 SA (SPI 9): one block and an ICV
+	f.Add(uint8(8), make([]byte, 16+16+12))
 	store := fuzzStore()
 	src, dst := netip.MustParseAddrPort("192.0.2.1:0"), netip.MustParseAddrPort("192.0.2.2:0")
 	f.Fuzz(func(t *testing.T, sa uint8, body []byte) {
@@ -139,7 +148,7 @@ func FuzzDecryptESP(f *testing.F) {
 		}
 		d := decrypt.New(store)
 		b := make([]byte, 8, 8+len(body))
-		binary.BigEndian.PutUint32(b, uint32(sa%8)+1)
+		binary.BigEndian.PutUint32(b, uint32(sa%11)+1)
 		b[7] = 1
 		b = append(b, body...)
 		p := &decode.Packet{Kind: decode.KindESP, Src: src, Dst: dst, PayloadOffset: 0, Length: len(b)}
