@@ -5,17 +5,17 @@ package correlate
 // way: same bytes, same direction); at another capture point it is a
 // sighting of the same transmission (see points.go).
 
-// fold folds msg into the message it repeats, if any, and reports whether
-// it did. A copy that decrypted where the first did not lends it what it
-// revealed.
-func (c *Correlator) fold(sa *IKESA, msg *Message, k int) bool {
+// fold folds msg into the message it repeats, if any, and returns that
+// message (nil when msg is new). ex is the latest exchange msg may belong
+// to (exchangeOf).
+func (c *Correlator) fold(sa *IKESA, msg *Message, ex *Exchange, k int) *Message {
 	var old *Message
 	if c.multi() {
 		// Another point's copy may come long after the first point saw
 		// later exchanges (its clock is behind, or the path is slow): look
 		// for the same bytes in the whole SA, not only the latest exchange.
 		old = sa.copyOf(msg, msg.Dir, true)
-	} else if ex := sa.exchangeOf(msg); ex != nil {
+	} else if ex != nil {
 		for _, m := range ex.Messages {
 			if m.hash == msg.hash && m.Dir == msg.Dir {
 				old = m
@@ -23,12 +23,10 @@ func (c *Correlator) fold(sa *IKESA, msg *Message, k int) bool {
 			}
 		}
 	}
-	if old == nil {
-		return false
+	if old != nil {
+		old.seenAgain(msg, k)
 	}
-	old.absorbMessage(msg)
-	old.seenAgain(msg, k)
-	return true
+	return old
 }
 
 // exchangeOf is the latest exchange a message may belong to: by type and

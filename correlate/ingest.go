@@ -12,9 +12,9 @@ import (
 //     IKEv2's I flag, IKEv1's responder cookie and payloads, never from
 //     its position alone) and where it was seen;
 //  2. reassemble: IKE fragments (IKEv1 and IKEv2) become one message;
-//  3. absorb what decryption revealed;
-//  4. fold copies and retransmissions: the same message seen again, at
+//  3. fold copies and retransmissions: the same message seen again, at
 //     this capture point (a retransmission) or another (a sighting);
+//  4. absorb what decryption revealed, into the message kept;
 //  5. place it in its exchange;
 //  6. learn what its payloads in clear tell about the SA (proposals, NAT
 //     detection).
@@ -27,17 +27,21 @@ func (c *Correlator) addIKE(p *decode.Packet) {
 		return
 	}
 	msg := newMessage(p)
-	msg.Dir = c.direction(sa, p, k)
+	msg.Dir = c.direction(sa, msg, p, k)
 	c.track(sa, msg, p, k)
-	msg, clear, done := c.reassemble(sa, msg, p, k)
+	clear, done := c.reassemble(sa, msg, p, k)
 	if done {
 		return // a further fragment of a message already placed
 	}
-	msg.absorb(p.Decrypted, clear.MajorVersion() == 1 && clear.Exchange == isakmp.ExchangeV1Quick)
-	if c.fold(sa, msg, k) {
+	quickMode := clear.MajorVersion() == 1 && clear.Exchange == isakmp.ExchangeV1Quick
+	ex := sa.exchangeOf(msg)
+	if old := c.fold(sa, msg, ex, k); old != nil {
+		// a copy that decrypted where the first did not lends it what it revealed
+		old.absorb(p.Decrypted, quickMode)
 		return
 	}
-	c.place(sa, msg)
+	msg.absorb(p.Decrypted, quickMode)
+	sa.place(msg, ex)
 	c.learn(sa, msg, clear, p)
 }
 
@@ -99,7 +103,7 @@ func sentByInitiator(m *isakmp.Message) bool {
 
 // direction tells who sent a message: IKEv2 says so in its flags; IKEv1
 // by addresses, as this capture point sees the SA's initiator.
-func (c *Correlator) direction(sa *IKESA, p *decode.Packet, k int) Direction {
+func (c *Correlator) direction(sa *IKESA, msg *Message, p *decode.Packet, k int) Direction {
 	if sa.Version == 2 {
 		if p.IKE.IsInitiator() {
 			return FromInitiator
@@ -112,7 +116,7 @@ func (c *Correlator) direction(sa *IKESA, p *decode.Packet, k int) Direction {
 		if pt == nil {
 			// A point that has not seen this SA yet: the same message seen
 			// elsewhere tells, else its header does.
-			if old := sa.copyOf(newMessage(p), 0, false); old != nil {
+			if old := sa.copyOf(msg, 0, false); old != nil {
 				return old.Dir
 			}
 			if sentByInitiator(p.IKE) {

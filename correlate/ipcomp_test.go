@@ -3,6 +3,8 @@ package correlate
 import (
 	"testing"
 
+	"github.com/ipsecpcap/ipsecpcap/decode"
+
 	"github.com/ipsecpcap/ipsecpcap/decode/isakmp"
 )
 
@@ -62,7 +64,7 @@ func TestIPCompNegotiated(t *testing.T) {
 				t.Fatalf("request CPI %04x transform %d", req.CPI, req.IPComp)
 			}
 			ch := &Child{By: c.by}
-			ch.take(&Exchange{}, req, resp)
+			ch.take(req, resp)
 			if ch.IPComp != c.wantAlg || ch.CPIIn != c.wantIn || ch.CPIOut != c.wantOut {
 				t.Errorf("IPComp %q CPIs %04x/%04x, want %q %04x/%04x", ch.IPComp, ch.CPIIn, ch.CPIOut, c.wantAlg, c.wantIn, c.wantOut)
 			}
@@ -72,9 +74,10 @@ func TestIPCompNegotiated(t *testing.T) {
 		})
 	}
 	// a copy that decrypted completes one that did not
-	m := &Message{}
-	m.absorbMessage(&Message{Decrypted: true, CPI: 0x5678, IPComp: 2})
-	if m.CPI != 0x5678 || m.IPComp != 2 {
+	m := &Message{DecryptFailure: "no key"}
+	n := &isakmp.Notify{Version: 2, Type: isakmp.NotifyV2IPCompSupported, Data: []byte{0x56, 0x78, 2}}
+	m.absorb(&decode.Decrypted{OK: true, Payloads: []isakmp.Payload{{Type: isakmp.PayloadV2Notify, Body: n}}}, false)
+	if m.CPI != 0x5678 || m.IPComp != 2 || !m.Decrypted {
 		t.Errorf("absorbed CPI %04x/%d", m.CPI, m.IPComp)
 	}
 }

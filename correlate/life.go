@@ -121,9 +121,8 @@ func (sa *IKESA) ikeDelete() (t time.Time, frame int, certain bool) {
 		return time.Time{}, 0, false
 	}
 	n := len(sa.Exchanges) - 1
-	ex := sa.Exchanges[n]
-	req := ex.step(1)
-	if ex.Type != isakmp.ExchangeInformational || req == nil || req.Decrypted || req.FirstInner != isakmp.PayloadV2Delete {
+	req := sa.Exchanges[n].encryptedDelete()
+	if req == nil {
 		return time.Time{}, 0, false
 	}
 	// Right after a CREATE_CHILD_SA it retires what that replaced: the
@@ -139,6 +138,17 @@ func (sa *IKESA) ikeDelete() (t time.Time, frame int, certain bool) {
 		break
 	}
 	return req.Times[0], req.Frames[0], false
+}
+
+// encryptedDelete is the request of an IKEv2 INFORMATIONAL whose first
+// payload is a Delete, when it was not decrypted (what it deletes is not
+// known), else nil.
+func (ex *Exchange) encryptedDelete() *Message {
+	req := ex.step(1)
+	if ex.Type != isakmp.ExchangeInformational || req == nil || req.Decrypted || req.FirstInner != isakmp.PayloadV2Delete {
+		return nil
+	}
+	return req
 }
 
 // linkIKESAs finds each IKE SA's predecessor.

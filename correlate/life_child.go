@@ -6,8 +6,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-
-	"github.com/ipsecpcap/ipsecpcap/decode/isakmp"
 )
 
 // resolveChildren decides what each child SA negotiation was (a rekey of
@@ -172,7 +170,7 @@ func lineage(sas []*IKESA) {
 			if !c.WasUp() {
 				break // a refused rekey: the old child SA stays
 			}
-			if r, ok := byID[target.ch.ReplacedBy]; ok && r.ch.By != c.By && absDur(r.start().Sub(o.start())) <= collisionWindow {
+			if r, ok := byID[target.ch.ReplacedBy]; ok && r.ch.By != c.By && r.start().Sub(o.start()).Abs() <= collisionWindow {
 				r.ch.Collision, c.Collision = true, true
 				break // which one was kept is decided by the deletes (collisions)
 			}
@@ -194,7 +192,7 @@ func inFlight(rekeys []owned, o owned) (owned, bool) {
 	for i := len(rekeys) - 1; i >= 0; i-- {
 		r := rekeys[i]
 		if r.ch.By != o.ch.By && r.ch.Replaces != 0 && r.ch.WasUp() && o.start().Before(r.ch.Time) &&
-			absDur(r.start().Sub(o.start())) <= collisionWindow {
+			r.start().Sub(o.start()).Abs() <= collisionWindow {
 			return r, true
 		}
 	}
@@ -371,8 +369,8 @@ func ends(sas []*IKESA, all []owned, byID map[int]owned) {
 // Delete.
 func deleteAfter(sa *IKESA, t time.Time) (time.Time, int) {
 	for _, ex := range sa.Exchanges {
-		req := ex.step(1)
-		if ex.Type != isakmp.ExchangeInformational || req == nil || req.Decrypted || req.FirstInner != isakmp.PayloadV2Delete {
+		req := ex.encryptedDelete()
+		if req == nil {
 			continue
 		}
 		if d := req.Times[0].Sub(t); d >= 0 && d <= rekeyDeleteWindow {
@@ -398,6 +396,7 @@ func rekeyLineage(sas []*IKESA, x *IKESA, id int) bool {
 		for _, s := range sas {
 			if s.ID == next {
 				x = s
+				break
 			}
 		}
 		if x == nil {
@@ -433,13 +432,6 @@ func settleCollisions(all []owned, byID map[int]owned) {
 			old.ch.ReplacedBy = c.ID
 		}
 	}
-}
-
-func absDur(d time.Duration) time.Duration {
-	if d < 0 {
-		return -d
-	}
-	return d
 }
 
 // compactFlow writes a traffic selector as Message.TS holds it ("start-end

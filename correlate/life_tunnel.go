@@ -17,6 +17,11 @@ func (a *Analysis) attributeESP() {
 	for _, f := range a.ESP {
 		f.IKESA, f.ExactLink = 0, false
 	}
+	for _, sa := range a.IKESAs {
+		for i := range sa.Children {
+			sa.Children[i].ESP = nil
+		}
+	}
 	for _, pp := range a.Peers {
 		var kids []owned
 		bySPI := map[uint32]owned{}
@@ -71,6 +76,12 @@ func (a *Analysis) attributeESP() {
 // tunnel. It then finds the intervals each tunnel was up.
 func (a *Analysis) buildTunnels() {
 	a.Tunnels = nil
+	for _, sa := range a.IKESAs {
+		sa.Tunnels = nil
+		for i := range sa.Children {
+			sa.Children[i].Tunnel = 0
+		}
+	}
 	for _, pp := range a.Peers {
 		var kids []owned
 		var sas []*IKESA

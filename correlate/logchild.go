@@ -49,12 +49,6 @@ func (a *Analysis) LoggedChildren() {
 	if !changed {
 		return
 	}
-	for _, sa := range a.IKESAs {
-		sa.Tunnels = nil
-		for i := range sa.Children {
-			sa.Children[i].ESP, sa.Children[i].Tunnel = nil, 0
-		}
-	}
 	a.attributeESP()
 	a.buildTunnels()
 }
@@ -80,7 +74,7 @@ func (sa *IKESA) loggedChild(e *LogEvent) *Child {
 		if e.Time.IsZero() {
 			continue
 		}
-		if d := absDur(e.Time.Sub(c.Time)); d <= loggedChildWindow && (best == nil || d < bestD) {
+		if d := e.Time.Sub(c.Time).Abs(); d <= loggedChildWindow && (best == nil || d < bestD) {
 			best, bestD = c, d
 		}
 	}

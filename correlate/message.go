@@ -109,8 +109,6 @@ func (msg *Message) takeNotify(n *isakmp.Notify) {
 	switch n.Type {
 	case isakmp.NotifyV2InitialContact:
 		msg.InitialContact = true
-	case isakmp.NotifyV2Cookie:
-		msg.Cookie = true
 	case isakmp.NotifyV2RekeySA:
 		if len(n.SPI) == 4 {
 			msg.RekeySPI = binary.BigEndian.Uint32(n.SPI)
@@ -124,7 +122,6 @@ func (msg *Message) takeNotify(n *isakmp.Notify) {
 		msg.Redirect, _ = n.RedirectGateway()
 	case isakmp.NotifyV2RedirectedFrom:
 		msg.Redirected = true
-		msg.RedirectedFrom, _ = n.RedirectGateway()
 	}
 }
 

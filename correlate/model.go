@@ -141,14 +141,11 @@ type Message struct {
 	// InitialContact is set by an INITIAL_CONTACT notify: the sender has
 	// no other SA with the peer (it restarted, or this is its first).
 	InitialContact bool
-	// Cookie is set by a COOKIE notify (IKEv2 IKE_SA_INIT, RFC 7296 §2.6).
-	Cookie bool
-	// Redirect is the gateway a REDIRECT notify sends the initiator to,
-	// RedirectedFrom the one a REDIRECTED_FROM notify names (RFC 5685);
-	// Redirected is set by either notify even when the gateway cannot be
-	// read.
-	Redirect, RedirectedFrom string
-	Redirected               bool
+	// Redirect is the gateway a REDIRECT notify sends the initiator to
+	// (RFC 5685); Redirected is set by a REDIRECT or REDIRECTED_FROM
+	// notify, even when the gateway cannot be read.
+	Redirect   string
+	Redirected bool
 
 	// noResponderSPI and clearSA are what the header and payloads in clear
 	// say of the message's step in IKEv1 Main Mode (see stepV1).

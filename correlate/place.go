@@ -10,16 +10,16 @@ import (
 // exchange: a response joins its request's exchange, a request with a
 // message ID already used but new content starts a new attempt (IKEv2: a
 // retry after COOKIE or INVALID_KE_PAYLOAD). It numbers the message's step.
-func (c *Correlator) place(sa *IKESA, msg *Message) {
+// ex is the latest exchange msg may belong to (exchangeOf).
+func (sa *IKESA) place(msg *Message, ex *Exchange) {
 	if sa.Version == 1 {
-		sa.placeV1(msg)
+		sa.placeV1(msg, ex)
 		return
 	}
 	msg.Step = 1
 	if msg.Response {
 		msg.Step = 2
 	}
-	ex := sa.exchangeOf(msg)
 	if ex != nil && (msg.Response || ex.count(false) == 0) {
 		// A response joins its request; so does a request whose response
 		// was seen first.
@@ -37,10 +37,9 @@ func (c *Correlator) place(sa *IKESA, msg *Message) {
 // placeV1 places an IKEv1 message. IKEv1 has no response flag: the
 // messages of an exchange alternate between the peers, each
 // Informational is an exchange of its own.
-func (sa *IKESA) placeV1(msg *Message) {
-	var ex *Exchange
-	if msg.Exchange != isakmp.ExchangeV1Informational {
-		ex = sa.exchangeOf(msg)
+func (sa *IKESA) placeV1(msg *Message, ex *Exchange) {
+	if msg.Exchange == isakmp.ExchangeV1Informational {
+		ex = nil
 	}
 	msg.Step = stepV1(ex, msg)
 	switch msg.Exchange {

@@ -58,7 +58,9 @@ func (c *Correlator) release(until time.Time) {
 			c.addICMP(p)
 		}
 	}
-	c.pending = append(c.pending[:0], c.pending[n:]...)
+	if n > 0 {
+		c.pending = append(c.pending[:0], c.pending[n:]...)
+	}
 }
 
 // flush takes every waiting packet: a snapshot shows all that was added.

@@ -121,6 +121,5 @@ func (sa *IKESA) clone() *IKESA {
 	cp.DeleteFrames = slices.Clone(sa.DeleteFrames)
 	cp.NATD.Frames = slices.Clone(sa.NATD.Frames)
 	cp.Points = slices.Clone(sa.Points)
-	cp.Tunnels = nil
 	return &cp
 }

@@ -53,7 +53,7 @@ func (sa *IKESA) evaluate(end time.Time) {
 	sa.State, sa.Failure, sa.EstablishedFrame, sa.Children = StateIncomplete, nil, 0, nil
 	sa.BeforeCapture, sa.Replaces, sa.ReplacedBy, sa.Link, sa.RekeyedAt = false, 0, 0, nil, -1
 	sa.RekeyFailure, sa.ikeRekeys = nil, nil
-	sa.End, sa.EndFrame, sa.Tunnels = time.Time{}, 0, nil
+	sa.End, sa.EndFrame = time.Time{}, 0
 	sa.DeleteFrames = sa.DeleteFrames[:0]
 	for _, ex := range sa.Exchanges {
 		for _, m := range ex.Messages {
@@ -122,7 +122,7 @@ func (sa *IKESA) quickMode(i int, end time.Time) Child {
 	ex := sa.Exchanges[i]
 	qm1, qm2, qm3 := ex.step(1), ex.step(2), ex.step(3)
 	ch := Child{Exchange: i, State: StateIncomplete, By: ex.Messages[0].Dir}
-	ch.take(ex, qm1, qm2)
+	ch.take(qm1, qm2)
 	switch {
 	case qm2 != nil && qm3 != nil && repeatedAfter(qm2, qm3):
 		// The responder went on resending QM2 after QM3: it never
@@ -140,7 +140,7 @@ func (sa *IKESA) quickMode(i int, end time.Time) Child {
 		}
 		ch.State, ch.Frame, ch.Time = StateEstablished, done.Frames[0], done.Times[0]
 	case qm1 != nil:
-		if f := sa.answerAfter(qm1, end); f != nil {
+		if f := sa.answerAfter(qm1, true); f != nil {
 			ch.State, ch.Frame, ch.Time = StateFailed, f.Frames[0], f.Times[0]
 			ch.Failure = answered(i, 1, f)
 		} else if unanswered(qm1, end) {
@@ -180,7 +180,7 @@ func (sa *IKESA) failV1(i int, end time.Time) {
 			}
 		}
 	}
-	if f := sa.answerAfter(last, time.Time{}); f != nil {
+	if f := sa.answerAfter(last, false); f != nil {
 		sa.State = StateFailed
 		sa.Failure = answered(i, n, f)
 		return
@@ -206,10 +206,10 @@ func answered(i, n int, answer *Message) *Failure {
 const refusalWindow = 5 * time.Second
 
 // answerAfter finds an encrypted Informational from the other side that
-// answers message m instead of the exchange's next message. With a
-// non-zero end, only one soon after m counts (Quick Mode: the ISAKMP SA
-// carries DPD and deletes too).
-func (sa *IKESA) answerAfter(m *Message, end time.Time) *Message {
+// answers message m instead of the exchange's next message. soon: only
+// one soon after m counts (Quick Mode: the ISAKMP SA carries DPD and
+// deletes too).
+func (sa *IKESA) answerAfter(m *Message, soon bool) *Message {
 	var best *Message
 	for _, other := range sa.Exchanges {
 		if other.Type != isakmp.ExchangeV1Informational {
@@ -219,7 +219,7 @@ func (sa *IKESA) answerAfter(m *Message, end time.Time) *Message {
 			if inf.Dir == m.Dir || !inf.Encrypted || !inf.Times[0].After(m.Times[0]) {
 				continue
 			}
-			if !end.IsZero() && inf.Times[0].Sub(m.Times[len(m.Times)-1]) > refusalWindow {
+			if soon && inf.Times[0].Sub(m.Times[len(m.Times)-1]) > refusalWindow {
 				continue
 			}
 			if best == nil || inf.Times[0].Before(best.Times[0]) {
@@ -286,7 +286,7 @@ func (sa *IKESA) evaluateV2(end time.Time) {
 				continue
 			}
 			ch := Child{Exchange: i, Kind: ChildInitial, By: FromInitiator}
-			ch.take(ex, req, resp)
+			ch.take(req, resp)
 			if nt := resp.ErrorNotify(); nt != nil {
 				sa.Failure = &Failure{Kind: FailErrorNotify, Exchange: i, Message: 2, Frame: resp.Frames[0], Notify: nt}
 				if childError(nt.Type) && resp.Decrypted && len(resp.IDs) > 0 {
@@ -324,7 +324,7 @@ func (sa *IKESA) createChild(i int, req, resp *Message, end time.Time) Child {
 	if req != nil {
 		ch.By = req.Dir
 	}
-	ch.take(ex, req, resp)
+	ch.take(req, resp)
 	switch {
 	case resp == nil:
 		if req != nil && unanswered(req, end) {
@@ -345,7 +345,7 @@ func (sa *IKESA) createChild(i int, req, resp *Message, end time.Time) Child {
 
 // take reads a child SA's SPIs, protected flows and PFS group from its
 // negotiation's request and response (decrypted; nil when not seen).
-func (ch *Child) take(ex *Exchange, req, resp *Message) {
+func (ch *Child) take(req, resp *Message) {
 	var reqSPI, respSPI uint32
 	if req != nil && len(req.ChildSPIs) > 0 {
 		reqSPI = req.ChildSPIs[0]

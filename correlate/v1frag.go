@@ -53,18 +53,18 @@ func v1FragHash(b []byte) uint64 {
 }
 
 // reassemble takes IKE fragments into the message they belong to. It
-// returns the message to take through the remaining stages and the message
-// whose payloads in clear tell about it (the packet's own, or the original
-// message put back together); done is set when the packet was a further
-// fragment of a message already placed, which this stage then completes.
-func (c *Correlator) reassemble(sa *IKESA, msg *Message, p *decode.Packet, k int) (_ *Message, clear *isakmp.Message, done bool) {
+// returns the message whose payloads in clear tell about msg (the packet's
+// own, or the original message put back together); done is set when the
+// packet was a further fragment of a message already placed, which this
+// stage then completes.
+func (c *Correlator) reassemble(sa *IKESA, msg *Message, p *decode.Packet, k int) (clear *isakmp.Message, done bool) {
 	if sa.Version == 2 {
-		return msg, p.IKE, c.reassembleV2(sa, msg, p, k)
+		return p.IKE, c.reassembleV2(sa, msg, p, k)
 	}
 	m := p.IKE
 	f, ok := m.Find(isakmp.PayloadV1CiscoFrag).(*isakmp.CiscoFragment)
 	if m.Encrypted != nil || !ok || f.Number == 0 || int(f.Number) > maxV1FragsPerMsg {
-		return msg, m, false
+		return m, false
 	}
 	if c.v1frags == nil {
 		c.v1frags = map[v1FragKey]*v1FragState{}
@@ -80,7 +80,7 @@ func (c *Correlator) reassemble(sa *IKESA, msg *Message, p *decode.Packet, k int
 			st.copies[f.Number]++
 			st.msg.fragmentFrame(p, st.copies[f.Number])
 			st.absorb(p)
-			return nil, nil, true
+			return nil, true
 		}
 		st = nil
 	}
@@ -105,10 +105,10 @@ func (c *Correlator) reassemble(sa *IKESA, msg *Message, p *decode.Packet, k int
 		st.add(f)
 		if st.complete() { // a message in one fragment
 			if whole := st.reassembled(p); whole != nil {
-				return msg, whole, false
+				return whole, false
 			}
 		}
-		return msg, m, false
+		return m, false
 	}
 	st.add(f)
 	st.msg.fragmentFrame(p, st.copies[f.Number])
@@ -120,7 +120,7 @@ func (c *Correlator) reassemble(sa *IKESA, msg *Message, p *decode.Packet, k int
 		}
 	}
 	st.absorb(p)
-	return nil, nil, true
+	return nil, true
 }
 
 // reassembleV2 joins a further IKEv2 fragment (RFC 7383) to the message its
@@ -148,8 +148,7 @@ func (c *Correlator) reassembleV2(sa *IKESA, msg *Message, p *decode.Packet, k i
 		}
 		old.Frames = appendCapped(old.Frames, msg.Frames[0])
 		old.Times = appendCappedTime(old.Times, msg.Times[0])
-		msg.absorb(p.Decrypted, false)
-		old.absorbMessage(msg)
+		old.absorb(p.Decrypted, false)
 		return true
 	}
 	return false
@@ -246,14 +245,10 @@ func (st *v1FragState) reassembled(p *decode.Packet) *isakmp.Message {
 func (sa *IKESA) replace(msg *Message, moved bool) {
 	if moved {
 		sa.removeMessage(msg)
-		sa.placeV1(msg)
+		sa.placeV1(msg, sa.exchangeOf(msg))
 		return
 	}
-	ex := sa.exchangeOf(msg)
-	msg.Step = stepV1(ex, msg)
-	if msg.Exchange == isakmp.ExchangeV1Main || msg.Exchange == isakmp.ExchangeV1Aggressive {
-		msg.Response = msg.Dir == FromResponder
-	}
+	msg.Step = stepV1(sa.exchangeOf(msg), msg)
 }
 
 // expireV1Frags drops the messages older than the timeout and, at the

@@ -384,7 +384,7 @@ func tunnelLife(a *correlate.Analysis, t *correlate.Tunnel) []Finding {
 		}
 		for _, ex := range sa.Exchanges {
 			for _, m := range ex.Messages {
-				if ex.Type == isakmp.ExchangeIKESAInit && m.Cookie && m.Response {
+				if ex.Type == isakmp.ExchangeIKESAInit && m.Response && m.HasNotify(isakmp.NotifyV2Cookie) {
 					cookies = append(cookies, m.Frames[0])
 				}
 			}
