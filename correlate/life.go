@@ -103,6 +103,20 @@ func (sa *IKESA) WasUp() bool {
 	return false
 }
 
+// Renewed reports whether the SA came up renewing the one it replaces:
+// an IKE SA rekey, a reauthentication or an IKEv1 renegotiation (not a
+// restart, retry or redirect). It is what the tunnel's rekey count counts.
+func (sa *IKESA) Renewed() bool {
+	if sa.Link == nil || !sa.WasUp() {
+		return false
+	}
+	switch sa.Link.Kind {
+	case LinkRekey, LinkReauth, LinkRenegotiation:
+		return true
+	}
+	return false
+}
+
 // ikeDelete is when the SA was deleted: a delete of the IKE SA in clear or
 // decrypted (certain); without keys, an IKEv2 INFORMATIONAL whose first
 // payload is a Delete and after which the SA carries nothing more

@@ -67,6 +67,10 @@ func (c *Child) WasUp() bool {
 	return false
 }
 
+// Rekeyed reports whether the child SA came up as the rekey of another:
+// what the tunnel's rekey count counts.
+func (c *Child) Rekeyed() bool { return c.Kind == ChildRekey && c.WasUp() }
+
 // beforeCapture adds the child SA that was up before the capture began
 // to the pair's first SA set up before it, when the capture shows one:
 // ESP before any child SA it saw negotiated, or a child SA negotiation

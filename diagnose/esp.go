@@ -54,14 +54,9 @@ func espFindings(a *correlate.Analysis) []Finding {
 // did not see made, and a tunnel closed by an orderly delete owes no
 // traffic after it.
 func tunnelTraffic(a *correlate.Analysis, t *correlate.Tunnel) []Finding {
-	who := fmt.Sprintf("%s ↔ %s", t.A, t.B)
-	sa0 := 0
-	if len(t.IKESAs) > 0 {
-		sa0 = t.IKESAs[0]
-	}
+	base := tunnelBase(t, fmt.Sprintf("%s ↔ %s", t.A, t.B))
 	mk := func(code string, sev Severity, summary string, frames ...int) Finding {
-		return Finding{Code: code, Severity: sev, Certainty: Inferred, IKESA: sa0, Tunnel: t.ID, During: DuringTraffic,
-			Summary: who + ": " + summary, Frames: frames}
+		return base(code, sev, DuringTraffic, summary, frames...)
 	}
 	if !negotiated(a, t) {
 		return nil // ESP alone: nothing says both sides should send

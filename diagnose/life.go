@@ -57,15 +57,17 @@ func upAt(prev, sa *correlate.IKESA) bool {
 // failure (following retries that failed too): one that came up, or a
 // retry answered where this one was not. nil when none did.
 func supersededBy(a *correlate.Analysis, sa *correlate.IKESA) *correlate.IKESA {
+	// the first SA that names each as the one it replaces (ReplacedBy
+	// may name a later one: the SA a failed attempt's retry brought up)
+	successor := map[int]*correlate.IKESA{}
+	for _, s := range a.IKESAs {
+		if _, ok := successor[s.Replaces]; !ok && s.Replaces != 0 {
+			successor[s.Replaces] = s
+		}
+	}
 	failed := sa
 	for range len(a.IKESAs) {
-		var next *correlate.IKESA
-		for _, s := range a.IKESAs {
-			if s.Replaces == sa.ID {
-				next = s
-				break
-			}
-		}
+		next := successor[sa.ID]
 		if next == nil {
 			return nil
 		}
@@ -321,6 +323,21 @@ func redirected(a *correlate.Analysis, sa *correlate.IKESA, base baseFunc) []Fin
 	return nil
 }
 
+// tunnelFinding makes a finding about a tunnel: inferred, on its first
+// IKE SA, its summary led by who (the peers, and perhaps the flows).
+type tunnelFinding func(code string, sev Severity, during, summary string, frames ...int) Finding
+
+func tunnelBase(t *correlate.Tunnel, who string) tunnelFinding {
+	sa0 := 0
+	if len(t.IKESAs) > 0 {
+		sa0 = t.IKESAs[0]
+	}
+	return func(code string, sev Severity, during, summary string, frames ...int) Finding {
+		return Finding{Code: code, Severity: sev, Certainty: Inferred, IKESA: sa0, Tunnel: t.ID, During: during,
+			Summary: who + ": " + summary, Frames: frames}
+	}
+}
+
 // tunnelLife reports the events of a tunnel's life: its rekeys and
 // reauthentications, orderly deletes, rekey collisions, and the COOKIE
 // challenges its negotiations met.
@@ -330,14 +347,7 @@ func tunnelLife(a *correlate.Analysis, t *correlate.Tunnel) []Finding {
 	if t.Selectors != "" {
 		who += " (" + t.Selectors + ")"
 	}
-	sa0 := 0
-	if len(t.IKESAs) > 0 {
-		sa0 = t.IKESAs[0]
-	}
-	base := func(code string, sev Severity, during, summary string, frames ...int) Finding {
-		return Finding{Code: code, Severity: sev, Certainty: Inferred, IKESA: sa0, Tunnel: t.ID, During: during,
-			Summary: who + ": " + summary, Frames: frames}
-	}
+	base := tunnelBase(t, who)
 	var rekeys, deletes, collisions, cookies []int
 	var gone []string // what was deleted or expired
 	childRekeys, ikeRekeys, reauths, certain, collisionCertain := 0, 0, 0, true, true
@@ -346,7 +356,7 @@ func tunnelLife(a *correlate.Analysis, t *correlate.Tunnel) []Finding {
 		if c == nil {
 			continue
 		}
-		if c.Kind == correlate.ChildRekey && c.WasUp() {
+		if c.Rekeyed() {
 			childRekeys++
 			rekeys = append(rekeys, c.Frame)
 			certain = certain && c.Link != nil && c.Link.Certain
@@ -366,17 +376,15 @@ func tunnelLife(a *correlate.Analysis, t *correlate.Tunnel) []Finding {
 	}
 	for _, id := range t.IKESAs {
 		sa := a.IKESAByID(id)
-		if l := sa.Link; l != nil && sa.WasUp() {
-			switch l.Kind {
-			case correlate.LinkRekey:
+		if l := sa.Link; sa.Renewed() {
+			if l.Kind == correlate.LinkRekey {
 				ikeRekeys++
 				rekeys = append(rekeys, l.Frame)
-				certain = certain && l.Certain
-			case correlate.LinkReauth, correlate.LinkRenegotiation:
+			} else {
 				reauths++
 				rekeys = append(rekeys, max(sa.EstablishedFrame, l.Frame))
-				certain = certain && l.Certain
 			}
+			certain = certain && l.Certain
 		}
 		if !sa.End.IsZero() && sa.ReplacedBy == 0 && sa.RekeyedAt < 0 && sa.WasUp() {
 			deletes = append(deletes, sa.EndFrame)

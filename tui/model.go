@@ -16,6 +16,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/ipsecpcap/ipsecpcap/correlate"
 	"github.com/ipsecpcap/ipsecpcap/decode"
 	"github.com/ipsecpcap/ipsecpcap/pipeline"
 )
@@ -620,10 +621,18 @@ func (m *Model) jumpFailure(dir int) {
 	type loc struct{ t, r int }
 	var locs []loc
 	w := m.innerWidth()
+	// a child SA entry's ladder is its IKE SA's: build each once
+	ladders := map[*correlate.IKESA][]row{}
 	for ti, t := range m.tunnels {
 		rows := m.tl.rows
 		if ti != m.tun.cur {
-			rows = m.timelineRows(t, w)
+			var ok bool
+			if rows, ok = ladders[t.sa]; !ok || t.header {
+				rows = m.timelineRows(t, w)
+				if !t.header {
+					ladders[t.sa] = rows
+				}
+			}
 		}
 		for ri, r := range rows {
 			if r.fail {

@@ -137,7 +137,9 @@ func buildTunnels(a *correlate.Analysis, fs []diagnose.Finding) []tunnel {
 		var b strings.Builder
 		b.WriteString(strings.ToLower(fmt.Sprintf("tunnel #%d %s %s %s ", lt.ID, lt.Selectors, lt.State, searchText(a, tunnel{pair: pp, life: lt}, fs))))
 		for _, e := range entries {
-			b.WriteString(e.search)
+			if e.child == nil { // a child entry's text is its SA's
+				b.WriteString(e.search)
+			}
 		}
 		hdr.search = b.String()
 		rank := 2
@@ -297,8 +299,6 @@ func (m *Model) tunnelMark(t tunnel) (string, string) {
 		return g.fail, "err"
 	case t.child != nil:
 		return g.ok, "ok"
-	case t.sa == nil:
-		return g.esp, "dim"
 	}
 	if t.failed {
 		return g.fail, "err"
@@ -347,15 +347,6 @@ func (m *Model) tunnelRow(t tunnel) row {
 		}
 		txt := fmt.Sprintf("    %s child SA #%d %s  %s", mark, c.ID, what, status)
 		return row{text: m.s(txt), tone: tone, finding: -1}
-	}
-	if t.sa == nil {
-		n := 0
-		var pk uint64
-		for _, i := range espOf(a, t) {
-			n++
-			pk += a.ESP[i].Packets
-		}
-		return row{text: m.s(fmt.Sprintf("%s ESP only  %s ↔ %s  %d SPI, %d packets, no IKE SA in capture", mark, t.pair.A, t.pair.B, n, pk)), tone: tone, finding: -1}
 	}
 	sa := t.sa
 	ver := fmt.Sprintf("IKEv%d", sa.Version)
@@ -433,25 +424,19 @@ func exchangeNote(a *correlate.Analysis, sa *correlate.IKESA, i int) string {
 // lifelineRows draw a tunnel's lifeline: its status, then a bar per SA
 // over the capture's span.
 func (m *Model) lifelineRows(t tunnel, w int) []row {
-	a := m.res.Analysis
-	for _, l := range analysisview.Lifelines(a, m.res.Findings) {
-		if l.Tunnel.ID != t.life.ID {
-			continue
-		}
-		tone := "ok"
-		if t.failed || len(t.errs) > 0 {
-			tone = "err"
-		}
-		rows := []row{{text: m.s(truncate(l.Title+": "+l.Status, w, m.g.ellipsis)), tone: tone, finding: -1}}
-		track := clamp(w-16-24, 10, 60)
-		for _, b := range l.Bars {
-			tone := map[analysisview.Outcome]string{analysisview.OutcomeFailed: "err", analysisview.OutcomeUp: "ok", analysisview.OutcomeEnded: "dim"}[b.Outcome()]
-			txt := fmt.Sprintf("%-13s |%s| %s; %s, %s", b.Label, l.Track(b, track), b.Note, b.EndText(), b.Span())
-			rows = append(rows, row{text: m.s(truncate(txt, w, m.g.ellipsis)), tone: tone, finding: -1})
-		}
-		return rows
+	l := analysisview.LifelineOf(m.res.Analysis, t.life, m.res.Findings)
+	tone := "ok"
+	if t.failed || len(t.errs) > 0 {
+		tone = "err"
 	}
-	return nil
+	rows := []row{{text: m.s(truncate(l.Title+": "+l.Status, w, m.g.ellipsis)), tone: tone, finding: -1}}
+	track := clamp(w-16-24, 10, 60)
+	for _, b := range l.Bars {
+		tone := map[analysisview.Outcome]string{analysisview.OutcomeFailed: "err", analysisview.OutcomeUp: "ok", analysisview.OutcomeEnded: "dim"}[b.Outcome()]
+		txt := fmt.Sprintf("%-13s |%s| %s; %s, %s", b.Label, l.Track(b, track), b.Note, b.EndText(), b.Span())
+		rows = append(rows, row{text: m.s(truncate(txt, w, m.g.ellipsis)), tone: tone, finding: -1})
+	}
+	return rows
 }
 
 // gutter is the width taken by time and frame before the ladder.
@@ -586,13 +571,6 @@ func (m *Model) timelineRows(t tunnel, w int) []row {
 		fail := false
 		for fr := range failFrames {
 			fail = fail || fr >= f.FirstFrame && fr <= f.LastFrame
-		}
-		for _, fd := range m.res.Findings {
-			// (A tunnel's own row shows its flows too; n/N go to the IKE
-			// SA's ladder for them.)
-			if t.sa == nil && !t.header && fd.Severity == diagnose.Error && len(fd.Frames) > 0 && fd.Frames[0] >= f.FirstFrame && fd.Frames[0] <= f.LastFrame {
-				fail = true
-			}
 		}
 		at := ""
 		if f.Capture != 0 {

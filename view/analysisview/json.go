@@ -506,16 +506,13 @@ func tunnelDoc(a *correlate.Analysis, t *correlate.Tunnel, t0 time.Time) TunnelD
 func Rekeys(a *correlate.Analysis, t *correlate.Tunnel) int {
 	n := 0
 	for _, id := range t.Children {
-		if _, c := a.ChildByID(id); c != nil && c.Kind == correlate.ChildRekey && c.WasUp() {
+		if _, c := a.ChildByID(id); c != nil && c.Rekeyed() {
 			n++
 		}
 	}
 	for _, id := range t.IKESAs {
-		if sa := a.IKESAByID(id); sa != nil && sa.Link != nil && sa.WasUp() {
-			switch sa.Link.Kind {
-			case correlate.LinkRekey, correlate.LinkReauth, correlate.LinkRenegotiation:
-				n++
-			}
+		if sa := a.IKESAByID(id); sa != nil && sa.Renewed() {
+			n++
 		}
 	}
 	return n

@@ -53,7 +53,7 @@ type Bar struct {
 func Lifelines(a *correlate.Analysis, fs []diagnose.Finding) []Lifeline {
 	var out []Lifeline
 	for _, t := range a.Tunnels {
-		out = append(out, lifeline(a, t, fs))
+		out = append(out, LifelineOf(a, t, fs))
 	}
 	return out
 }
@@ -67,7 +67,8 @@ func TunnelTitle(t *correlate.Tunnel) string {
 	return s
 }
 
-func lifeline(a *correlate.Analysis, t *correlate.Tunnel, fs []diagnose.Finding) Lifeline {
+// LifelineOf is one tunnel's lifeline.
+func LifelineOf(a *correlate.Analysis, t *correlate.Tunnel, fs []diagnose.Finding) Lifeline {
 	l := Lifeline{Tunnel: t, Title: TunnelTitle(t), Start: a.FirstTime, End: a.LastTime}
 	l.Status = TunnelStatus(a, t, fs)
 	// The SAs and child SAs an error finding is about are failure points.
@@ -117,7 +118,7 @@ func lifeline(a *correlate.Analysis, t *correlate.Tunnel, fs []diagnose.Finding)
 		l.Bars = append(l.Bars, b)
 	}
 	for _, id := range t.Children {
-		_, c := a.ChildByID(id)
+		csa, c := a.ChildByID(id)
 		if c == nil {
 			continue
 		}
@@ -135,7 +136,7 @@ func lifeline(a *correlate.Analysis, t *correlate.Tunnel, fs []diagnose.Finding)
 		switch {
 		case !c.WasUp():
 			b.End, b.To, b.ToFrame = string(c.State), c.Time, c.Frame
-			b.Failed = failedChild[c.ID] || c.Failure != nil && c.Failure == saOf(a, c).Failure && failedSA[saOf(a, c).ID]
+			b.Failed = failedChild[c.ID] || c.Failure != nil && c.Failure == csa.Failure && failedSA[csa.ID]
 		case c.End.IsZero():
 			b.To, b.ToFrame, b.UntilEnd = a.LastTime, 0, true
 		default:
@@ -167,12 +168,6 @@ func IPCompText(c *correlate.Child) string {
 		s += fmt.Sprintf(" with ESP SPIs 0x%08x/0x%08x", c.SPIIn, c.SPIOut)
 	}
 	return s
-}
-
-// saOf is the IKE SA of a child SA.
-func saOf(a *correlate.Analysis, c *correlate.Child) *correlate.IKESA {
-	sa, _ := a.ChildByID(c.ID)
-	return sa
 }
 
 // saKind says how an IKE SA came to be, as a lifeline notes it.
