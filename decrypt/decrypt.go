@@ -11,6 +11,8 @@
 package decrypt
 
 import (
+	"crypto/cipher"
+
 	"github.com/ipsecpcap/ipsecpcap/decode"
 	"github.com/ipsecpcap/ipsecpcap/decode/isakmp"
 	"github.com/ipsecpcap/ipsecpcap/keys"
@@ -33,6 +35,9 @@ type Decrypter struct {
 	v1      map[isakmp.SPI]*v1SA
 	frags   map[fragKey]*fragSet
 	v1frags map[v1FragKey]*v1FragSet
+	// espBlocks are the ESP SAs' block ciphers, keyed (one per SA of the
+	// store: bounded by the keys given)
+	espBlocks map[*keys.ESPKeys]cipher.Block
 }
 
 // New returns a decrypter using the keys of store (nil: no keys).

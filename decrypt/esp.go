@@ -35,10 +35,10 @@ const maxNestedESP = 4
 // is right until 2^32 packets have been sent. depth counts the ESP layers
 // around the packet, 1 for the outermost.
 func (d *Decrypter) openESP(k *keys.ESPKeys, b []byte, src, dst netip.Addr, depth int) *decode.Decrypted {
-	pt, reason := espPlain(k, b, k.ESN)
+	pt, reason := d.espPlain(k, b, k.ESN)
 	if reason == ReasonIntegrity && !k.ESN {
 		// perhaps an SA with extended sequence numbers
-		if pt2, r2 := espPlain(k, b, true); r2 == "" {
+		if pt2, r2 := d.espPlain(k, b, true); r2 == "" {
 			pt, reason = pt2, r2
 		}
 	}
@@ -151,7 +151,7 @@ func (d *Decrypter) nestedESP(data []byte, in *decode.InnerPacket, depth int) st
 
 // espPlain verifies (where there is an ICV to check) and decrypts; it
 // returns the plaintext, padding and trailer included, or why not.
-func espPlain(k *keys.ESPKeys, b []byte, esn bool) ([]byte, string) {
+func (d *Decrypter) espPlain(k *keys.ESPKeys, b []byte, esn bool) ([]byte, string) {
 	payload := b[8:]
 	c := k.Encr.Cipher
 	if c == keys.CipherAESGMAC {
@@ -195,7 +195,7 @@ func espPlain(k *keys.ESPKeys, b []byte, esn bool) ([]byte, string) {
 		return body, ""
 	case keys.CipherAESCTR:
 		key, salt := splitSalt(k.EncKey, 4)
-		blk, err := blockCipher(c, key)
+		blk, err := d.espBlock(k, key)
 		if err != nil {
 			return nil, err.Error()
 		}
@@ -204,7 +204,7 @@ func espPlain(k *keys.ESPKeys, b []byte, esn bool) ([]byte, string) {
 		}
 		return ctrDecrypt(blk, salt, body[:8], body[8:]), ""
 	case keys.CipherAESCBC, keys.Cipher3DES, keys.CipherDES, keys.CipherCAST5CBC, keys.CipherBlowfishCBC, keys.CipherTwofishCBC:
-		blk, err := blockCipher(c, k.EncKey)
+		blk, err := d.espBlock(k, k.EncKey)
 		if err != nil {
 			return nil, err.Error()
 		}
@@ -219,6 +219,24 @@ func espPlain(k *keys.ESPKeys, b []byte, esn bool) ([]byte, string) {
 		return pt, ""
 	}
 	return nil, fmt.Sprintf("ESP encryption %s is not supported", c)
+}
+
+// espBlock is the block cipher of an ESP SA (key: its key without the
+// salt), set up on the SA's first packet and kept: the key schedules of
+// Blowfish and Twofish cost more than decrypting a packet.
+func (d *Decrypter) espBlock(k *keys.ESPKeys, key []byte) (cipher.Block, error) {
+	if blk, ok := d.espBlocks[k]; ok {
+		return blk, nil
+	}
+	blk, err := blockCipher(k.Encr.Cipher, key)
+	if err != nil {
+		return nil, err
+	}
+	if d.espBlocks == nil {
+		d.espBlocks = map[*keys.ESPKeys]cipher.Block{}
+	}
+	d.espBlocks[k] = blk
+	return blk, nil
 }
 
 // gmacESP verifies an ESP packet of ENCR_NULL_AUTH_AES_GMAC (RFC 4543

@@ -215,23 +215,16 @@ func (s *v1SA) algorithms(kk *keys.IKEv1Keys) (keys.Cipher, int, func() hash.Has
 		c, klen = keys.CipherDES, 8
 	case encr3DES:
 		c, klen = keys.Cipher3DES, 24
-	case encrAES:
-		c, klen = keys.CipherAESCBC, 16
-		if s.keyBits != 0 {
-			klen = int(s.keyBits / 8)
-		}
-	case encrBlowfish, encrCAST:
-		// RFC 2409 App. A: variable key lengths, 128 bits by default
-		c, klen = keys.CipherBlowfishCBC, 16
-		if s.encr == encrCAST {
-			c = keys.CipherCAST5CBC
-		}
+	case encrAES, encrBlowfish, encrCAST:
+		// RFC 2409 App. A: variable key lengths (the Key-Length
+		// attribute), 128 bits by default
+		c, klen = map[uint64]keys.Cipher{encrAES: keys.CipherAESCBC, encrBlowfish: keys.CipherBlowfishCBC, encrCAST: keys.CipherCAST5CBC}[s.encr], 16
 		if s.keyBits != 0 {
 			klen = int(s.keyBits / 8)
 		}
 	case encrIDEA, encrRC5, encrCamellia:
 		name := map[uint64]string{encrIDEA: "IDEA-CBC", encrRC5: "RC5-R16-B64-CBC", encrCamellia: "Camellia-CBC"}[s.encr]
-		return 0, 0, nil, fmt.Errorf("IKEv1 encryption algorithm %s (%d) is not supported: it is in neither Go's standard library nor golang.org/x/crypto", name, s.encr)
+		return 0, 0, nil, fmt.Errorf("IKEv1 %s (%d)", keys.Refusal("encryption", name), s.encr)
 	case 0:
 		if kk.Encr != "" {
 			if e, ok := keys.ParseEncryption(kk.Encr); ok {
@@ -288,7 +281,7 @@ func (s *v1SA) algorithms(kk *keys.IKEv1Keys) (keys.Cipher, int, func() hash.Has
 			}
 		}
 	case hashTiger:
-		return 0, 0, nil, fmt.Errorf("IKEv1 hash algorithm Tiger (%d) is not supported: it is in neither Go's standard library nor golang.org/x/crypto", s.hash)
+		return 0, 0, nil, fmt.Errorf("IKEv1 %s (%d)", keys.Refusal("hash", "Tiger"), s.hash)
 	default:
 		return 0, 0, nil, fmt.Errorf("IKEv1 hash algorithm %d is not supported", s.hash)
 	}

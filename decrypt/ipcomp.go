@@ -8,6 +8,7 @@ import (
 	"io"
 
 	"github.com/ipsecpcap/ipsecpcap/decode"
+	"github.com/ipsecpcap/ipsecpcap/decode/isakmp"
 )
 
 // protoIPComp is the IP protocol number of IPComp (RFC 3173), as an ESP
@@ -18,11 +19,6 @@ const protoIPComp = 108
 // 65535 bytes, so more is not a packet (and a small input cannot make the
 // decoder allocate without end).
 const maxInflated = 65535
-
-// wellKnownCPI are the CPIs that name their algorithm (RFC 3173 §3.3,
-// IANA "IPComp Transform Identifiers"); a CPI of 256 and above was
-// negotiated in IKE and says nothing by itself.
-var wellKnownCPI = map[uint16]string{1: "OUI", 2: "DEFLATE", 3: "LZS", 4: "LZJH"}
 
 // openIPComp reads the IPComp header at the start of data (RFC 3173 §2.2:
 // next header, flags, CPI) and inflates a DEFLATE payload (RFC 2394: raw
@@ -36,7 +32,12 @@ func openIPComp(data []byte) (*decode.IPComp, []byte, uint8, string) {
 		return nil, nil, 0, fmt.Sprintf("IPComp header cut short: %d bytes", len(data))
 	}
 	nh, cpi := data[0], binary.BigEndian.Uint16(data[2:4])
-	ipc := &decode.IPComp{CPI: cpi, Algorithm: wellKnownCPI[cpi], Compressed: len(data) - 4}
+	ipc := &decode.IPComp{CPI: cpi, Compressed: len(data) - 4}
+	if cpi >= 1 && cpi <= 4 {
+		// RFC 3173 §3.3: a well-known CPI is its transform ID; a CPI of
+		// 256 and above was negotiated in IKE and says nothing by itself
+		ipc.Algorithm = isakmp.IPCompName(uint8(cpi))
+	}
 	payload := data[4:]
 	if ipc.Algorithm != "" && ipc.Algorithm != "DEFLATE" {
 		return ipc, payload, nh, ""

@@ -222,7 +222,7 @@ func ParseIntegrity(name string, truncBits int) (Integrity, bool) {
 		// "MAC-RIPEMD-160-96 [RFC2857]", Linux's "hmac(rmd160)"; a name
 		// that states no truncation gets RFC 2857's 96 bits.
 		i.Alg = IntegHMACRIPEMD160
-		if truncBits == 0 && last != 96 {
+		if truncBits == 0 {
 			i.TruncLen = 12
 			return i, true
 		}

@@ -64,11 +64,27 @@ type CharonChild struct {
 	Line      int
 }
 
+// CharonUnboundIKEv2 is the key material of an IKEv2 SA that a rekey
+// (CREATE_CHILD_SA) created: charon logs its keys but not next to its
+// SPIs (no NAT detection there). Its name ("lab[2]") and the number of
+// daemon starts before it tie it to the IKE_SA manager's "checkin IKEv2 SA
+// lab[2] with SPIs …" line (charon's "mgr" log level 2), which package
+// keys does not read.
+type CharonUnboundIKEv2 struct {
+	SA    CharonIKEv2 // without SPIs
+	Name  string
+	Epoch int // "Starting IKE charon daemon" lines before it
+}
+
 // CharonLog is what ParseCharonLog extracts from one charon log.
 type CharonLog struct {
-	Version  string // strongSwan version from the start-up line
-	IKEv1    []CharonIKEv1
-	IKEv2    []CharonIKEv2
+	Version string // strongSwan version from the start-up line
+	IKEv1   []CharonIKEv1
+	IKEv2   []CharonIKEv2
+	// Unbound are IKEv2 SAs whose keys a thread derived, after selecting
+	// their IKE proposal, right before they were established, and whose
+	// SPIs that thread never logged: the SAs a rekey created.
+	Unbound  []CharonUnboundIKEv2
 	Children []CharonChild
 	// Notifies lists the names of the notify payloads charon sent or
 	// received (long names, e.g. NO_PROPOSAL_CHOSEN), in order of first
@@ -88,6 +104,7 @@ var (
 	reNotify    = regexp.MustCompile(`^received ([A-Z][A-Z0-9_]+) (?:error )?notify(?: error)?`)
 	reNotifyAbb = regexp.MustCompile(`N\(([A-Z0-9_]+)\)`)
 	reVersion   = regexp.MustCompile(`\(strongSwan ([0-9.]+)`)
+	reEstabIKE  = regexp.MustCompile(`^IKE_SA (\S+\[\d+\]) state change: CONNECTING => ESTABLISHED`)
 )
 
 // routineNotifies are notifies of every healthy exchange; they are not
@@ -122,6 +139,7 @@ type threadState struct {
 	ikeProp     string // last "selected proposal: IKE:..."
 	espProp     string // last "selected proposal: ESP:..."
 	ikev2       *CharonIKEv2
+	ikev2Keyed  bool // ikev2 has all its keys (Sk_pr dumped)
 	ikev2Count  int
 	pendingV1   *CharonIKEv1
 	child       *childKeys
@@ -145,10 +163,13 @@ func ParseCharonLog(r io.Reader) (*CharonLog, error) {
 	}
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	lineNo := 0
+	lineNo, epoch := 0, 0
 	for sc.Scan() {
 		lineNo++
 		line := sc.Text()
+		if strings.Contains(line, "Starting IKE charon daemon") {
+			epoch++
+		}
 		if out.Version == "" {
 			if m := reVersion.FindStringSubmatch(line); m != nil && strings.Contains(line, "Starting IKE charon") {
 				out.Version = m[1]
@@ -228,6 +249,15 @@ func ParseCharonLog(r io.Reader) (*CharonLog, error) {
 			}
 		case reNotify.MatchString(msg):
 			addNotify(reNotify.FindStringSubmatch(msg)[1])
+		case reEstabIKE.MatchString(msg):
+			// A responder derives its first SA's keys when IKE_AUTH
+			// arrives, in another thread than the proposal: those come
+			// with SPIs from the initiator's log. A rekey selects the new
+			// SA's proposal in the thread that derives its keys.
+			if t.ikev2 != nil && t.ikev2Keyed && t.ikeProp != "" {
+				out.Unbound = append(out.Unbound, CharonUnboundIKEv2{SA: *t.ikev2, Name: reEstabIKE.FindStringSubmatch(msg)[1], Epoch: epoch})
+				t.ikev2 = nil
+			}
 		case reAdding.MatchString(msg):
 			t.adding = reAdding.FindStringSubmatch(msg)[1]
 		case reSPILine.MatchString(msg):
@@ -312,7 +342,7 @@ func finishDump(out *CharonLog, t *threadState, d *dump, lineNo int) {
 		}
 	case "Sk_d secret":
 		encr, integ := SplitCharonProposal(t.ikeProp)
-		t.ikev2 = &CharonIKEv2{Encr: encr, Integ: integ, Line: lineNo}
+		t.ikev2, t.ikev2Keyed = &CharonIKEv2{Encr: encr, Integ: integ, Line: lineNo}, false
 	case "Sk_ai secret", "Sk_ar secret", "Sk_ei secret", "Sk_er secret":
 		if t.ikev2 == nil {
 			return
@@ -331,6 +361,7 @@ func finishDump(out *CharonLog, t *threadState, d *dump, lineNo int) {
 		if t.ikev2 == nil {
 			return
 		}
+		t.ikev2Keyed = true
 		// complete: attach the SPIs of this job if they are known, else
 		// wait for the job's natd_chunk
 		if len(t.spis) == 16 && !zero(t.spis[8:16]) {

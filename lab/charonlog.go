@@ -3,14 +3,12 @@ package lab
 import (
 	"bufio"
 	"bytes"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"regexp"
 	"sort"
-	"strconv"
 	"strings"
 
 	"github.com/ipsecpcap/ipsecpcap/keys"
@@ -33,24 +31,39 @@ type (
 
 // ParseCharonLog reads a charon log written at log level 4. Besides what
 // keys.ParseCharonLog finds, it ties the keys of the IKEv2 SAs a rekey
-// created (CREATE_CHILD_SA) to their SPIs, which never show next to those
-// keys (no NAT-D there) but do in the IKE_SA manager's lines at "mgr = 2"
-// (see RekeyedIKEv2), in the log itself or in mgr, the same daemon's
-// manager lines logged to a file of their own.
+// created (keys.CharonLog.Unbound) to their SPIs, which never show next to
+// those keys but do in the IKE_SA manager's "checkin IKEv2 SA lab[2] with
+// SPIs X_i Y_r" lines at "mgr = 2": in the log itself or in mgr, the same
+// daemon's manager lines logged to a file of their own. An SA whose SPIs
+// are not named is left out.
 func ParseCharonLog(r io.Reader, mgr ...io.Reader) (*CharonLog, error) {
-	b, err := io.ReadAll(r)
-	if err != nil {
-		return nil, err
+	// the SPIs of each SA by daemon start ("Starting IKE charon daemon"
+	// lines before it: a restarted daemon numbers its SAs anew) and name
+	type key struct {
+		epoch int
+		name  string
 	}
-	var more [][]byte
-	for _, m := range mgr {
-		mb, err := io.ReadAll(m)
-		if err != nil {
-			return nil, err
+	spis := map[key][2]string{}
+	checkins := func(r io.Reader) io.Reader {
+		var copied bytes.Buffer
+		sc := bufio.NewScanner(io.TeeReader(r, &copied))
+		sc.Buffer(make([]byte, 1<<20), 1<<20)
+		epoch := 0
+		for sc.Scan() {
+			if strings.Contains(sc.Text(), "Starting IKE charon daemon") {
+				epoch++
+			} else if m := reCheckin.FindStringSubmatch(sc.Text()); m != nil && m[3] != "0000000000000000" {
+				if k := (key{epoch, m[1]}); spis[k] == [2]string{} {
+					spis[k] = [2]string{m[2], m[3]}
+				}
+			}
 		}
-		more = append(more, mb)
+		return &copied
 	}
-	l, err := keys.ParseCharonLog(bytes.NewReader(b))
+	for _, m := range mgr {
+		checkins(m)
+	}
+	l, err := keys.ParseCharonLog(checkins(r))
 	if err != nil {
 		return nil, err
 	}
@@ -58,13 +71,19 @@ func ParseCharonLog(r io.Reader, mgr ...io.Reader) (*CharonLog, error) {
 	for _, sa := range l.IKEv2 {
 		have[sa.SPIi+sa.SPIr] = true
 	}
+	bound := map[key]bool{}
 	added := false
-	for _, sa := range RekeyedIKEv2(b, more...) {
-		if !have[sa.SPIi+sa.SPIr] {
-			have[sa.SPIi+sa.SPIr] = true
-			l.IKEv2 = append(l.IKEv2, sa)
-			added = true
+	for _, u := range l.Unbound {
+		k := key{u.Epoch, u.Name}
+		s, ok := spis[k]
+		if !ok || bound[k] || have[s[0]+s[1]] {
+			continue
 		}
+		bound[k], have[s[0]+s[1]] = true, true
+		sa := u.SA
+		sa.SPIi, sa.SPIr = s[0], s[1]
+		l.IKEv2 = append(l.IKEv2, sa)
+		added = true
 	}
 	if added {
 		sort.SliceStable(l.IKEv2, func(i, j int) bool { return l.IKEv2[i].Line < l.IKEv2[j].Line })
@@ -72,149 +91,8 @@ func ParseCharonLog(r io.Reader, mgr ...io.Reader) (*CharonLog, error) {
 	return l, nil
 }
 
-var (
-	reCharonLine = regexp.MustCompile(`(\d+)\[([A-Z]{3})\] (.*)$`)
-	reDumpHead   = regexp.MustCompile(`^(Sk_[a-z]{2} secret) => (\d+) bytes @ 0x[0-9a-f]+$`)
-	reDumpLine   = regexp.MustCompile(`^ +\d+: ((?:[0-9A-F]{2} ?)+)`)
-	reSelIKE     = regexp.MustCompile(`^selected proposal: IKE:(\S+)`)
-	reEstablish  = regexp.MustCompile(`^IKE_SA (\S+\[\d+\]) state change: CONNECTING => ESTABLISHED`)
-	reCheckin    = regexp.MustCompile(`^checkin IKEv2 SA (\S+\[\d+\]) with SPIs ([0-9a-f]{16})_i ([0-9a-f]{16})_r`)
-)
-
-// RekeyedIKEv2 returns the IKEv2 SAs of a charon log whose keys a thread
-// derived, after selecting their IKE proposal, right before logging that
-// the SA (e.g. "lab[2]") went from CONNECTING to ESTABLISHED (an IKE SA
-// rekey, on either side), with the
-// SPIs of the manager's "checkin IKEv2 SA lab[2] with SPIs X_i Y_r" lines
-// (charon's "mgr" log level 2), in log or in more (the same daemon's
-// manager lines logged to files of their own). An SA whose SPIs are not
-// named is left out; a restarted daemon ("Starting IKE charon daemon")
-// numbers its SAs anew.
-func RekeyedIKEv2(log []byte, more ...[]byte) []IKEv2SA {
-	type thread struct {
-		label string // the Sk_* dump being read
-		n     int
-		buf   []byte
-		sk    map[string]string
-		prop  string
-		line  int // the Sk_d line
-	}
-	// SAs are "<daemon start> <name>", e.g. "0 lab[2]": the count of
-	// "Starting IKE charon daemon" lines before them, and their name
-	type key struct {
-		epoch int
-		name  string
-	}
-	keyed := map[key]IKEv2SA{} // keys, no SPIs yet
-	var order []key
-	spis := map[key][2]string{}
-	// scan calls line for every charon line of a text with its daemon
-	// start, thread and message
-	scan := func(text []byte, line func(lineNo, epoch, tid int, msg string)) {
-		sc := bufio.NewScanner(bytes.NewReader(text))
-		sc.Buffer(make([]byte, 1<<20), 1<<20)
-		lineNo, epoch := 0, 0
-		for sc.Scan() {
-			lineNo++
-			if strings.Contains(sc.Text(), "Starting IKE charon daemon") {
-				epoch++
-				continue
-			}
-			if m := reCharonLine.FindStringSubmatch(sc.Text()); m != nil {
-				tid, _ := strconv.Atoi(m[1])
-				line(lineNo, epoch, tid, m[3])
-			}
-		}
-	}
-	checkin := func(_, epoch, _ int, msg string) {
-		if cm := reCheckin.FindStringSubmatch(msg); cm != nil {
-			k := key{epoch, cm[1]}
-			if _, ok := spis[k]; !ok && cm[3] != "0000000000000000" {
-				spis[k] = [2]string{cm[2], cm[3]}
-			}
-		}
-	}
-	for _, m := range more {
-		scan(m, checkin)
-	}
-	threads := map[key]*thread{} // by daemon start and thread number
-	scan(log, func(lineNo, epoch, tid int, msg string) {
-		checkin(lineNo, epoch, tid, msg)
-		tk := key{epoch, strconv.Itoa(tid)}
-		t := threads[tk]
-		if t == nil {
-			t = &thread{}
-			threads[tk] = t
-		}
-		if t.label != "" {
-			if dm := reDumpLine.FindStringSubmatch(msg); dm != nil {
-				for _, tok := range strings.Fields(dm[1]) {
-					if len(t.buf) >= t.n {
-						break
-					}
-					c, err := hex.DecodeString(tok)
-					if err != nil || len(c) != 1 {
-						break
-					}
-					t.buf = append(t.buf, c[0])
-				}
-				if len(t.buf) >= t.n {
-					t.sk[t.label] = hex.EncodeToString(t.buf)
-					t.label = ""
-				}
-				return
-			}
-			t.label = "" // truncated dump
-		}
-		switch {
-		case strings.HasPrefix(msg, "received packet:"):
-			*t = thread{}
-		case reSelIKE.MatchString(msg):
-			t.prop = reSelIKE.FindStringSubmatch(msg)[1]
-		case reDumpHead.MatchString(msg):
-			dm := reDumpHead.FindStringSubmatch(msg)
-			if dm[1] == "Sk_d secret" || t.sk == nil {
-				t.sk = map[string]string{}
-				t.line = lineNo
-			}
-			t.label = dm[1]
-			t.n, _ = strconv.Atoi(dm[2])
-			t.buf = nil
-			if t.n == 0 {
-				t.sk[t.label] = ""
-				t.label = ""
-			}
-		case reEstablish.MatchString(msg):
-			k := key{epoch, reEstablish.FindStringSubmatch(msg)[1]}
-			// a rekey selects the new SA's proposal in the thread that
-			// derives its keys; a responder derives the first SA's keys
-			// when IKE_AUTH arrives, in another thread than its
-			// IKE_SA_INIT (and proposal): package keys has those from
-			// the initiator's log
-			if _, done := t.sk["Sk_pr secret"]; !done || t.prop == "" {
-				break
-			}
-			if _, dup := keyed[k]; dup {
-				break
-			}
-			sa := IKEv2SA{SKei: t.sk["Sk_ei secret"], SKer: t.sk["Sk_er secret"],
-				SKai: t.sk["Sk_ai secret"], SKar: t.sk["Sk_ar secret"], Line: t.line}
-			sa.Encr, sa.Integ = keys.SplitCharonProposal(t.prop)
-			keyed[k] = sa
-			order = append(order, k)
-			t.sk = nil
-		}
-	})
-	var out []IKEv2SA
-	for _, k := range order {
-		if s, ok := spis[k]; ok {
-			sa := keyed[k]
-			sa.SPIi, sa.SPIr = s[0], s[1]
-			out = append(out, sa)
-		}
-	}
-	return out
-}
+// reCheckin is the IKE_SA manager's line that names an SA's SPIs.
+var reCheckin = regexp.MustCompile(`\d+\[[A-Z]{3}\] checkin IKEv2 SA (\S+\[\d+\]) with SPIs ([0-9a-f]{16})_i ([0-9a-f]{16})_r`)
 
 // ParseCharonLogFile parses the charon log at path, with the IKE_SA
 // manager's lines of MgrLogPath(path) when that file exists.

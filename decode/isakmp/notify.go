@@ -183,18 +183,11 @@ func (n *Notify) IPCompSupported() (cpi uint16, transforms []uint8, ok bool) {
 	return binary.BigEndian.Uint16(n.Data[0:2]), n.Data[2:], true
 }
 
-// IPCompName names an IPComp transform ID (IANA "IPComp Transform IDs":
-// RFC 2407 §4.4.5 and RFC 7296): "DEFLATE", "LZS", "LZJH", "OUI".
+// IPCompName names an IPComp transform ID (IANA "IPComp Transform IDs",
+// shared by IKEv1 and IKEv2): "DEFLATE", "LZS", "LZJH", "OUI".
 func IPCompName(id uint8) string {
-	switch id {
-	case 1:
-		return "OUI"
-	case 2:
-		return "DEFLATE"
-	case 3:
-		return "LZS"
-	case 4:
-		return "LZJH"
+	if n := v1TransformIDName(uint8(ProtocolIPComp), id); n != "" {
+		return strings.TrimPrefix(n, "IPCOMP_")
 	}
 	return fmt.Sprintf("IPComp transform %d", id)
 }
