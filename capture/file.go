@@ -36,6 +36,11 @@ type Record struct {
 	OrigLen   int   // length on the wire; > len(Data) when cut by the snaplen
 	Offset    int64 // byte offset of the record in the (decompressed) file
 	Interface int   // pcapng interface index
+	// File is the file the record was read from, as named to NewReader,
+	// and FileFrame its frame number in that file: they differ from Frame
+	// when several files of one capture point are read as one (Chain).
+	File      string
+	FileFrame int
 }
 
 // Format is the container format of a capture file.
@@ -194,6 +199,7 @@ func (f *File) Next() (*Record, error) {
 	}
 	f.frame++
 	rec.Frame, rec.LinkType, rec.Offset, rec.Interface = f.frame, f.link, start, 0
+	rec.File, rec.FileFrame = f.Name, f.frame
 	return rec, nil
 }
 
@@ -232,6 +238,7 @@ func (f *File) nextNg() (*Record, error) {
 	rec := &f.rec // field by field, as for classic pcap
 	rec.Frame, rec.Time, rec.LinkType, rec.Data = f.frame, r.time, r.linkType, r.data
 	rec.OrigLen, rec.Offset, rec.Interface = r.origLen, r.offset, r.iface
+	rec.File, rec.FileFrame = f.Name, f.frame
 	return rec, nil
 }
 
