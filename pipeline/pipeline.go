@@ -47,6 +47,9 @@ type Options struct {
 	// Logs are gateway logs (package gwlog) to align on the analysis: a
 	// stated cause makes a diagnosis certain without keys.
 	Logs []*gwlog.Log
+	// Points are capture points the user named (--point NAME=FILES); the
+	// files given besides are grouped by their times (see PlanPoints).
+	Points []PointSpec
 }
 
 // MaxProblems bounds the problem reports passed on per file.
@@ -69,6 +72,24 @@ type Input struct {
 	// Capture is the number frame IDs carry for this input (see
 	// decode.FrameID): 0 in a run over one capture, else 1, 2, ...
 	Capture int
+	// Point is the name the user gave this capture point ("" when none),
+	// Grouping why its files were taken as one point, and Files those
+	// files when there are several (Size and SHA256 are then per file,
+	// and Packets the frames of all).
+	Point    string
+	Grouping string
+	Files    []InputFile
+}
+
+// InputFile is one file of a capture point read from several.
+type InputFile struct {
+	Name    string
+	Size    int64
+	SHA256  string
+	Packets int
+	// FirstFrame and LastFrame are its frames as the point numbers them
+	// (one run of numbers across the files, as mergecap -a would).
+	FirstFrame, LastFrame int
 }
 
 // Result is a consistent picture of the run so far.
@@ -102,16 +123,29 @@ func Start(name string, opt Options) (*Run, error) {
 	return StartFiles([]string{name}, opt)
 }
 
-// StartFiles opens captures taken at different points of the same network
-// for one analysis: their records are merged in time order and the
-// correlator recognises the same message seen at several points.
+// StartFiles opens captures for one analysis. Files (or directories of
+// them) are taken as capture points by their times (PlanPoints): the
+// pieces of one rotated capture are read one after the other as one
+// timeline; captures taken at different points of the same network are
+// merged in time order and the correlator recognises the same message seen
+// at several points. opt.Points names points explicitly.
 func StartFiles(names []string, opt Options) (*Run, error) {
-	if len(names) == 0 {
+	if len(names) == 0 && len(opt.Points) == 0 {
 		return nil, errors.New("no capture given")
 	}
+	points, err := PlanPoints(names, opt.Points, SpanReader(opt.Decode))
+	if err != nil {
+		return nil, err
+	}
+	return StartPoints(points, opt)
+}
+
+// StartPoints opens capture points as planned.
+func StartPoints(points []Point, opt Options) (*Run, error) {
 	var srcs []*source
-	for _, name := range names {
-		s, err := openFile(name, opt.Decode, !opt.NoDigest)
+	r := &Run{}
+	for _, p := range points {
+		s, err := openPoint(p, opt.Decode, !opt.NoDigest, r.late)
 		if err != nil {
 			for _, s := range srcs {
 				s.close()
@@ -120,16 +154,19 @@ func StartFiles(names []string, opt Options) (*Run, error) {
 		}
 		srcs = append(srcs, s)
 	}
-	return newRun(srcs, opt), nil
+	r.init(srcs, opt)
+	return r, nil
 }
 
 // StartSource prepares a run reading from src (a live interface); name is
 // how reports call it.
 func StartSource(name string, src capture.Source, opt Options) *Run {
-	return newRun([]*source{{name: name, src: src, dec: decode.NewDecoder(opt.Decode)}}, opt)
+	r := &Run{}
+	r.init([]*source{{name: name, src: src, dec: decode.NewDecoder(opt.Decode)}}, opt)
+	return r
 }
 
-func newRun(srcs []*source, opt Options) *Run {
+func (r *Run) init(srcs []*source, opt Options) {
 	if len(srcs) > 1 {
 		for i, s := range srcs {
 			s.index = i + 1
@@ -142,7 +179,14 @@ func newRun(srcs []*source, opt Options) *Run {
 	}
 	ccfg := opt.Correlate
 	ccfg.Captures = len(srcs)
-	return &Run{opt: opt, srcs: srcs, cor: correlate.New(ccfg)}
+	r.opt, r.srcs, r.cor = opt, srcs, correlate.New(ccfg)
+}
+
+// late reports a record that came further back in time than the reorder
+// window: it is analysed where it stands, out of order.
+func (r *Run) late(s *source, rec *capture.Record, behind time.Duration) {
+	r.problem(s, fmt.Sprintf("%s, %s earlier than a frame before it: beyond the %s reorder window, analysed out of time order",
+		s.where(rec.File, rec.FileFrame, rec.Frame), behind.Round(time.Microsecond), reorderWindow))
 }
 
 // Name is the first capture's name as given.
@@ -165,12 +209,19 @@ func (r *Run) Progress() (read, total int64) {
 	defer r.mu.Unlock()
 	known := true // every size known (not standard input)
 	for _, s := range r.srcs {
-		if s.raw == nil {
-			return read, 0
+		if len(s.files) == 0 {
+			return read, 0 // live
 		}
-		read += s.raw.n
-		total += s.total
-		known = known && s.total > 0
+		for _, f := range s.files {
+			if f.raw != nil {
+				read += f.raw.n
+			}
+			if f.total == 0 && f.raw == nil && f.name != "-" {
+				f.total = fileSize(f.name)
+			}
+			total += f.total
+			known = known && f.total > 0
+		}
 	}
 	if !known {
 		total = 0
@@ -210,11 +261,11 @@ func (r *Run) Step(n int) (done bool, err error) {
 		if r.t0.IsZero() {
 			r.t0 = rec.Time
 		}
-		local := rec.Frame
-		rec.Frame = decode.FrameID(s.index, local)
+		file, local := rec.File, rec.FileFrame // problems name the file and its own frame
+		rec.Frame = decode.FrameID(s.index, rec.Frame)
 		p, err := s.dec.Decode(rec)
 		if err != nil {
-			r.problem(s, s.problemf("frame %d, %v", local, err))
+			r.problem(s, fmt.Sprintf("%s, %v", s.where(file, local, rec.Frame), err))
 			continue
 		}
 		if p == nil {
@@ -225,7 +276,7 @@ func (r *Run) Step(n int) (done bool, err error) {
 			if pr.InReassembled {
 				where = "reassembled datagram offset"
 			}
-			r.problem(s, s.problemf("frame %d, %s %d: %s", local, where, pr.Offset, pr.Reason))
+			r.problem(s, fmt.Sprintf("%s, %s %d: %s", s.where(file, local, rec.Frame), where, pr.Offset, pr.Reason))
 		}
 		if r.opt.Decrypt != nil {
 			r.opt.Decrypt(p, rec.Data)
@@ -334,8 +385,18 @@ func (r *Run) result(a *correlate.Analysis) *Result {
 	res := &Result{Analysis: a, Done: r.done}
 	for _, s := range r.srcs {
 		in := s.input()
-		if r.done && s.raw != nil {
-			in.Size, in.SHA256 = s.raw.n, s.raw.Sum()
+		if r.done {
+			for i, f := range s.files {
+				if f.raw == nil {
+					continue
+				}
+				in.Size += f.raw.n
+				if len(in.Files) > 0 {
+					in.Files[i].Size, in.Files[i].SHA256 = f.raw.n, f.sum
+				} else {
+					in.SHA256 = f.sum
+				}
+			}
 		}
 		res.Inputs = append(res.Inputs, in)
 		res.Stats.Add(s.dec.Stats())
@@ -356,6 +417,19 @@ func Analyze(name string, opt Options) (*Result, error) {
 // analysis, and returns the result.
 func AnalyzeFiles(names []string, opt Options) (*Result, error) {
 	r, err := StartFiles(names, opt)
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	if err := r.RunToEnd(); err != nil {
+		return nil, err
+	}
+	return r.Final(), nil
+}
+
+// AnalyzePoints runs capture points, as planned, to their end.
+func AnalyzePoints(points []Point, opt Options) (*Result, error) {
+	r, err := StartPoints(points, opt)
 	if err != nil {
 		return nil, err
 	}

@@ -11,13 +11,15 @@ import (
 	"github.com/ipsecpcap/ipsecpcap/decode"
 )
 
-// source is one input of a run: a capture file or a live interface, with
+// source is one capture point of a run: a capture file, the files of one
+// point read as one timeline (a capture.Chain), or a live interface, with
 // its own decoder (reassembly is per capture point) and its own counts.
 type source struct {
-	name  string // as given ("-" for standard input)
+	name  string // as given ("-" for standard input), or the point's label
+	point Point  // the files and why they are one point (none when live)
 	src   capture.Source
-	raw   *hashingReader // nil when the source is not a file
-	total int64          // file size when known
+	chain *capture.Chain // the files being read, nil when live
+	files []*sourceFile  // per file of the point, as opened
 	dec   *decode.Decoder
 	index int // frame IDs: decode.FrameID(index, n); 0 in a single-capture run
 
@@ -30,40 +32,91 @@ type source struct {
 	next     *capture.Record // the record read ahead, not yet processed
 }
 
-// openFile opens a capture file ("-" is standard input) as a source.
-func openFile(name string, cfg decode.Config, digest bool) (*source, error) {
+// sourceFile is one file of a capture point: its size and digest for the
+// chain of custody.
+type sourceFile struct {
+	name  string
+	raw   *hashingReader // nil until opened
+	total int64          // file size when known
+	sum   string         // the digest, once read to its end
+	done  bool           // read to its end (sum is final)
+}
+
+// reorderWindow is how far back in capture time a record may come after a
+// later one and still be analysed in time order (merged captures,
+// multi-queue capture cards write records a little out of order).
+const reorderWindow = 2 * time.Second
+
+// openPoint prepares reading a capture point's files one after the other;
+// each is opened when the previous one is read to its end, so one file is
+// open at a time. The first is opened here, so an unreadable capture is an
+// error before the run starts. late hears of records beyond the reorder
+// window.
+func openPoint(p Point, cfg decode.Config, digest bool, late func(*source, *capture.Record, time.Duration)) (*source, error) {
+	s := &source{name: p.Label(), point: p, dec: decode.NewDecoder(cfg)}
+	for _, name := range p.Files {
+		s.files = append(s.files, &sourceFile{name: name})
+	}
+	first, err := s.files[0].open(digest)
+	if err != nil {
+		s.files[0].drain()
+		return nil, err
+	}
+	next := 0
+	s.chain = capture.NewChain(p.Files, func(name string) (*capture.File, error) {
+		next++
+		if next == 1 {
+			return first, nil
+		}
+		s.files[next-2].drain() // the previous file, read to its end for its digest
+		return s.files[next-1].open(digest)
+	})
+	s.src = capture.NewReorder(s.chain, reorderWindow, func(rec *capture.Record, behind time.Duration) { late(s, rec, behind) })
+	return s, nil
+}
+
+// open opens the file with its digest.
+func (f *sourceFile) open(digest bool) (*capture.File, error) {
 	var raw io.Reader
 	var closer io.Closer
-	var total int64
-	label := name
-	if name == "-" {
+	label := f.name
+	if f.name == "-" {
 		raw, label = os.Stdin, "<stdin>"
 	} else {
-		f, err := os.Open(name)
+		fh, err := os.Open(f.name)
 		if err != nil {
 			return nil, err
 		}
-		if st, err := f.Stat(); err == nil {
-			total = st.Size()
+		if st, err := fh.Stat(); err == nil {
+			f.total = st.Size()
 		}
-		raw, closer = f, f
+		raw, closer = fh, fh
 	}
-	h := newHashingReader(raw, digest)
-	src, err := capture.NewReader(h, label, closer)
+	f.raw = newHashingReader(raw, digest)
+	c, err := capture.NewReader(f.raw, label, closer)
 	if err != nil {
 		if closer != nil {
 			closer.Close()
 		}
-		h.Sum()
 		return nil, err
 	}
-	return &source{name: name, src: src, raw: h, total: total, dec: decode.NewDecoder(cfg)}, nil
+	return c, nil
 }
 
-// label is the name problems are reported under.
+// drain reads what is left of an opened file for its digest.
+func (f *sourceFile) drain() {
+	if f.raw != nil && !f.done {
+		io.Copy(io.Discard, f.raw)
+		f.sum, f.done = f.raw.Sum(), true
+	}
+}
+
+// label is the name problems are reported under: the file being read.
 func (s *source) label() string {
-	if f, ok := s.src.(*capture.File); ok {
-		return f.Name
+	if s.chain != nil {
+		if f := s.chain.Current(); f != "" {
+			return f
+		}
 	}
 	return s.name
 }
@@ -93,24 +146,46 @@ func (s *source) peek(problem func(*source, string)) *capture.Record {
 	return s.next
 }
 
-// finish reads what is left of a file for its digest.
+
+// finish reads what is left of the files for their digests. A file the
+// run did not come to (reading broke off before it) is read for its digest
+// all the same: the report names every file given.
 func (s *source) finish() {
-	if s.raw != nil {
-		io.Copy(io.Discard, s.raw)
+	for _, f := range s.files {
+		if f.raw == nil && f.name != "-" {
+			if c, err := f.open(true); err == nil {
+				c.Close()
+			}
+		}
+		f.drain()
 	}
 }
 
 func (s *source) close() {
 	s.src.Close()
-	if s.raw != nil {
-		s.raw.Sum() // ends the digest goroutine
+	for _, f := range s.files {
+		if f.raw != nil {
+			f.raw.Sum() // ends the digest goroutine
+		}
 	}
 }
 
 func (s *source) input() Input {
-	in := Input{Name: s.name, Packets: s.frames, ReadError: s.readErr, SuppressedProblems: s.suppress, SkippedBlocks: s.resumed, Capture: s.index}
+	in := Input{Name: s.name, Point: s.point.Name, Grouping: s.point.Why, Packets: s.frames, ReadError: s.readErr,
+		SuppressedProblems: s.suppress, SkippedBlocks: s.resumed, Capture: s.index}
 	if dc, ok := s.src.(capture.DropCounter); ok {
 		in.Drops = dc.Drops()
+	}
+	if s.chain == nil || len(s.files) < 2 {
+		return in
+	}
+	read := map[string]capture.ChainFile{}
+	for _, cf := range s.chain.Files() {
+		read[cf.Name] = cf
+	}
+	for _, f := range s.files {
+		cf := read[f.name]
+		in.Files = append(in.Files, InputFile{Name: f.name, Packets: cf.Frames, FirstFrame: cf.FirstFrame, LastFrame: cf.LastFrame})
 	}
 	return in
 }
@@ -133,6 +208,14 @@ func earliest(srcs []*source, problem func(*source, string)) *source {
 	return best
 }
 
-func (s *source) problemf(format string, args ...any) string {
-	return fmt.Sprintf("%s: "+format, append([]any{s.label()}, args...)...)
+// where names a record for problem reports: its file and its frame in it
+// (a live source's records name neither: the source and its frame ID).
+func (s *source) where(file string, fileFrame, frame int) string {
+	if file == "" {
+		file = s.label()
+	}
+	if fileFrame == 0 {
+		_, fileFrame = decode.SplitFrame(frame)
+	}
+	return fmt.Sprintf("%s: frame %d", file, fileFrame)
 }

@@ -23,11 +23,14 @@ func runAnalyze(args []string, stdout, stderr io.Writer) int {
 	in.register(fs)
 	fs.BoolVar(&asJSON, "json", false, "print the analysis as one JSON document (docs/analysis-schema.md)")
 	fs.BoolVar(&noDigest, "no-digest", false, "with --json, do not compute the inputs' SHA-256 (input.sha256 stays empty): on a large file the digest is the slowest part of a run (the text output does not show it, so it is computed only for --json)")
-	fs.BoolVar(&separate, "separate", false, "analyse each FILE on its own instead of merging them as captures from several points of one path")
+	fs.BoolVar(&separate, "separate", false, "analyse each capture point on its own instead of merging them as captures from several points of one path")
 	fs.Usage = func() {
-		fmt.Fprint(stderr, "Usage: ipsecpcap analyze [--json] [--separate] [--no-digest] [--keys PATH] [--log FILE] [--ike-port N] [--natt-port N] FILE...\n"+
-			"Several FILEs are captures of the same tunnels at different points (both gateways, inside and outside a NAT):\n"+
-			"they are merged into one timeline, unless --separate. --log adds the gateways' own logs to the timeline.\n")
+		fmt.Fprint(stderr, "Usage: ipsecpcap analyze [--json] [--separate] [--no-digest] [--keys PATH] [--log FILE] [--point NAME=FILES] [--ike-port N] [--natt-port N] FILE|DIR...\n"+
+			"FILEs whose times follow one another (a rotated capture: tcpdump -C/-G, a ring buffer, editcap -c) are one capture\n"+
+			"point, read in time order; a DIR stands for the captures in it. FILEs whose times overlap are captures of the same\n"+
+			"tunnels at different points (both gateways, inside and outside a NAT): they are merged into one timeline, unless\n"+
+			"--separate. --point names a point and its files where their times cannot tell. --log adds the gateways' own logs.\n"+
+			"Captures may be pcap or pcapng, plain or compressed with gzip, zstd or lz4.\n")
 		fs.PrintDefaults()
 	}
 	files, ok := parseFiles(fs, args)
@@ -41,29 +44,34 @@ func runAnalyze(args []string, stdout, stderr io.Writer) int {
 	out := bufio.NewWriterSize(stdout, 64<<10)
 	defer out.Flush()
 	logs := in.gatewayLogs(stderr)
-	if len(files) > 1 && !separate {
-		dec, used := in.decrypterFor(files, stderr)
-		return analyzeFiles(files, pipeline.Options{Decode: cfg, Decrypt: dec, Logs: logs, NoDigest: noDigest}, used, asJSON, out, stderr)
+	points, err := in.plan(files)
+	if err != nil {
+		fmt.Fprintf(stderr, "ipsecpcap: %v\n", err)
+		return exitUnreadable
+	}
+	if !separate {
+		dec, used := in.decrypterForPoints(points, stderr)
+		return analyzePoints(points, pipeline.Options{Decode: cfg, Decrypt: dec, Logs: logs, NoDigest: noDigest}, used, asJSON, out, stderr)
 	}
 	status := exitOK
-	for i, name := range files {
+	for i, p := range points {
 		if i > 0 && !asJSON {
 			fmt.Fprintln(out)
 		}
-		dec, used := in.decrypter(name, stderr)
-		code := analyzeFiles([]string{name}, pipeline.Options{Decode: cfg, Decrypt: dec, Logs: logs, NoDigest: noDigest}, used, asJSON, out, stderr)
+		dec, used := in.decrypterForPoints(points[i:i+1], stderr)
+		code := analyzePoints([]pipeline.Point{p}, pipeline.Options{Decode: cfg, Decrypt: dec, Logs: logs, NoDigest: noDigest}, used, asJSON, out, stderr)
 		status = max(status, code)
 	}
 	return status
 }
 
-// analyzeFiles correlates and diagnoses captures (several: from several
+// analyzePoints correlates and diagnoses captures (several: from several
 // points, as one analysis), with the gateways' logs, and prints the
 // result. Its status: 0 healthy, 1 a failure found, 2 not analysable.
-func analyzeFiles(names []string, opt pipeline.Options, keyFiles []string, asJSON bool, out *bufio.Writer, stderr io.Writer) int {
+func analyzePoints(points []pipeline.Point, opt pipeline.Options, keyFiles []string, asJSON bool, out *bufio.Writer, stderr io.Writer) int {
 	problems := flushing{out, stderr}
 	opt.Problem = func(s string) { fmt.Fprintln(problems, s) }
-	res, err := runWithProgress(names, opt, &problems)
+	res, err := runWithProgress(points, opt, &problems)
 	if err != nil {
 		out.Flush()
 		fmt.Fprintf(stderr, "ipsecpcap: %v\n", err)
@@ -112,8 +120,8 @@ func findingsStatus(fs []diagnose.Finding) int {
 // runWithProgress is pipeline.AnalyzeFiles with the progress of reading
 // shown on a terminal (see progress.go); messages written to problems'
 // stderr meanwhile go through the progress line.
-func runWithProgress(names []string, opt pipeline.Options, problems *flushing) (*pipeline.Result, error) {
-	r, err := pipeline.StartFiles(names, opt)
+func runWithProgress(points []pipeline.Point, opt pipeline.Options, problems *flushing) (*pipeline.Result, error) {
+	r, err := pipeline.StartPoints(points, opt)
 	if err != nil {
 		return nil, err
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/ipsecpcap/ipsecpcap/decrypt"
 	"github.com/ipsecpcap/ipsecpcap/gwlog"
 	"github.com/ipsecpcap/ipsecpcap/keys"
+	"github.com/ipsecpcap/ipsecpcap/pipeline"
 )
 
 // parseInterspersed parses flags that may come before, between or after the
@@ -60,8 +61,29 @@ type inputFlags struct {
 	keys      pathList
 	noKeys    bool
 	logs      pathList
+	points    pointList
 	parsed    []*gwlog.Log // the --log files, once read
 	parsedAt  []string     // and their paths
+}
+
+// pointList is the repeatable --point NAME=FILES flag.
+type pointList []pipeline.PointSpec
+
+func (p *pointList) String() string {
+	var s []string
+	for _, ps := range *p {
+		s = append(s, ps.Name+"="+ps.Pattern)
+	}
+	return strings.Join(s, ",")
+}
+
+func (p *pointList) Set(v string) error {
+	ps, err := pipeline.ParsePointSpec(v)
+	if err != nil {
+		return err
+	}
+	*p = append(*p, ps)
+	return nil
 }
 
 func (f *inputFlags) register(fs *flag.FlagSet) {
@@ -69,6 +91,7 @@ func (f *inputFlags) register(fs *flag.FlagSet) {
 	fs.Var(&f.natt, "natt-port", "UDP port carrying NAT-T IKE and ESP (repeatable; default 4500)")
 	fs.Var(&f.keys, "keys", "key file or directory: Wireshark ikev1/ikev2_decryption_table, esp_sa, ip xfrm state output, charon log (repeatable)")
 	fs.BoolVar(&f.noKeys, "no-keys", false, "use only the --keys files: no key files lying next to the capture, no keys from --log files")
+	fs.Var(&f.points, "point", "NAME=FILES: these files (a file, a directory, or a pattern such as 'a_*.pcap') are one capture point, shown as NAME (repeatable; other FILEs are grouped by their times)")
 	fs.Var(&f.logs, "log", "gateway log to align with the captures: strongSwan charon (file or syslog), libreswan pluto, H3C Comware debugging (repeatable; format detected)")
 }
 
@@ -100,6 +123,20 @@ func (f *inputFlags) gatewayLogs(stderr io.Writer) []*gwlog.Log {
 // returns nil when there are no keys, and the names of the files used.
 func (f *inputFlags) decrypter(capturePath string, stderr io.Writer) (func(*decode.Packet, []byte), []string) {
 	return f.decrypterFor([]string{capturePath}, stderr)
+}
+
+// plan takes the FILE arguments and the --point flags as capture points.
+func (f *inputFlags) plan(files []string) ([]pipeline.Point, error) {
+	return pipeline.PlanPoints(files, f.points, pipeline.SpanReader(f.decodeConfig()))
+}
+
+// decrypterForPoints loads the keys for the files of capture points.
+func (f *inputFlags) decrypterForPoints(points []pipeline.Point, stderr io.Writer) (func(*decode.Packet, []byte), []string) {
+	var files []string
+	for _, p := range points {
+		files = append(files, p.Files...)
+	}
+	return f.decrypterFor(files, stderr)
 }
 
 // decrypterFor loads the keys for captures analysed together.
@@ -162,7 +199,7 @@ func parseFiles(fs *flag.FlagSet, args []string) (files []string, ok bool) {
 	if err != nil {
 		return nil, false
 	}
-	if len(files) == 0 {
+	if len(files) == 0 && (fs.Lookup("point") == nil || fs.Lookup("point").Value.String() == "") {
 		fs.Usage()
 		return nil, false
 	}

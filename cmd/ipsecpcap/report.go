@@ -73,8 +73,13 @@ func runReport(args []string, stdout, stderr io.Writer) int {
 		return exitUnreadable
 	}
 	cfg := in.decodeConfig()
-	decrypt, keyFiles := in.decrypterFor(files, stderr)
-	res, err := pipeline.AnalyzeFiles(files, pipeline.Options{Decode: cfg, Decrypt: decrypt, Logs: in.gatewayLogs(stderr), Problem: func(s string) { fmt.Fprintln(stderr, s) }})
+	points, err := in.plan(files)
+	if err != nil {
+		fmt.Fprintf(stderr, "ipsecpcap: %v\n", err)
+		return exitUnreadable
+	}
+	decrypt, keyFiles := in.decrypterForPoints(points, stderr)
+	res, err := pipeline.AnalyzePoints(points, pipeline.Options{Decode: cfg, Decrypt: decrypt, Logs: in.gatewayLogs(stderr), Problem: func(s string) { fmt.Fprintln(stderr, s) }})
 	if err != nil {
 		fmt.Fprintf(stderr, "ipsecpcap: %v\n", err)
 		return exitUnreadable

@@ -82,12 +82,17 @@ func runTUI(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return exitUnreadable
 	}
-	if len(files) == 0 {
+	if len(files) == 0 && len(in.points) == 0 {
 		return runAnalyze(rest, stdout, stderr)
 	}
 	var problems []string
 	cfg := in.decodeConfig()
-	decrypt, _ := in.decrypterFor(files, stderr)
+	points, err := in.plan(files)
+	if err != nil {
+		fmt.Fprintf(stderr, "ipsecpcap: %v\n", err)
+		return exitUnreadable
+	}
+	decrypt, _ := in.decrypterForPoints(points, stderr)
 	// NoDigest: the TUI shows no SHA-256, and hashing a large file would
 	// take a core from loading it.
 	opt := pipeline.Options{Decode: cfg, Decrypt: decrypt, NoDigest: true, Logs: in.gatewayLogs(stderr), Problem: func(s string) {
@@ -95,7 +100,7 @@ func runTUI(args []string, stdout, stderr io.Writer) int {
 			problems = append(problems, s)
 		}
 	}}
-	run, err := pipeline.StartFiles(files, opt)
+	run, err := pipeline.StartPoints(points, opt)
 	if err != nil {
 		fmt.Fprintf(stderr, "ipsecpcap: %v\n", err)
 		return exitUnreadable
@@ -105,7 +110,7 @@ func runTUI(args []string, stdout, stderr io.Writer) int {
 	topt := tui.Options{ASCII: ascii, NoColor: noColor, Decode: cfg}
 	if decrypt != nil {
 		topt.Decrypter = func() func(*decode.Packet, []byte) {
-			d, _ := in.decrypterFor(files, io.Discard)
+			d, _ := in.decrypterForPoints(points, io.Discard)
 			return d
 		}
 	}

@@ -10,9 +10,15 @@ import (
 // Points with their totals.
 func InputOf(res *pipeline.Result) Input {
 	one := func(ri pipeline.Input) Input {
-		in := Input{Name: ri.Name, Size: ri.Size, SHA256: ri.SHA256, Packets: ri.Packets, Drops: ri.Drops}
+		in := Input{Name: ri.Name, Size: ri.Size, SHA256: ri.SHA256, Packets: ri.Packets, Drops: ri.Drops, Point: ri.Point}
+		if len(ri.Files) > 0 || len(res.Inputs) > 1 {
+			in.Grouping = ri.Grouping // one file alone needs no reason
+		}
 		if ri.ReadError != nil {
 			in.ReadError = ri.ReadError.Error()
+		}
+		for _, f := range ri.Files {
+			in.Files = append(in.Files, FileDoc{Name: f.Name, Size: f.Size, SHA256: f.SHA256, Packets: f.Packets, FirstFrame: f.FirstFrame, LastFrame: f.LastFrame})
 		}
 		return in
 	}
@@ -29,6 +35,7 @@ func InputOf(res *pipeline.Result) Input {
 			in.Drops += ri.Drops
 		}
 		in.Name, in.SHA256, in.ReadError = strings.Join(names, " + "), "", ""
+		in.Point, in.Grouping, in.Files = "", "", nil
 	}
 	return in
 }

@@ -98,6 +98,22 @@ type InputDoc struct {
 	ESPPackets int `json:"esp_packets"`
 	Keepalives int `json:"nat_keepalives"`
 	ICMPErrors int `json:"icmp_errors"`
+	// Point, Grouping and Files describe a capture read from several
+	// files (absent for one file).
+	Point    string    `json:"point,omitempty"`
+	Grouping string    `json:"grouping,omitempty"`
+	Files    []FileDoc `json:"files,omitempty"`
+}
+
+// FileDoc is one file of a capture point read from several: its frames as
+// the point numbers them (one run across its files, as mergecap -a).
+type FileDoc struct {
+	Name       string `json:"name"`
+	Size       int64  `json:"size"`
+	SHA256     string `json:"sha256"`
+	Packets    int    `json:"packets"`
+	FirstFrame int    `json:"first_frame,omitempty"`
+	LastFrame  int    `json:"last_frame,omitempty"`
 }
 
 // PeerDoc is one peer pair.
@@ -282,6 +298,10 @@ type CaptureDoc struct {
 	OffsetSeconds    float64 `json:"offset_seconds"`
 	OffsetSamples    int     `json:"offset_samples"`
 	PathDelaySeconds float64 `json:"path_delay_seconds,omitempty"`
+	// Point, Grouping and Files as in InputDoc.
+	Point    string    `json:"point,omitempty"`
+	Grouping string    `json:"grouping,omitempty"`
+	Files    []FileDoc `json:"files,omitempty"`
 }
 
 // LogDoc is one gateway log read with --log.
@@ -353,7 +373,8 @@ func BuildDocument(in Input, version string, a *correlate.Analysis, fs []diagnos
 	}
 	t0 := a.FirstTime
 	d.Input = InputDoc{Name: in.Name, Size: in.Size, SHA256: in.SHA256, Packets: in.Packets, ReadError: in.ReadError, KeyFiles: in.KeyFiles,
-		IKEPackets: a.IKEPackets, ESPPackets: a.ESPPackets, Keepalives: a.Keepalives, ICMPErrors: a.ICMPErrors}
+		IKEPackets: a.IKEPackets, ESPPackets: a.ESPPackets, Keepalives: a.Keepalives, ICMPErrors: a.ICMPErrors,
+		Point: in.Point, Grouping: in.Grouping, Files: in.Files}
 	if d.Input.KeyFiles == nil {
 		d.Input.KeyFiles = []string{}
 	}
@@ -375,7 +396,8 @@ func BuildDocument(in Input, version string, a *correlate.Analysis, fs []diagnos
 		d.Tunnels = append(d.Tunnels, tunnelDoc(a, t, t0))
 	}
 	for i, p := range in.Points {
-		cd := CaptureDoc{Capture: i + 1, Name: p.Name, Size: p.Size, SHA256: p.SHA256, Packets: p.Packets, ReadError: p.ReadError, Drops: p.Drops}
+		cd := CaptureDoc{Capture: i + 1, Name: p.Name, Size: p.Size, SHA256: p.SHA256, Packets: p.Packets, ReadError: p.ReadError, Drops: p.Drops,
+			Point: p.Point, Grouping: p.Grouping, Files: p.Files}
 		if i < len(a.Captures) {
 			cc := a.Captures[i]
 			cd.OffsetSeconds, cd.OffsetSamples, cd.PathDelaySeconds = cc.Offset.Seconds(), cc.Samples, cc.PathDelay.Seconds()

@@ -19,7 +19,11 @@ func writePoints(w io.Writer, in Input, a *correlate.Analysis) {
 	}
 	fmt.Fprintln(w, "captures (frames are written capture:frame):")
 	for i, p := range in.Points {
-		fmt.Fprintf(w, "  %d  %s: %d frames", i+1, p.Name, p.Packets)
+		name := p.Name
+		if p.Point != "" && len(p.Files) == 0 {
+			name = fmt.Sprintf("%s (%s)", p.Point, p.Name)
+		}
+		fmt.Fprintf(w, "  %d  %s: %d frames", i+1, name, p.Packets)
 		if i > 0 && i < len(a.Captures) {
 			cc := a.Captures[i]
 			if cc.Samples > 0 {
@@ -36,6 +40,26 @@ func writePoints(w io.Writer, in Input, a *correlate.Analysis) {
 			fmt.Fprintf(w, "; warning: %s", p.ReadError)
 		}
 		fmt.Fprintln(w)
+		if len(p.Files) == 0 && p.Grouping != "" {
+			fmt.Fprintf(w, "     %s\n", p.Grouping)
+		}
+		writeFiles(w, p, "     ")
+	}
+}
+
+// writeFiles lists the files of a capture point read from several, with
+// their frames as the point numbers them, and why they are one point.
+func writeFiles(w io.Writer, in Input, indent string) {
+	if len(in.Files) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "%s%s\n", indent, in.Grouping)
+	for _, f := range in.Files {
+		frames := "no frame"
+		if f.Packets > 0 {
+			frames = fmt.Sprintf("frames %d–%d", f.FirstFrame, f.LastFrame)
+		}
+		fmt.Fprintf(w, "%s  %s: %s\n", indent, f.Name, frames)
 	}
 }
 

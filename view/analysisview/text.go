@@ -32,6 +32,12 @@ type Input struct {
 	// Points are the captures of a multi-capture run, in capture order
 	// (nil for one capture).
 	Points []Input
+	// Point is the name given to the capture point (--point), Grouping
+	// why its files were taken as one point, Files those files when there
+	// are several.
+	Point    string
+	Grouping string
+	Files    []FileDoc
 }
 
 // WriteText writes the text summary.
@@ -42,6 +48,7 @@ func WriteText(w io.Writer, in Input, a *correlate.Analysis, fs []diagnose.Findi
 		fmt.Fprintf(w, ", %s – %s (%s)", t0.UTC().Format("2006-01-02 15:04:05.000"), a.LastTime.UTC().Format("15:04:05.000"), a.LastTime.Sub(t0).Round(time.Millisecond))
 	}
 	fmt.Fprintln(w)
+	writeFiles(w, in, "  ")
 	writePoints(w, in, a)
 	writeLogFiles(w, a)
 	if len(in.KeyFiles) > 0 {

@@ -1,0 +1,185 @@
+package pipeline
+
+import (
+	"encoding/json"
+	"fmt"
+	"math/rand"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/google/gopacket/layers"
+
+	labm "github.com/ipsecpcap/ipsecpcap/lab"
+)
+
+// cutByCount splits records into n pieces of about the same count.
+func cutByCount(recs []rec, n int) [][]rec {
+	var out [][]rec
+	for i := range n {
+		a, b := i*len(recs)/n, (i+1)*len(recs)/n
+		if a < b {
+			out = append(out, recs[a:b])
+		}
+	}
+	return out
+}
+
+// cutByTime splits records into n pieces of about the same duration, as
+// tcpdump -G rotates (a piece may be empty: it is left out, as tcpdump
+// writes no file for a period without packets only with -G and a filter).
+func cutByTime(recs []rec, n int) [][]rec {
+	t0, t1 := recs[0].ci.Timestamp, recs[len(recs)-1].ci.Timestamp
+	span := t1.Sub(t0)
+	out := make([][]rec, n)
+	for _, r := range recs {
+		i := int(float64(r.ci.Timestamp.Sub(t0)) / float64(span+1) * float64(n))
+		out[i] = append(out[i], r)
+	}
+	var kept [][]rec
+	for _, p := range out {
+		if len(p) > 0 {
+			kept = append(kept, p)
+		}
+	}
+	return kept
+}
+
+// writePieces writes pieces as prefix_00.pcap, prefix_01.pcap, ... in dir
+// and returns their names in a shuffled order.
+func writePieces(t *testing.T, dir, prefix string, lt layers.LinkType, pieces [][]rec, rng *rand.Rand) []string {
+	t.Helper()
+	var names []string
+	for i, p := range pieces {
+		src := writePcap(t, lt, p)
+		name := filepath.Join(dir, fmt.Sprintf("%s_%02d.pcap", prefix, i))
+		b, err := os.ReadFile(src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(name, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		names = append(names, name)
+	}
+	rng.Shuffle(len(names), func(i, j int) { names[i], names[j] = names[j], names[i] })
+	return names
+}
+
+// findingsJSON is what the findings say, frames and all.
+func findingsJSON(t *testing.T, res *Result) string {
+	t.Helper()
+	b, err := json.MarshalIndent(res.Findings, "", " ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// TestPiecesAreOneCapture splits every lab capture into 2, 3 and 10 pieces,
+// by record count and by time, gives them in a shuffled order, and expects
+// exactly the findings of the whole file: the pieces are one capture point,
+// read in time order, frames numbered on across them.
+func TestPiecesAreOneCapture(t *testing.T) {
+	m, err := labm.Load("../testdata/pcaps/manifest.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewSource(1))
+	for _, sc := range m.Scenarios {
+		t.Run(sc.Name, func(t *testing.T) {
+			path := m.Path(sc.Capture)
+			whole, err := Analyze(path, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := findingsJSON(t, whole)
+			recs := readRecords(t, path)
+			lt := linkType(t, path)
+			for _, n := range []int{2, 3, 10} {
+				for _, by := range []string{"count", "time"} {
+					pieces := cutByCount(recs, n)
+					if by == "time" {
+						pieces = cutByTime(recs, n)
+					}
+					names := writePieces(t, t.TempDir(), "cap", lt, pieces, rng)
+					res, err := AnalyzeFiles(names, Options{})
+					if err != nil {
+						t.Fatal(err)
+					}
+					if len(res.Inputs) != 1 || len(res.Inputs[0].Files) != len(pieces) && len(pieces) > 1 {
+						t.Fatalf("%d pieces by %s: %d capture points, want one of %d files (%+v)", n, by, len(res.Inputs), len(pieces), res.Inputs)
+					}
+					if got := findingsJSON(t, res); got != want {
+						t.Errorf("%d pieces by %s: findings differ from the whole file's\ngot  %s\nwant %s", n, by, got, want)
+					}
+				}
+			}
+		})
+	}
+}
+
+// TestTwoPointsInPieces splits each capture of the lab's two-point
+// scenarios into pieces: given all together in any order, they are the two
+// points again, with the findings of the two whole files.
+func TestTwoPointsInPieces(t *testing.T) {
+	m, err := labm.Load("../testdata/pcaps/manifest.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewSource(2))
+	n := 0
+	for _, sc := range m.Scenarios {
+		if len(sc.Captures) == 0 {
+			continue
+		}
+		n++
+		t.Run(sc.Name, func(t *testing.T) {
+			paths := []string{m.Path(sc.Capture)}
+			for _, c := range sc.Captures {
+				paths = append(paths, m.Path(c.Path))
+			}
+			whole, err := AnalyzeFiles(paths, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := findingsJSON(t, whole)
+			dir := t.TempDir()
+			var all []string
+			for i, p := range paths {
+				all = append(all, writePieces(t, dir, fmt.Sprintf("point%c", 'a'+i), linkType(t, p), cutByCount(readRecords(t, p), 3), rng)...)
+			}
+			// Each point's first piece first, so capture k is point k as in
+			// the whole run; the other pieces in any order.
+			first := map[string]bool{}
+			for i := range paths {
+				first[filepath.Join(dir, fmt.Sprintf("point%c_00.pcap", 'a'+i))] = true
+			}
+			var order []string
+			for i := range paths {
+				order = append(order, filepath.Join(dir, fmt.Sprintf("point%c_00.pcap", 'a'+i)))
+			}
+			for _, f := range all {
+				if !first[f] {
+					order = append(order, f)
+				}
+			}
+			res, err := AnalyzeFiles(order, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(res.Inputs) != len(paths) {
+				for _, in := range res.Inputs {
+					t.Logf("point %s: %s", in.Name, in.Grouping)
+				}
+				t.Fatalf("%d capture points, want %d", len(res.Inputs), len(paths))
+			}
+			if got := findingsJSON(t, res); got != want {
+				t.Errorf("findings differ from the whole files'\ngot  %s\nwant %s", got, want)
+			}
+		})
+	}
+	if n == 0 {
+		t.Error("no two-point scenario in the lab")
+	}
+}
