@@ -3,13 +3,13 @@ package pipeline
 import (
 	"encoding/binary"
 	"errors"
-	"hash/fnv"
 	"fmt"
+	"hash/fnv"
 	"os"
 	"path/filepath"
-	"time"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/ipsecpcap/ipsecpcap/capture"
 	"github.com/ipsecpcap/ipsecpcap/decode"

@@ -146,7 +146,6 @@ func (s *source) peek(problem func(*source, string)) *capture.Record {
 	return s.next
 }
 
-
 // finish reads what is left of the files for their digests. A file the
 // run did not come to (reading broke off before it) is read for its digest
 // all the same: the report names every file given.
