@@ -29,6 +29,9 @@ type Config struct {
 	// Captures is the number of captures merged into the run (their frame
 	// IDs carry it, see decode.FrameID); 0 or 1 for one capture.
 	Captures int
+	// CaptureNames are the names the user gave the capture points
+	// (--point), capture k's at k-1; "" or absent: unnamed.
+	CaptureNames []string
 }
 
 type saKey struct {

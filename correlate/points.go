@@ -1,6 +1,7 @@
 package correlate
 
 import (
+	"fmt"
 	"net/netip"
 	"slices"
 	"time"
@@ -37,6 +38,7 @@ type SAPoint struct {
 // ESP packets both saw.
 type CaptureClock struct {
 	Capture     int
+	Name        string    // the name the user gave the point, "" if none
 	First, Last time.Time // in a snapshot: on the first capture's clock
 	Packets     int       // IPsec packets
 	// Offset is this capture's clock minus the first capture's (subtract it
@@ -61,6 +63,23 @@ func captureOf(p *decode.Packet) int {
 	return k
 }
 
+// captureName is the name given to capture k, "" if none.
+func (c *Correlator) captureName(k int) string {
+	if k >= 1 && k <= len(c.cfg.CaptureNames) {
+		return c.cfg.CaptureNames[k-1]
+	}
+	return ""
+}
+
+// PointName is how texts call capture point k: the name the user gave it,
+// else "capture k".
+func (a *Analysis) PointName(k int) string {
+	if k >= 1 && k <= len(a.Captures) && a.Captures[k-1].Name != "" {
+		return a.Captures[k-1].Name
+	}
+	return fmt.Sprintf("capture %d", k)
+}
+
 // notePacket keeps each capture's span and count.
 func (c *Correlator) notePacket(p *decode.Packet) {
 	if !c.multi() {
@@ -68,7 +87,7 @@ func (c *Correlator) notePacket(p *decode.Packet) {
 	}
 	k := captureOf(p)
 	for len(c.a.Captures) < k {
-		c.a.Captures = append(c.a.Captures, CaptureClock{Capture: len(c.a.Captures) + 1})
+		c.a.Captures = append(c.a.Captures, CaptureClock{Capture: len(c.a.Captures) + 1, Name: c.captureName(len(c.a.Captures) + 1)})
 	}
 	if k < 1 {
 		return

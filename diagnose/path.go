@@ -152,7 +152,7 @@ func receiverLog(a *correlate.Analysis, g *lostGroup) (got, after *correlate.Log
 
 func (g *lostGroup) finding(a *correlate.Analysis, receiverAfter *correlate.LogEvent) Finding {
 	m := g.msgs[0]
-	seenAt := capturesOf(m)
+	seenAt := capturesOf(a, m)
 	role := "request"
 	if m.Response {
 		role = "response"
@@ -165,9 +165,9 @@ func (g *lostGroup) finding(a *correlate.Analysis, receiverAfter *correlate.LogE
 	if g.watch == mayHaveStopped {
 		still = "has nothing later (if it was still capturing)"
 	}
-	summary := fmt.Sprintf("%s ↔ %s: %s %s (message ID %d, sent %d×, frame %s) left %s at capture %s but never reached capture %d, which saw this IKE SA before and %s: something between the two points drops %s → %s",
+	summary := fmt.Sprintf("%s ↔ %s: %s %s (message ID %d, sent %d×, frame %s) left %s at %s but never reached %s, which saw this IKE SA before and %s: something between the two points drops %s → %s",
 		g.sa.Initiator.Addr(), g.sa.Responder.Addr(), g.names[0], role, m.MessageID, m.Sent, decode.FrameLabel(m.Frames[0]),
-		sender, seenAt, g.missing, still, sender, receiver)
+		sender, seenAt, a.PointName(g.missing), still, sender, receiver)
 	if n := len(g.msgs); n > 1 {
 		summary += fmt.Sprintf(" (%d of its %d messages that way were lost there)", n, g.total)
 	}
@@ -188,12 +188,12 @@ func (g *lostGroup) finding(a *correlate.Analysis, receiverAfter *correlate.LogE
 	for _, lost := range g.msgs {
 		f.Frames = append(f.Frames, lost.Frames...)
 	}
-	f.Causes = lossCauses(g)
+	f.Causes = lossCauses(a, g)
 	return f
 }
 
 // lossCauses ranks why packets of one kind vanish between two points.
-func lossCauses(g *lostGroup) []Cause {
+func lossCauses(a *correlate.Analysis, g *lostGroup) []Cause {
 	var cs []Cause
 	natt, frag := 0, 0
 	for _, m := range g.msgs {
@@ -222,13 +222,14 @@ func lossCauses(g *lostGroup) []Cause {
 		Cause{"a firewall, ACL or policer between the two capture points", "the packets were seen leaving one point and never arriving at the other while it was capturing this tunnel"},
 		Cause{"asymmetric routing", "the packets may reach the peer by another path that bypasses the second capture point (then the peer's answers tell)"})
 	if g.watch == mayHaveStopped {
-		cs = append(cs, Cause{fmt.Sprintf("capture %d was stopped", g.missing), "it has no packet at all after the loss, so it may simply have ended: a capture file does not record when it stopped"})
+		cs = append(cs, Cause{fmt.Sprintf("%s was stopped", a.PointName(g.missing)), "it has no packet at all after the loss, so it may simply have ended: a capture file does not record when it stopped"})
 	}
 	return cs
 }
 
-// capturesOf lists the captures that saw a message, e.g. "1" or "1, 3".
-func capturesOf(m *correlate.Message) string {
+// capturesOf names the capture points that saw a message, e.g. "capture
+// 1", "capture 1, 3" or by the names the user gave them ("gw-a, core").
+func capturesOf(a *correlate.Analysis, m *correlate.Message) string {
 	var ks []int
 	for _, s := range m.Seen {
 		if !slices.Contains(ks, s.Capture) {
@@ -236,8 +237,12 @@ func capturesOf(m *correlate.Message) string {
 		}
 	}
 	var parts []string
-	for _, k := range ks {
-		parts = append(parts, fmt.Sprint(k))
+	for i, k := range ks {
+		name := a.PointName(k)
+		if i > 0 {
+			name = strings.TrimPrefix(name, "capture ")
+		}
+		parts = append(parts, name)
 	}
 	return strings.Join(parts, ", ")
 }
@@ -278,8 +283,8 @@ func lostESP(a *correlate.Analysis) []Finding {
 				cert = Inferred
 			}
 			fs = append(fs, Finding{Code: PathLoss, Severity: Error, Certainty: cert, IKESA: f.IKESA,
-				Summary: fmt.Sprintf("ESP SPI 0x%08x %s → %s: %d packets seen at capture %d, %d at capture %d: something between the two points drops this direction's ESP",
-					f.SPI, f.Src.Addr(), f.Dst.Addr(), f.Packets, f.Capture, there, k),
+				Summary: fmt.Sprintf("ESP SPI 0x%08x %s → %s: %d packets seen at %s, %d at %s: something between the two points drops this direction's ESP",
+					f.SPI, f.Src.Addr(), f.Dst.Addr(), f.Packets, a.PointName(f.Capture), there, a.PointName(k)),
 				Frames: []int{f.FirstFrame, f.LastFrame},
 				Causes: []Cause{
 					{"a firewall or ACL between the points blocks ESP (IP protocol 50) or UDP 4500 in this direction", "IKE passed the same points, the ESP did not"},

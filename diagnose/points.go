@@ -28,7 +28,7 @@ func espFindingsAtPoints(a *correlate.Analysis) []Finding {
 				continue
 			}
 			seen[key] = true
-			f.Summary = fmt.Sprintf("at capture %d: %s", k, f.Summary)
+			f.Summary = fmt.Sprintf("at %s: %s", a.PointName(k), f.Summary)
 			fs = append(fs, f)
 		}
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/google/gopacket/layers"
 
+	"github.com/ipsecpcap/ipsecpcap/capture"
 	labm "github.com/ipsecpcap/ipsecpcap/lab"
 )
 
@@ -181,5 +182,68 @@ func TestTwoPointsInPieces(t *testing.T) {
 	}
 	if n == 0 {
 		t.Error("no two-point scenario in the lab")
+	}
+}
+
+// TestLiveRingIsOneCapture writes lab captures through the writer of
+// `live -w OUT --ring N --ring-size SIZE` (OUT is the newest file, OUT.1
+// the one before, ...), pcap and pcapng, and analyses the ring's files as
+// the shell lists them: the findings are the whole capture's.
+func TestLiveRingIsOneCapture(t *testing.T) {
+	m, err := labm.Load("../testdata/pcaps/manifest.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, sc := range m.Scenarios {
+		path := m.Path(sc.Capture)
+		recs := readRecords(t, path)
+		if len(recs) < 30 {
+			continue
+		}
+		n++
+		t.Run(sc.Name, func(t *testing.T) {
+			whole, err := Analyze(path, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := findingsJSON(t, whole)
+			for _, out := range []string{"ring.pcap", "ring.pcapng"} {
+				out = filepath.Join(t.TempDir(), out)
+				var size int64
+				for _, r := range recs {
+					size += int64(len(r.data)) + 16
+				}
+				w, err := capture.CreateWriter(out, capture.LinkType(linkType(t, path)), capture.WriterOptions{Ring: 100, RingSize: size/5 + 200})
+				if err != nil {
+					t.Fatal(err)
+				}
+				for i, r := range recs {
+					if err := w.Write(&capture.Record{Frame: i + 1, Time: r.ci.Timestamp, LinkType: capture.LinkType(linkType(t, path)), Data: r.data, OrigLen: r.ci.Length}); err != nil {
+						t.Fatal(err)
+					}
+				}
+				if err := w.Close(); err != nil {
+					t.Fatal(err)
+				}
+				files, _ := filepath.Glob(out + "*")
+				if len(files) < 3 {
+					t.Fatalf("%s: the ring has %d files, want several", out, len(files))
+				}
+				res, err := AnalyzeFiles(files, Options{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(res.Inputs) != 1 {
+					t.Fatalf("%s: %d capture points, want one", out, len(res.Inputs))
+				}
+				if got := findingsJSON(t, res); got != want {
+					t.Errorf("%s: findings differ from the whole capture's\ngot  %s\nwant %s", out, got, want)
+				}
+			}
+		})
+		if n == 6 {
+			break
+		}
 	}
 }

@@ -179,6 +179,9 @@ func (r *Run) init(srcs []*source, opt Options) {
 	}
 	ccfg := opt.Correlate
 	ccfg.Captures = len(srcs)
+	for _, s := range srcs {
+		ccfg.CaptureNames = append(ccfg.CaptureNames, s.point.Name)
+	}
 	r.opt, r.srcs, r.cor = opt, srcs, correlate.New(ccfg)
 }
 

@@ -27,7 +27,7 @@ func writePoints(w io.Writer, in Input, a *correlate.Analysis) {
 		if i > 0 && i < len(a.Captures) {
 			cc := a.Captures[i]
 			if cc.Samples > 0 {
-				fmt.Fprintf(w, ", clock %s against capture 1 (from %d packets seen at both", signed(cc.Offset), cc.Samples)
+				fmt.Fprintf(w, ", clock %s against %s (from %d packets seen at both", signed(cc.Offset), a.PointName(1), cc.Samples)
 				if cc.PathDelay > 0 {
 					fmt.Fprintf(w, "; one-way delay %s", cc.PathDelay.Round(time.Microsecond))
 				}
@@ -95,7 +95,7 @@ func joinInts(v []int) string {
 
 // writeSAPoints shows an SA's addresses as each capture point saw them
 // when they differ (a NAT between the points): one peer pair, mapped.
-func writeSAPoints(w io.Writer, sa *correlate.IKESA) {
+func writeSAPoints(w io.Writer, a *correlate.Analysis, sa *correlate.IKESA) {
 	differ := false
 	for _, pt := range sa.Points {
 		if pt.Initiator != sa.Initiator || pt.Responder != sa.Responder {
@@ -108,6 +108,6 @@ func writeSAPoints(w io.Writer, sa *correlate.IKESA) {
 	pts := slices.Clone(sa.Points)
 	slices.SortFunc(pts, func(a, b correlate.SAPoint) int { return a.Capture - b.Capture })
 	for _, pt := range pts {
-		fmt.Fprintf(w, "    at capture %d: initiator %s, responder %s\n", pt.Capture, pt.Initiator, pt.Responder)
+		fmt.Fprintf(w, "    at %s: initiator %s, responder %s\n", a.PointName(pt.Capture), pt.Initiator, pt.Responder)
 	}
 }

@@ -131,7 +131,7 @@ func writePeer(w io.Writer, a *correlate.Analysis, pp *correlate.PeerPair, t0 ti
 				fmt.Fprint(w, "  UDP-encap")
 			}
 			if f.Capture != 0 {
-				fmt.Fprintf(w, "  at capture %d", f.Capture)
+				fmt.Fprintf(w, "  at %s", a.PointName(f.Capture))
 			}
 			if f.IKESA != 0 {
 				fmt.Fprintf(w, "  (IKE SA #%d)", f.IKESA)
@@ -158,7 +158,7 @@ func writeIKESA(w io.Writer, a *correlate.Analysis, sa *correlate.IKESA, t0 time
 		state += fmt.Sprintf(" (retry of #%d)", sa.Continues)
 	}
 	fmt.Fprintf(w, "  IKE SA #%d  %s  %s/%s  initiator %s  %s\n", sa.ID, version, sa.InitiatorSPI, sa.ResponderSPI, sa.Initiator.Addr(), state)
-	writeSAPoints(w, sa)
+	writeSAPoints(w, a, sa)
 	if len(sa.Phase1Chosen) > 0 {
 		fmt.Fprintf(w, "    phase 1 proposal chosen: %s\n", strings.Join(sa.Phase1Chosen, ", "))
 	}
