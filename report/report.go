@@ -77,6 +77,11 @@ type Custody struct {
 	Captures []CaptureCustody `json:"captures,omitempty"`
 	// Logs are the gateway logs read (--log) and how they aligned.
 	Logs []LogCustody `json:"logs,omitempty"`
+	// Point, Grouping and Files describe a capture point read from
+	// several files (a rotated capture): each file's own size and digest.
+	Point    string                 `json:"point,omitempty"`
+	Grouping string                 `json:"grouping,omitempty"`
+	Files    []analysisview.FileDoc `json:"files,omitempty"`
 }
 
 // CaptureCustody is one capture of a run over several capture points.
@@ -98,6 +103,10 @@ type CaptureCustody struct {
 	OffsetSeconds    float64 `json:"offset_seconds"`
 	OffsetSamples    int     `json:"offset_samples"`
 	PathDelaySeconds float64 `json:"path_delay_seconds,omitempty"`
+	// Point, Grouping and Files as in Custody.
+	Point    string                 `json:"point,omitempty"`
+	Grouping string                 `json:"grouping,omitempty"`
+	Files    []analysisview.FileDoc `json:"files,omitempty"`
 }
 
 // Slice describes an evidence slice written next to the report.
@@ -144,7 +153,8 @@ func New(res *pipeline.Result, opt Options) (*Report, error) {
 	if !a.FirstTime.IsZero() {
 		c.FirstTime, c.LastTime = a.FirstTime.UTC().Format(time.RFC3339Nano), a.LastTime.UTC().Format(time.RFC3339Nano)
 	}
-	c.Captures = capturesCustody(res)
+	c.Point, c.Grouping, c.Files = in.Point, in.Grouping, in.Files
+	c.Captures = capturesCustody(res, in)
 	c.Logs = analysisview.LogDocs(a)
 	for _, k := range opt.KeyFiles {
 		c.KeyFiles = append(c.KeyFiles, filepath.Base(k))
@@ -171,7 +181,7 @@ func New(res *pipeline.Result, opt Options) (*Report, error) {
 }
 
 // capturesCustody lists the captures of a run over several, nil for one.
-func capturesCustody(res *pipeline.Result) []CaptureCustody {
+func capturesCustody(res *pipeline.Result, in analysisview.Input) []CaptureCustody {
 	if len(res.Inputs) < 2 {
 		return nil
 	}
@@ -179,6 +189,10 @@ func capturesCustody(res *pipeline.Result) []CaptureCustody {
 	var out []CaptureCustody
 	for i, ri := range res.Inputs {
 		cc := CaptureCustody{Capture: i + 1, Name: ri.Name, Size: ri.Size, SHA256: ri.SHA256, Packets: ri.Packets, Drops: ri.Drops}
+		if i < len(in.Points) {
+			p := in.Points[i]
+			cc.Point, cc.Grouping, cc.Files = p.Point, p.Grouping, p.Files
+		}
 		if ri.ReadError != nil {
 			cc.ReadError = ri.ReadError.Error()
 		}
@@ -436,6 +450,10 @@ func (r *Report) custodyRows() [][2]string {
 		{"Key files", orDash(strings.Join(c.KeyFiles, ", "))},
 	}
 	rows = append(rows, logRows(c.Logs)...)
+	if len(c.Files) > 0 {
+		rows[0][0], rows[2][1] = "Capture point", "per file, above"
+		rows = append(rows[:1], append(fileRows("", c.Point, c.Grouping, c.Files), rows[1:]...)...)
+	}
 	if r.multi() {
 		head := [][2]string{
 			{"Input files", fmt.Sprintf("%d captures, analysed as one run", len(c.Captures))},
@@ -470,6 +488,7 @@ func captureRows(cc CaptureCustody) [][2]string {
 		{p + " SHA-256", orDash(cc.SHA256)},
 		{p + " packets", strconv.Itoa(cc.Packets)},
 	}
+	rows = append(rows, fileRows(p+" ", cc.Point, cc.Grouping, cc.Files)...)
 	if cc.FirstTime != "" {
 		rows = append(rows, [2]string{p + " IPsec", fmt.Sprintf("%s – %s (its own clock)", cc.FirstTime, cc.LastTime)})
 	}
@@ -490,6 +509,37 @@ func captureRows(cc CaptureCustody) [][2]string {
 	}
 	if cc.ReadError != "" {
 		rows = append(rows, [2]string{p + " read error", cc.ReadError + " (the analysis covers the frames before it)"})
+	}
+	return rows
+}
+
+// fileRows are the custody lines of a capture point read from several
+// files: its name, why the files are one point, and each file's frames,
+// size and digest.
+func fileRows(prefix, point, grouping string, files []analysisview.FileDoc) [][2]string {
+	if len(files) == 0 {
+		if grouping != "" {
+			return [][2]string{{prefix + "point", grouping}}
+		}
+		return nil
+	}
+	label := func(s string) string {
+		if prefix == "" {
+			return strings.ToUpper(s[:1]) + s[1:]
+		}
+		return prefix + s
+	}
+	var rows [][2]string
+	if point != "" {
+		rows = append(rows, [2]string{label("point"), point})
+	}
+	rows = append(rows, [2]string{label("files"), grouping})
+	for i, f := range files {
+		frames := "no frame"
+		if f.Packets > 0 {
+			frames = fmt.Sprintf("frames %d–%d", f.FirstFrame, f.LastFrame)
+		}
+		rows = append(rows, [2]string{label(fmt.Sprintf("file %d", i+1)), fmt.Sprintf("%s: %s, %d bytes, SHA-256 %s", f.Name, frames, f.Size, orDash(f.SHA256))})
 	}
 	return rows
 }

@@ -129,3 +129,22 @@ func TestDirectoryOfPieces(t *testing.T) {
 		t.Errorf("the pieces' findings differ from the whole capture's:\n%s", firstDiff([]byte(findings(want)), []byte(findings(got))))
 	}
 }
+
+// TestReportCustodyOfPieces: the report's chain of custody names every
+// piece of a capture point with its own digest.
+func TestReportCustodyOfPieces(t *testing.T) {
+	dir := t.TempDir()
+	splitInto(t, "../../testdata/pcaps/lab/ikev2-stale-spi/capture.pcap", dir, "cap", 3)
+	out, stderr, code := runCLI("report", "--no-keys", "--format", "text", dir)
+	if code > 1 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	for i := range 3 {
+		if !strings.Contains(out, fmt.Sprintf("cap_%d.pcap: frames", i)) {
+			t.Errorf("the custody does not list cap_%d.pcap:\n%s", i, out)
+		}
+	}
+	if strings.Count(out, "SHA-256") < 4 || !strings.Contains(out, "one capture point in pieces") {
+		t.Errorf("the custody lacks the pieces' digests or why they are one point:\n%s", out)
+	}
+}
