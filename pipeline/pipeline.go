@@ -39,6 +39,18 @@ type Options struct {
 	// NAT-keepalive frame (decode.Decoder.ReusePackets), and the frame's
 	// bytes are the capture reader's buffer.
 	Decrypt func(p *decode.Packet, frame []byte)
+	// Decrypter, when set, makes a fresh decryption function with the
+	// same keys as Decrypt (no state of packets before it): Run.Frame
+	// decrypts a frame again with one, fed the IKE frames it needs, so
+	// the run's own state is not moved. Without Decrypt, the run decrypts
+	// with one too.
+	Decrypter func() func(p *decode.Packet, frame []byte)
+	// KeepFrames makes the run keep what Run.Frame needs to show any of
+	// its frames again (the frame store, frames.go): for the terminal UI.
+	// It costs a file next to nothing; of input that cannot be read again
+	// it copies the IKE frames and the last frame of every ESP flow as
+	// they pass, which a run that shows no frame need not pay.
+	KeepFrames bool
 	// NoDigest leaves Input.SHA256 empty. On a large file the SHA-256 of
 	// the input, though computed on a second core, is the slowest part
 	// of a run (about 1.7 GB/s per core with SHA-NI): this is for
@@ -95,6 +107,8 @@ type Run struct {
 	final     *Result // once Final was called
 	logs      placedLogs
 	closeOnce sync.Once
+	frames    *frameStore                                       // with Options.KeepFrames
+	scan      func(p *decode.Packet, rec *capture.Record) error // a Scan's, instead of correlating
 }
 
 // Start opens a capture ("-" is standard input) and prepares the run.
@@ -140,9 +154,16 @@ func newRun(srcs []*source, opt Options) *Run {
 		// callback that might keep them, ESP packets need no allocation.
 		s.dec.ReusePackets(opt.Packet == nil)
 	}
+	if opt.Decrypt == nil && opt.Decrypter != nil {
+		opt.Decrypt = opt.Decrypter()
+	}
 	ccfg := opt.Correlate
 	ccfg.Captures = len(srcs)
-	return &Run{opt: opt, srcs: srcs, cor: correlate.New(ccfg)}
+	r := &Run{opt: opt, srcs: srcs, cor: correlate.New(ccfg)}
+	if opt.KeepFrames {
+		r.frames = newFrameStore(srcs)
+	}
+	return r
 }
 
 // Name is the first capture's name as given.
@@ -176,6 +197,19 @@ func (r *Run) Progress() (read, total int64) {
 		total = 0
 	}
 	return read, total
+}
+
+// PendingFragments is the number of IP datagrams the run's decoders hold,
+// waiting for fragments: a frame read already may still be part of a
+// datagram the run has not passed on.
+func (r *Run) PendingFragments() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	n := 0
+	for _, s := range r.srcs {
+		n += s.dec.PendingFragments()
+	}
+	return n
 }
 
 // Step processes up to n records; done is set at the end of the captures
@@ -213,6 +247,9 @@ func (r *Run) Step(n int) (done bool, err error) {
 		local := rec.Frame
 		rec.Frame = decode.FrameID(s.index, local)
 		p, err := s.dec.Decode(rec)
+		if r.frames != nil {
+			r.frames.see(s, rec, local, p)
+		}
 		if err != nil {
 			r.problem(s, s.problemf("frame %d, %v", local, err))
 			continue
@@ -236,6 +273,14 @@ func (r *Run) Step(n int) (done bool, err error) {
 				r.finish()
 				return true, err
 			}
+		}
+		if r.scan != nil {
+			if err := r.scan(p, rec); err != nil {
+				r.fatal = err
+				r.finish()
+				return true, err
+			}
+			continue
 		}
 		r.cor.Add(p)
 	}
