@@ -6,7 +6,6 @@ import (
 	"io"
 	"os"
 
-	"github.com/ipsecpcap/ipsecpcap/decode"
 	"github.com/ipsecpcap/ipsecpcap/pipeline"
 	"github.com/ipsecpcap/ipsecpcap/tui"
 )
@@ -87,10 +86,10 @@ func runTUI(args []string, stdout, stderr io.Writer) int {
 	}
 	var problems []string
 	cfg := in.decodeConfig()
-	decrypt, _ := in.decrypterFor(files, stderr)
+	_, decrypters, _ := in.decryptersFor(files, stderr)
 	// NoDigest: the TUI shows no SHA-256, and hashing a large file would
 	// take a core from loading it.
-	opt := pipeline.Options{Decode: cfg, Decrypt: decrypt, NoDigest: true, Logs: in.gatewayLogs(stderr), Problem: func(s string) {
+	opt := pipeline.Options{Decode: cfg, Decrypter: decrypters, NoDigest: true, KeepFrames: true, Logs: in.gatewayLogs(stderr), Problem: func(s string) {
 		if len(problems) < 20 {
 			problems = append(problems, s)
 		}
@@ -102,13 +101,7 @@ func runTUI(args []string, stdout, stderr io.Writer) int {
 	}
 	defer run.Close()
 	noColor := os.Getenv("NO_COLOR") != ""
-	topt := tui.Options{ASCII: ascii, NoColor: noColor, Decode: cfg}
-	if decrypt != nil {
-		topt.Decrypter = func() func(*decode.Packet, []byte) {
-			d, _ := in.decrypterFor(files, io.Discard)
-			return d
-		}
-	}
+	topt := tui.Options{ASCII: ascii, NoColor: noColor}
 	res, err := tui.Run(run, topt, os.Stdin, stdout)
 	for _, p := range problems {
 		fmt.Fprintln(stderr, p)
