@@ -108,10 +108,13 @@ func (r *heldRing) get(id int) (heldRecord, bool) {
 // source and destination address, as the correlator tells flows apart)
 // of input that cannot be read again.
 type espKept struct {
-	bySPI map[uint32]*keptFlow
-	n     int
-	bytes int
-	lost  int // flows not kept: beyond maxKeptFlows or maxKeptESPBytes
+	// recent holds a flow by its SPI's low bits: most packets find their
+	// flow there, without hashing (this runs for every ESP packet).
+	recent [1024]*keptFlow
+	bySPI  map[uint32]*keptFlow
+	n      int
+	bytes  int
+	lost   int // flows not kept: beyond maxKeptFlows or maxKeptESPBytes
 }
 
 type keptFlow struct {
@@ -129,9 +132,16 @@ func (k *espKept) keep(p *decode.Packet, rec *capture.Record) {
 		return
 	}
 	src, dst := p.Src.Addr(), p.Dst.Addr()
-	f := k.bySPI[p.ESP.SPI]
-	for f != nil && (f.src != src || f.dst != dst) {
-		f = f.next
+	slot := &k.recent[p.ESP.SPI%uint32(len(k.recent))]
+	f := *slot
+	if f == nil || f.spi != p.ESP.SPI || f.src != src || f.dst != dst {
+		f = k.bySPI[p.ESP.SPI]
+		for f != nil && (f.src != src || f.dst != dst) {
+			f = f.next
+		}
+		if f != nil {
+			*slot = f
+		}
 	}
 	if f == nil {
 		if k.n >= maxKeptFlows || k.bytes+len(rec.Data)+heldCost > maxKeptESPBytes {
@@ -143,7 +153,7 @@ func (k *espKept) keep(p *decode.Packet, rec *capture.Record) {
 		}
 		f = &keptFlow{spi: p.ESP.SPI, src: src, dst: dst, next: k.bySPI[p.ESP.SPI]}
 		f.first.set(p.Frame, rec)
-		k.bySPI[p.ESP.SPI] = f
+		k.bySPI[p.ESP.SPI], *slot = f, f
 		k.n++
 		k.bytes += heldCost + cap(f.first.data)
 		return
