@@ -1,10 +1,12 @@
 // Package pipeline runs the analysis of one capture: capture source →
 // decode → correlate → diagnose, one record at a time.
 //
-// It owns the wiring and the progress, nothing else: the views (CLI text,
+// It owns the wiring and the progress, and the one loop that reads, decodes
+// and decrypts records (Step; Scan for a second pass), with the frame store
+// that shows a frame of the run again (Run.Frame): the views (CLI text,
 // TUI, reports) call it, and it never prints. A Run can be stepped in
-// batches while another goroutine takes snapshots, which is how the TUI
-// fills in while a large file loads.
+// batches while another goroutine takes snapshots or frames, which is how
+// the TUI fills in while a large file loads.
 package pipeline
 
 import (
