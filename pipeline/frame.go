@@ -40,10 +40,11 @@ var ErrNotKept = errors.New("not kept")
 // goroutine while the run is being stepped.
 //
 // Decryption uses Options.Decrypter, fresh for each call: an IKE frame is
-// preceded by the frames of its IKE SA the run took before it (IKEv1: every
-// one, for the KE payloads and the IV chains; IKEv2: its message's, for SKF
-// fragments), so it decrypts as it did in the run, without moving the run's
-// own state (Options.Decrypt is not called again).
+// preceded by the frames of its IKE SA the run took before it that its
+// decryption depended on (IKEv1: phase 1, for the KE payloads, the chosen
+// transform and the IVs, and its message ID's, for the IV chain; IKEv2: its
+// message's, for SKF fragments), so it decrypts as it did in the run,
+// without moving the run's own state (Options.Decrypt is not called again).
 func (r *Run) Frame(id int) (*FrameDetail, error) {
 	r.mu.Lock()
 	job, err := r.planFrame(id)
