@@ -97,6 +97,8 @@ type File struct {
 	ng      *ngReader
 	frame   int
 	rec     Record
+	path    string     // a regular file's path, for marks ("": none)
+	ms      *markState // the state of the last mark taken
 }
 
 // Open opens a capture file by path; "-" reads standard input.
@@ -117,7 +119,9 @@ func Open(path string) (*File, error) {
 }
 
 // NewReader reads a capture from r; name is used in errors, and closer (may
-// be nil) is closed by Close.
+// be nil) is closed by Close. When closer is the regular file r reads from
+// its start (as Open passes it) and it is not compressed, its records have
+// marks (Mark).
 func NewReader(r io.Reader, name string, closer io.Closer) (*File, error) {
 	f := &File{Name: name, closer: closer}
 	raw := bufio.NewReaderSize(r, 64<<10)
@@ -136,6 +140,8 @@ func NewReader(r io.Reader, name string, closer io.Closer) (*File, error) {
 		}
 		f.Compressed = true
 		src = gz
+	} else {
+		f.path = regularPath(closer)
 	}
 	f.counter = &countingReader{r: src}
 	// Large enough to look at a whole pcapng block when resynchronising.

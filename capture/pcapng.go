@@ -24,6 +24,7 @@ type ngReader struct {
 	order  binary.ByteOrder
 	big    bool // order is big-endian (u32 for the per-packet reads: ByteOrder's methods are not inlined)
 	ifaces []ngInterface
+	gen    int // counts the sections and interfaces read (capture marks)
 	// Drops sums the interface drop counters (isb_ifdrop) seen so far.
 	Drops uint64
 }
@@ -177,6 +178,7 @@ func (n *ngReader) sectionHeader(start int64) error {
 	if major := n.order.Uint16(body[4:6]); major != 1 {
 		return ngErr(start, fmt.Sprintf("pcapng major version %d is not supported", major))
 	}
+	n.gen++
 	n.ifaces = n.ifaces[:0] // interfaces are per section
 	if n.ifaces == nil {
 		n.ifaces = []ngInterface{}
@@ -212,6 +214,7 @@ func (n *ngReader) interfaceDescription(start int64, body []byte) error {
 		}
 	})
 	n.ifaces = append(n.ifaces, ifc)
+	n.gen++
 	return nil
 }
 

@@ -92,6 +92,10 @@ func (d *Decoder) ReusePackets(on bool) { d.reuse = on }
 // Stats returns the counters so far.
 func (d *Decoder) Stats() Stats { return d.stats }
 
+// Fragmented reports whether the frame Decode took last was an IP fragment
+// of a UDP or ESP datagram: held for reassembly, or completing one.
+func (d *Decoder) Fragmented() bool { return d.cur.fragment }
+
 // PendingFragments is the number of IP datagrams still waiting for fragments.
 func (d *Decoder) PendingFragments() int { return d.frags.pending() }
 

@@ -1,10 +1,12 @@
 // Package pipeline runs the analysis of one capture: capture source →
 // decode → correlate → diagnose, one record at a time.
 //
-// It owns the wiring and the progress, nothing else: the views (CLI text,
+// It owns the wiring and the progress, and the one loop that reads, decodes
+// and decrypts records (Step; Scan for a second pass), with the frame store
+// that shows a frame of the run again (Run.Frame): the views (CLI text,
 // TUI, reports) call it, and it never prints. A Run can be stepped in
-// batches while another goroutine takes snapshots, which is how the TUI
-// fills in while a large file loads.
+// batches while another goroutine takes snapshots or frames, which is how
+// the TUI fills in while a large file loads.
 package pipeline
 
 import (
@@ -39,6 +41,18 @@ type Options struct {
 	// NAT-keepalive frame (decode.Decoder.ReusePackets), and the frame's
 	// bytes are the capture reader's buffer.
 	Decrypt func(p *decode.Packet, frame []byte)
+	// Decrypter, when set, makes a fresh decryption function with the
+	// same keys as Decrypt (no state of packets before it): Run.Frame
+	// decrypts a frame again with one, fed the IKE frames it needs, so
+	// the run's own state is not moved. Without Decrypt, the run decrypts
+	// with one too.
+	Decrypter func() func(p *decode.Packet, frame []byte)
+	// KeepFrames makes the run keep what Run.Frame needs to show any of
+	// its frames again (the frame store, frames.go): for the terminal UI.
+	// It costs a file next to nothing; of input that cannot be read again
+	// it copies the IKE frames and the last frame of every ESP flow as
+	// they pass, which a run that shows no frame need not pay.
+	KeepFrames bool
 	// NoDigest leaves Input.SHA256 empty. On a large file the SHA-256 of
 	// the input, though computed on a second core, is the slowest part
 	// of a run (about 1.7 GB/s per core with SHA-NI): this is for
@@ -116,6 +130,8 @@ type Run struct {
 	final     *Result // once Final was called
 	logs      placedLogs
 	closeOnce sync.Once
+	frames    *frameStore                                       // with Options.KeepFrames
+	scan      func(p *decode.Packet, rec *capture.Record) error // a Scan's, instead of correlating
 }
 
 // Start opens a capture ("-" is standard input) and prepares the run.
@@ -177,12 +193,18 @@ func (r *Run) init(srcs []*source, opt Options) {
 		// callback that might keep them, ESP packets need no allocation.
 		s.dec.ReusePackets(opt.Packet == nil)
 	}
+	if opt.Decrypt == nil && opt.Decrypter != nil {
+		opt.Decrypt = opt.Decrypter()
+	}
 	ccfg := opt.Correlate
 	ccfg.Captures = len(srcs)
 	for _, s := range srcs {
 		ccfg.CaptureNames = append(ccfg.CaptureNames, s.point.Name)
 	}
 	r.opt, r.srcs, r.cor = opt, srcs, correlate.New(ccfg)
+	if opt.KeepFrames {
+		r.frames = newFrameStore(srcs)
+	}
 }
 
 // late reports a record that came further back in time than the reorder
@@ -232,6 +254,19 @@ func (r *Run) Progress() (read, total int64) {
 	return read, total
 }
 
+// PendingFragments is the number of IP datagrams the run's decoders hold,
+// waiting for fragments: a frame read already may still be part of a
+// datagram the run has not passed on.
+func (r *Run) PendingFragments() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	n := 0
+	for _, s := range r.srcs {
+		n += s.dec.PendingFragments()
+	}
+	return n
+}
+
 // Step processes up to n records; done is set at the end of the captures
 // (or where they broke off). err is set only when the Packet callback
 // failed.
@@ -267,6 +302,9 @@ func (r *Run) Step(n int) (done bool, err error) {
 		file, local := rec.File, rec.FileFrame // problems name the file and its own frame
 		rec.Frame = decode.FrameID(s.index, rec.Frame)
 		p, err := s.dec.Decode(rec)
+		if r.frames != nil {
+			r.frames.see(s, rec, local, p)
+		}
 		if err != nil {
 			r.problem(s, fmt.Sprintf("%s, %v", s.where(file, local, rec.Frame), err))
 			continue
@@ -290,6 +328,14 @@ func (r *Run) Step(n int) (done bool, err error) {
 				r.finish()
 				return true, err
 			}
+		}
+		if r.scan != nil {
+			if err := r.scan(p, rec); err != nil {
+				r.fatal = err
+				r.finish()
+				return true, err
+			}
+			continue
 		}
 		r.cor.Add(p)
 	}

@@ -38,6 +38,15 @@ func (p Point) Label() string {
 	return fmt.Sprintf("%s … %s (%d files)", p.Files[0], filepath.Base(p.Files[len(p.Files)-1]), len(p.Files))
 }
 
+// FilesOf lists the files of capture points.
+func FilesOf(points []Point) []string {
+	var files []string
+	for _, p := range points {
+		files = append(files, p.Files...)
+	}
+	return files
+}
+
 // FileSpan is the capture time a file covers, from its first record to its
 // last in file order. Known is false where it could not be read (standard
 // input, an unreadable file): such a file is a point of its own.

@@ -23,6 +23,7 @@ import (
 	"github.com/ipsecpcap/ipsecpcap/capture"
 	"github.com/ipsecpcap/ipsecpcap/correlate"
 	"github.com/ipsecpcap/ipsecpcap/decode"
+	"github.com/ipsecpcap/ipsecpcap/pipeline"
 )
 
 func writeIndented(w io.Writer, v any) error {
@@ -81,25 +82,12 @@ func (r *Report) sliceFrames(path string, k int, cfg decode.Config) (frames []in
 		f := flows[flowKey{p.ESP.SPI, p.Src, p.Dst}]
 		return f != nil && p.Frame >= f.FirstFrame && p.Frame <= f.LastFrame
 	}
-	src, err := capture.Open(path)
-	if err != nil {
-		return nil, 0, err
-	}
-	defer src.Close()
-	dec := decode.NewDecoder(cfg)
 	set := map[int]bool{}
 	var lastFrame int // the capture's last IPsec packet
 	var lastTime time.Time
-	for {
-		rec, err := src.Next()
-		if err != nil {
-			break // the end, or where the file broke off as in the analysis
-		}
-		rec.Frame = decode.FrameID(k, rec.Frame) // as the analysis numbered it
-		p, err := dec.Decode(rec)
-		if err != nil || p == nil {
-			continue
-		}
+	// The capture read again with the run's loop, numbered as the
+	// analysis numbered it.
+	err = pipeline.Scan(path, k, pipeline.Options{Decode: cfg}, func(p *decode.Packet, _ *capture.Record) error {
 		if lastFrame == 0 || p.Time.After(lastTime) {
 			lastFrame, lastTime = p.Frame, p.Time
 		}
@@ -118,6 +106,10 @@ func (r *Report) sliceFrames(path string, k int, cfg decode.Config) (frames []in
 				set[f] = true
 			}
 		}
+		return nil
+	})
+	if err != nil {
+		return nil, 0, err
 	}
 	// The findings' evidence, which may lie outside the tunnel (the new IKE
 	// SA that shows a peer lost the old one).
@@ -227,6 +219,9 @@ func writeSlice(path string, k int, frames []int, endMarker int, out string) (*S
 	var werr error
 	for werr == nil {
 		rec, err := src.Next()
+		if capture.Resumable(err) {
+			continue // a bad block read past, as the analysis did
+		}
 		if err != nil {
 			break
 		}

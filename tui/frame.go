@@ -2,17 +2,15 @@ package tui
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
-	"io"
 	"path/filepath"
 	"strconv"
 	"strings"
 
 	tea "github.com/charmbracelet/bubbletea"
 
-	"github.com/ipsecpcap/ipsecpcap/capture"
 	"github.com/ipsecpcap/ipsecpcap/decode"
+	"github.com/ipsecpcap/ipsecpcap/pipeline"
 	"github.com/ipsecpcap/ipsecpcap/view/packetview"
 )
 
@@ -25,100 +23,78 @@ type frameMsg struct {
 // maxDumpBytes bounds the hex dump in the detail view.
 const maxDumpBytes = 1024
 
-// loadFrame reads the capture again up to a frame (earlier frames are
-// decoded too, for IP reassembly) and describes it: the payload tree as
-// `decode -v` prints it, then a hex dump of the IKE message or ESP packet.
-// frame is a frame ID (decode.FrameID): name is the file of its capture.
-func loadFrame(name string, cfg decode.Config, newDecrypt func() func(*decode.Packet, []byte), frame int) tea.Cmd {
+// loadFrame reads a frame again through the run's frame store and
+// describes it: the payload tree as `decode -v` prints it, then a hex dump
+// of the IKE message or ESP packet. frame is a frame ID (decode.FrameID).
+func loadFrame(run *pipeline.Run, frame int) tea.Cmd {
 	return func() tea.Msg {
-		var decrypt func(*decode.Packet, []byte)
-		if newDecrypt != nil {
-			decrypt = newDecrypt()
-		}
-		lines, err := describeFrame(name, cfg, decrypt, frame)
+		d, err := run.Frame(frame)
+		var lines []string
 		if err != nil {
-			lines = append(lines, fmt.Sprintf("frame %s: %v", decode.FrameLabel(frame), err))
+			lines = []string{err.Error()}
+		} else {
+			lines = FrameLines(d)
 		}
 		return frameMsg{frame: frame, lines: lines}
 	}
 }
 
-func describeFrame(name string, cfg decode.Config, decrypt func(*decode.Packet, []byte), id int) ([]string, error) {
-	k, frame := decode.SplitFrame(id)
-	if name == "-" || name == "" {
-		return nil, errors.New("standard input or a live capture without -w cannot be read again")
+// FrameLines are the detail view's lines for a frame read again: which
+// capture (in a run over several), the packet as `decode -v` prints it
+// with what decryption revealed, and the bytes.
+func FrameLines(d *pipeline.FrameDetail) []string {
+	k, frame := decode.SplitFrame(d.ID)
+	var out []string
+	if k != 0 {
+		// Times in the tree are from this capture's first frame.
+		out = append(out, fmt.Sprintf("Capture %d: %s, frame %d (times from its first frame)", k, filepath.Base(d.Name), frame))
 	}
-	f, err := capture.Open(name)
-	if err != nil {
-		return nil, err
+	if d.DecodeErr != nil {
+		out = append(out, "decode: "+d.DecodeErr.Error())
 	}
-	defer f.Close()
-	dec := decode.NewDecoder(cfg)
-	var t0 bool
-	var first *capture.Record
-	for {
-		rec, err := f.Next()
-		if err != nil {
-			if errors.Is(err, io.EOF) {
-				return nil, errors.New("not found in the capture")
-			}
-			if capture.Resumable(err) {
-				continue
-			}
-			return nil, err
+	p := d.Packet
+	if p != nil && k != 0 {
+		// The tree numbers frames in their capture, as the first line says.
+		c := *p
+		c.Frame, c.Fragments = frame, nil
+		for _, f := range p.Fragments {
+			_, n := decode.SplitFrame(f)
+			c.Fragments = append(c.Fragments, n)
 		}
-		if !t0 {
-			t0, first = true, &capture.Record{Time: rec.Time}
-		}
-		p, derr := dec.Decode(rec)
-		if p != nil && decrypt != nil {
-			decrypt(p, rec.Data)
-		}
-		if rec.Frame != frame {
-			continue
-		}
-		var out []string
+		p = &c
+	}
+	if p != nil {
+		line := strings.TrimSpace(packetview.Line(p, d.T0))
 		if k != 0 {
-			// Times in the tree are from this capture's first frame.
-			out = append(out, fmt.Sprintf("Capture %d: %s, frame %d (times from its first frame)", k, filepath.Base(name), frame))
+			line = decode.FrameLabel(d.ID) + strings.TrimPrefix(line, strconv.Itoa(frame))
 		}
-		if derr != nil {
-			out = append(out, "decode: "+derr.Error())
-		}
-		if p != nil {
-			line := strings.TrimSpace(packetview.Line(p, first.Time))
-			if k != 0 {
-				line = decode.FrameLabel(id) + strings.TrimPrefix(line, strconv.Itoa(frame))
+		out = append(out, "Decoded: "+line)
+		var b bytes.Buffer
+		packetview.WriteTree(&b, packetview.Describe(p, d.T0), "  ")
+		out = append(out, strings.Split(strings.TrimRight(b.String(), "\n"), "\n")...)
+		if dc := p.Decrypted; dc != nil {
+			if !dc.OK {
+				out = append(out, "  [decrypted] failed: "+dc.Reason)
 			}
-			out = append(out, "Decoded: "+line)
-			var b bytes.Buffer
-			packetview.WriteTree(&b, packetview.Describe(p, first.Time), "  ")
-			out = append(out, strings.Split(strings.TrimRight(b.String(), "\n"), "\n")...)
-			if d := p.Decrypted; d != nil {
-				if !d.OK {
-					out = append(out, "  [decrypted] failed: "+d.Reason)
+			for _, pl := range dc.Payloads {
+				out = append(out, fmt.Sprintf("  [decrypted] %s  length %d", pl.Type, pl.Length))
+			}
+			if dc.Inner != nil {
+				l := fmt.Sprintf("  [decrypted] inner %s → %s protocol %d", dc.Inner.Src, dc.Inner.Dst, dc.Inner.Protocol)
+				if c := dc.Inner.IPComp; c != nil {
+					l += " " + packetview.IPCompText(c, dc.Inner.Length)
 				}
-				for _, pl := range d.Payloads {
-					out = append(out, fmt.Sprintf("  [decrypted] %s  length %d", pl.Type, pl.Length))
-				}
-				if d.Inner != nil {
-					l := fmt.Sprintf("  [decrypted] inner %s → %s protocol %d", d.Inner.Src, d.Inner.Dst, d.Inner.Protocol)
-					if c := d.Inner.IPComp; c != nil {
-						l += " " + packetview.IPCompText(c, d.Inner.Length)
-					}
-					out = append(out, l)
-				}
+				out = append(out, l)
 			}
 		}
-		data, off := rec.Data, 0
-		label := "frame"
-		if p != nil && p.PayloadOffset >= 0 && p.PayloadOffset < len(data) {
-			off, label = p.PayloadOffset, "IKE message / ESP packet, from frame offset"
-		}
-		out = append(out, "", fmt.Sprintf("Bytes (%s %d, %d bytes)", label, off, len(data)-off))
-		out = append(out, hexDump(data[off:], off)...)
-		return out, nil
 	}
+	data, off := d.Record.Data, 0
+	label := "frame"
+	if p != nil && p.PayloadOffset >= 0 && p.PayloadOffset < len(data) {
+		off, label = p.PayloadOffset, "IKE message / ESP packet, from frame offset"
+	}
+	out = append(out, "", fmt.Sprintf("Bytes (%s %d, %d bytes)", label, off, len(data)-off))
+	return append(out, hexDump(data[off:], off)...)
 }
 
 // hexDump is the classic 16 bytes a line with offsets and ASCII.

@@ -33,7 +33,7 @@ func labLogs(t *testing.T, name string) []*gwlog.Log {
 // startWithLogs reads a lab capture with its logs to the end.
 func startWithLogs(t *testing.T, name string) *pipeline.Run {
 	t.Helper()
-	r, err := pipeline.Start(capturePath(name), pipeline.Options{Logs: labLogs(t, name)})
+	r, err := pipeline.Start(capturePath(name), pipeline.Options{Logs: labLogs(t, name), KeepFrames: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -27,17 +27,8 @@ type Options struct {
 	ASCII bool
 	// NoColor draws without any ANSI attributes (NO_COLOR).
 	NoColor bool
-	// Decode is the decoder configuration of the run (extra ports), used
-	// to decode a frame again for the detail view.
-	Decode decode.Config
-	// Decrypter, when set, returns a fresh decryption function with the
-	// run's keys, so the detail view can decrypt a frame again (IKEv1 IV
-	// chains need every message before it).
-	Decrypter func() func(p *decode.Packet, frame []byte)
-	// Live marks a run reading a network interface: no end, no size. The
-	// detail view re-reads frames from FrameFile (the -w file), if any.
-	Live      bool
-	FrameFile string
+	// Live marks a run reading a network interface: no end, no size.
+	Live bool
 }
 
 // Panes.
@@ -543,16 +534,11 @@ func (m *Model) enter() tea.Cmd {
 }
 
 // openDetail shows a timeline row's detail and decodes one of its frames
-// (a frame ID: in a run over several captures, the capture's file is read).
+// (a frame ID), read again through the run's frame store.
 func (m *Model) openDetail(r row, frame int) tea.Cmd {
 	m.detail, m.detailTop, m.detailFrm, m.detailRow = m.detailLines(r), 0, frame, r
 	m.detail = append(m.detail, "", m.s(fmt.Sprintf("Decoding frame %s…", decode.FrameLabel(frame))))
-	k, _ := decode.SplitFrame(frame)
-	name := m.captureName(k)
-	if m.opt.Live {
-		name = m.opt.FrameFile // "": describeFrame says it cannot be read again
-	}
-	return loadFrame(name, m.opt.Decode, m.opt.Decrypter, frame)
+	return loadFrame(m.run, frame)
 }
 
 // nextSighting opens, in the detail of a message seen at several capture

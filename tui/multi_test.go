@@ -69,7 +69,7 @@ func secondPoint(t *testing.T, lab, name string, shift time.Duration, drop ...in
 func twoPoints(t *testing.T) *pipeline.Run {
 	t.Helper()
 	second := secondPoint(t, "ikev2-ok", "responder.pcap", 2500*time.Millisecond, 4)
-	r, err := pipeline.StartFiles([]string{capturePath("ikev2-ok"), second}, pipeline.Options{})
+	r, err := pipeline.StartFiles([]string{capturePath("ikev2-ok"), second}, pipeline.Options{KeepFrames: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -158,7 +158,7 @@ func TestLabTwoPointsTUI(t *testing.T) {
 				continue
 			}
 			n++
-			r, err := pipeline.StartFiles([]string{first, second}, pipeline.Options{})
+			r, err := pipeline.StartFiles([]string{first, second}, pipeline.Options{KeepFrames: true})
 			if err != nil {
 				t.Fatal(err)
 			}

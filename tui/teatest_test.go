@@ -17,7 +17,7 @@ import (
 //
 // The frames are deterministic: the model is built on a run read to its
 // end (no progress bar, no rate, no background ticks), drawn without
-// colour at a fixed terminal size, and without keys (pipeline.Options{}),
+// colour at a fixed terminal size, and without keys (pipeline.Options{KeepFrames: true}),
 // so nothing depends on the wall clock or on key files. Keys go through
 // the program's message queue in order and the program is then told to
 // quit, so the final model has seen every key; where a key starts a
@@ -52,7 +52,7 @@ func teaKey(k string) tea.KeyMsg {
 // terminal.
 func teaStart(t *testing.T, name string, w, h int) *teatest.TestModel {
 	t.Helper()
-	r, err := pipeline.Start(capturePath(name), pipeline.Options{})
+	r, err := pipeline.Start(capturePath(name), pipeline.Options{KeepFrames: true})
 	if err != nil {
 		t.Fatal(err)
 	}

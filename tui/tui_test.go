@@ -22,7 +22,7 @@ func capturePath(name string) string { return filepath.Join(lab, name, "capture.
 // open reads a lab capture to its end and opens the UI at w×h.
 func open(t *testing.T, name string, opt Options, w, h int) *Model {
 	t.Helper()
-	r, err := pipeline.Start(capturePath(name), pipeline.Options{})
+	r, err := pipeline.Start(capturePath(name), pipeline.Options{KeepFrames: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -377,7 +377,7 @@ func TestEveryCaptureFitsAndModes(t *testing.T) {
 }
 
 func TestFillsInWhileLoading(t *testing.T) {
-	r, err := pipeline.Start(capturePath("ikev1-main-psk-mismatch"), pipeline.Options{})
+	r, err := pipeline.Start(capturePath("ikev1-main-psk-mismatch"), pipeline.Options{KeepFrames: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -132,15 +132,20 @@ func (f *inputFlags) plan(files []string) ([]pipeline.Point, error) {
 
 // decrypterForPoints loads the keys for the files of capture points.
 func (f *inputFlags) decrypterForPoints(points []pipeline.Point, stderr io.Writer) (func(*decode.Packet, []byte), []string) {
-	var files []string
-	for _, p := range points {
-		files = append(files, p.Files...)
-	}
-	return f.decrypterFor(files, stderr)
+	return f.decrypterFor(pipeline.FilesOf(points), stderr)
 }
 
 // decrypterFor loads the keys for captures analysed together.
 func (f *inputFlags) decrypterFor(capturePaths []string, stderr io.Writer) (func(*decode.Packet, []byte), []string) {
+	d, _, used := f.decryptersFor(capturePaths, stderr)
+	return d, used
+}
+
+// decryptersFor is decrypterFor that also returns a maker of fresh
+// decryption functions with the same keys, loaded once (nil without keys):
+// a run's frame store decrypts a frame again with one (pipeline's
+// Options.Decrypter).
+func (f *inputFlags) decryptersFor(capturePaths []string, stderr io.Writer) (func(*decode.Packet, []byte), func() func(*decode.Packet, []byte), []string) {
 	paths := append([]string(nil), f.keys...)
 	// A charon log at level 4 holds the keys it derived.
 	for i, l := range f.gatewayLogs(stderr) {
@@ -154,7 +159,7 @@ func (f *inputFlags) decrypterFor(capturePaths []string, stderr io.Writer) (func
 		}
 	}
 	if len(paths) == 0 {
-		return nil, nil
+		return nil, nil, nil
 	}
 	// Once each, in order: the first file to name an SA wins, and
 	// keys.Discover puts Wireshark's tables before logs.
@@ -169,13 +174,13 @@ func (f *inputFlags) decrypterFor(capturePaths []string, stderr io.Writer) (func
 		fmt.Fprintf(stderr, "ipsecpcap: keys: %v\n", err)
 	}
 	if store == nil {
-		return nil, nil
+		return nil, nil, nil
 	}
 	if a, b, c := store.Counts(); a+b+c == 0 {
-		return nil, nil
+		return nil, nil, nil
 	}
-	d := decrypt.New(store)
-	return d.PacketFrame, store.Sources()
+	fresh := func() func(*decode.Packet, []byte) { return decrypt.New(store).PacketFrame }
+	return fresh(), fresh, store.Sources()
 }
 
 // pathList is a repeatable path flag.

@@ -87,7 +87,7 @@ func runLive(args []string, stdout, stderr io.Writer) int {
 		wopt = capture.WriterOptions{Ring: ring, RingSize: size}
 	}
 	cfg := in.decodeConfig()
-	dec, keyFiles := in.decrypter("-", stderr)
+	dec, decrypters, keyFiles := in.decryptersFor([]string{"-"}, stderr)
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -113,7 +113,7 @@ func runLive(args []string, stdout, stderr io.Writer) int {
 	fmt.Fprintf(stderr, "ipsecpcap: capturing on %s (%s, %s); Ctrl-C stops\n", iface, capture.LiveBackend, what)
 
 	if !noTUI && !asJSON && terminalOut(stdout) {
-		return liveTUI(iface, src, live, w, wopt, cfg, dec, keyFiles, in, ascii, stop, stdout, stderr)
+		return liveTUI(iface, src, live, w, cfg, decrypters, keyFiles, ascii, stop, stdout, stderr)
 	}
 	problems := func(s string) { fmt.Fprintln(stderr, s) }
 	run := pipeline.StartSource(iface, src, pipeline.Options{Decode: cfg, Decrypt: dec, Problem: problems})
@@ -219,24 +219,18 @@ func terminalOut(stdout io.Writer) bool {
 
 // liveTUI shows the terminal UI while capturing; after the user quits the
 // capture is stopped and the summary printed.
-func liveTUI(iface string, src capture.Source, live *capture.Live, w *capture.Writer, wopt capture.WriterOptions, cfg decode.Config, dec func(*decode.Packet, []byte), keyFiles []string, in inputFlags, ascii bool, stop func(), stdout, stderr io.Writer) int {
+func liveTUI(iface string, src capture.Source, live *capture.Live, w *capture.Writer, cfg decode.Config, decrypters func() func(*decode.Packet, []byte), keyFiles []string, ascii bool, stop func(), stdout, stderr io.Writer) int {
 	var problems []string
-	run := pipeline.StartSource(iface, src, pipeline.Options{Decode: cfg, Decrypt: dec, Problem: func(s string) {
+	// The run's frame store keeps the IKE frames and the first and last
+	// frame of each ESP flow: the detail view shows them without the -w
+	// file.
+	run := pipeline.StartSource(iface, src, pipeline.Options{Decode: cfg, Decrypter: decrypters, KeepFrames: true, Problem: func(s string) {
 		if len(problems) < 20 {
 			problems = append(problems, s)
 		}
 	}})
 	defer run.Close()
-	topt := tui.Options{ASCII: ascii, NoColor: os.Getenv("NO_COLOR") != "", Decode: cfg, Live: true}
-	if w != nil && wopt.Ring == 0 {
-		topt.FrameFile = w.Files()[0] // frame N of the run is record N of the file
-	}
-	if dec != nil {
-		topt.Decrypter = func() func(*decode.Packet, []byte) {
-			d, _ := in.decrypter("-", io.Discard)
-			return d
-		}
-	}
+	topt := tui.Options{ASCII: ascii, NoColor: os.Getenv("NO_COLOR") != "", Live: true}
 	_, err := tui.Run(run, topt, os.Stdin, stdout)
 	// The UI's reader goroutine ends once the capture stops.
 	stop()

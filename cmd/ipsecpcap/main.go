@@ -2,7 +2,7 @@
 //
 //	ipsecpcap FILE...              (the terminal UI on a terminal)
 //	ipsecpcap analyze [--json] [--separate] [--log FILE] FILE...
-//	ipsecpcap decode [-v|--json] [--ike-port N] [--natt-port N] FILE...
+//	ipsecpcap decode [-v|--json] [--frame LIST] [--ike-port N] [--natt-port N] FILE...
 //	ipsecpcap report FILE... --format md|html|text|json [-o OUT] [--tunnel SEL] [--slice OUT.pcap] [--redact] [--log FILE]
 //	ipsecpcap live -i IFACE [-w OUT.pcap] [--duration D] [--count N] [--no-tui|--json]
 //
@@ -26,7 +26,8 @@ const usage = `ipsecpcap — find out why an IPsec tunnel does not come up, from
 Usage:
   ipsecpcap analyze [flags] FILE...  the failure point, its causes and remedy, and the timeline per tunnel (--json: one document)
   ipsecpcap FILE...                  the terminal UI on a terminal, else the same as analyze
-  ipsecpcap decode [flags] FILE...   one line per IKE/ESP packet (-v: payload tree, --json: JSON lines)
+  ipsecpcap decode [flags] FILE...   one line per IKE/ESP packet (-v: payload tree, --json: JSON lines,
+                                     --frame 17,20-25: only those frames)
   ipsecpcap report FILE... [--format md|html|text|json] [-o OUT] [--tunnel SEL] [--slice OUT.pcap] [--redact]
                                      a timeline to attach to a ticket
   ipsecpcap live -i IFACE [-w OUT.pcap] [--duration D] [--count N] [--no-tui | --json]

@@ -6,7 +6,6 @@ import (
 	"io"
 	"os"
 
-	"github.com/ipsecpcap/ipsecpcap/decode"
 	"github.com/ipsecpcap/ipsecpcap/pipeline"
 	"github.com/ipsecpcap/ipsecpcap/tui"
 )
@@ -92,10 +91,10 @@ func runTUI(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "ipsecpcap: %v\n", err)
 		return exitUnreadable
 	}
-	decrypt, _ := in.decrypterForPoints(points, stderr)
+	_, decrypters, _ := in.decryptersFor(pipeline.FilesOf(points), stderr)
 	// NoDigest: the TUI shows no SHA-256, and hashing a large file would
 	// take a core from loading it.
-	opt := pipeline.Options{Decode: cfg, Decrypt: decrypt, NoDigest: true, Logs: in.gatewayLogs(stderr), Problem: func(s string) {
+	opt := pipeline.Options{Decode: cfg, Decrypter: decrypters, NoDigest: true, KeepFrames: true, Logs: in.gatewayLogs(stderr), Problem: func(s string) {
 		if len(problems) < 20 {
 			problems = append(problems, s)
 		}
@@ -107,13 +106,7 @@ func runTUI(args []string, stdout, stderr io.Writer) int {
 	}
 	defer run.Close()
 	noColor := os.Getenv("NO_COLOR") != ""
-	topt := tui.Options{ASCII: ascii, NoColor: noColor, Decode: cfg}
-	if decrypt != nil {
-		topt.Decrypter = func() func(*decode.Packet, []byte) {
-			d, _ := in.decrypterForPoints(points, io.Discard)
-			return d
-		}
-	}
+	topt := tui.Options{ASCII: ascii, NoColor: noColor}
 	res, err := tui.Run(run, topt, os.Stdin, stdout)
 	for _, p := range problems {
 		fmt.Fprintln(stderr, p)
