@@ -79,7 +79,7 @@ func (n *ngReader) next() (ngRecord, error) {
 			if len(hdr) == 0 && (err == io.EOF) {
 				return ngRecord{}, io.EOF
 			}
-			return ngRecord{}, ngErr(start, "the file ends inside a block header (cut off?)")
+			return ngRecord{}, cutErr(start, "the file ends inside a block header (cut off?)")
 		}
 		typ := n.u32(hdr[0:4])
 		if binary.LittleEndian.Uint32(hdr[0:4]) == ngSectionHeader {
@@ -123,7 +123,7 @@ func (n *ngReader) next() (ngRecord, error) {
 				return ngRecord{}, corruptErr(start, fmt.Sprintf("block type 0x%x length %d is too large (corrupt block)", typ, length))
 			}
 			if _, err := n.r.Discard(int(length)); err != nil {
-				return ngRecord{}, ngErr(start, "the file ends inside a block (cut off?)")
+				return ngRecord{}, cutErr(start, "the file ends inside a block (cut off?)")
 			}
 		}
 	}
@@ -144,7 +144,7 @@ func (n *ngReader) readBlock(start int64, length uint32) ([]byte, error) {
 	b, err := n.r.Peek(int(length))
 	if err != nil {
 		n.r.Discard(len(b)) // as a short read would have consumed them
-		return nil, ngErr(start, "the file ends inside a block (cut off?)")
+		return nil, cutErr(start, "the file ends inside a block (cut off?)")
 	}
 	n.r.Discard(int(length))
 	if trail := n.u32(b[length-4:]); trail != length {
@@ -156,7 +156,7 @@ func (n *ngReader) readBlock(start int64, length uint32) ([]byte, error) {
 func (n *ngReader) sectionHeader(start int64) error {
 	hdr, err := n.r.Peek(12)
 	if err != nil {
-		return ngErr(start, "the file ends inside a section header (cut off?)")
+		return cutErr(start, "the file ends inside a section header (cut off?)")
 	}
 	switch {
 	case binary.LittleEndian.Uint32(hdr[8:12]) == ngByteOrderMagic:
@@ -323,12 +323,16 @@ type ngError struct {
 	reason    string
 	skipped   bool
 	corrupt   bool
+	cut       bool // the data ran out inside a block
 	notPacket bool // a skipped block that was not a packet record
 }
 
 func (e *ngError) Error() string { return e.reason }
 
 func ngErr(off int64, reason string) error { return &ngError{offset: off, reason: reason} }
+
+// cutErr is a block that the data ends inside.
+func cutErr(off int64, reason string) error { return &ngError{offset: off, reason: reason, cut: true} }
 
 // skipErr is a problem inside a block that was read whole.
 func skipErr(off int64, reason string) error {
