@@ -24,6 +24,9 @@ type ngReader struct {
 	order  binary.ByteOrder
 	big    bool // order is big-endian (u32 for the per-packet reads: ByteOrder's methods are not inlined)
 	ifaces []ngInterface
+	// sectionEnd is where the current section ends by its header's
+	// section length, or -1 when the header does not say (Span).
+	sectionEnd int64
 	// Drops sums the interface drop counters (isb_ifdrop) seen so far.
 	Drops uint64
 }
@@ -176,6 +179,10 @@ func (n *ngReader) sectionHeader(start int64) error {
 	}
 	if major := n.order.Uint16(body[4:6]); major != 1 {
 		return ngErr(start, fmt.Sprintf("pcapng major version %d is not supported", major))
+	}
+	n.sectionEnd = -1
+	if l := int64(n.order.Uint64(body[8:16])); l >= 0 && l < 1<<60 {
+		n.sectionEnd = start + int64(length) + l
 	}
 	n.ifaces = n.ifaces[:0] // interfaces are per section
 	if n.ifaces == nil {
