@@ -165,7 +165,7 @@ func sameRecords(t *testing.T, got, want []capture.Record) {
 	}
 }
 
-func openBytes(t *testing.T, b []byte, name string) *capture.File {
+func openBytes(t testing.TB, b []byte, name string) *capture.File {
 	t.Helper()
 	f, err := capture.NewReader(bytes.NewReader(b), name, nil)
 	if err != nil {

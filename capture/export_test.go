@@ -7,3 +7,9 @@ func SetSpanWindow(n int64) (restore func()) {
 	spanWindow = n
 	return func() { spanWindow = old }
 }
+
+// ReorderCopies is how many records r copied into its buffers.
+func ReorderCopies(r *Reorder) int { return r.copies }
+
+// ReorderHeld is how many records and buffer bytes r holds.
+func ReorderHeld(r *Reorder) (int, int64) { return len(r.held), r.heldSize }

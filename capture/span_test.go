@@ -107,18 +107,30 @@ func fuzzCorpusCaptures(t *testing.T, dir string) map[string][]byte {
 	}
 	out := map[string][]byte{}
 	for _, e := range ents {
-		b := readFile(t, filepath.Join(dir, e.Name()))
-		s := strings.TrimSpace(strings.TrimPrefix(string(b), "go test fuzz v1\n"))
-		if !strings.HasPrefix(s, "[]byte(") || !strings.HasSuffix(s, ")") {
-			t.Fatalf("%s: not a []byte corpus file", e.Name())
-		}
-		v, err := strconv.Unquote(s[len("[]byte(") : len(s)-1])
+		b, err := readCorpusFile(filepath.Join(dir, e.Name()))
 		if err != nil {
-			t.Fatalf("%s: %v", e.Name(), err)
+			t.Fatal(err)
 		}
-		out[e.Name()] = []byte(v)
+		out[e.Name()] = b
 	}
 	return out
+}
+
+// readCorpusFile decodes a one-[]byte fuzz corpus file.
+func readCorpusFile(path string) ([]byte, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	s := strings.TrimSpace(strings.TrimPrefix(string(b), "go test fuzz v1\n"))
+	if !strings.HasPrefix(s, "[]byte(") || !strings.HasSuffix(s, ")") {
+		return nil, fmt.Errorf("%s: not a []byte corpus file", path)
+	}
+	v, err := strconv.Unquote(s[len("[]byte(") : len(s)-1])
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return []byte(v), nil
 }
 
 // TestSpanEqualsFullRead: on every capture of testdata/pcaps (as pcap,
