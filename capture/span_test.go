@@ -507,3 +507,35 @@ func fuzzSpanSeeds(f *testing.F) [][]byte {
 	out = append(out, ng.b, withStats(ng.b), ng.b[:len(ng.b)-9])
 	return out
 }
+
+// BenchmarkSpan compares Span with a full read on a 30 MB capture, pcap
+// and pcapng (in the page cache: from disk, the full read costs more).
+//
+//	go test ./capture -run '^$' -bench Span -benchmem
+func BenchmarkSpan(b *testing.B) {
+	dir := b.TempDir()
+	noise := noisePcap(40000, 1)
+	for _, c := range []struct {
+		name string
+		data []byte
+	}{{"pcap", noise}, {"pcapng", toPcapNG(b, noise)}} {
+		p := filepath.Join(dir, c.name)
+		if err := os.WriteFile(p, c.data, 0o644); err != nil {
+			b.Fatal(err)
+		}
+		b.Run(c.name+"/span", func(b *testing.B) {
+			for b.Loop() {
+				if s, err := capture.Span(p); err != nil || s.Exact {
+					b.Fatalf("Span %v, %v: the end did not tell", s, err)
+				}
+			}
+		})
+		b.Run(c.name+"/full-read", func(b *testing.B) {
+			for b.Loop() {
+				if _, err := fullSpan(p); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

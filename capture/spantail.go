@@ -2,6 +2,7 @@ package capture
 
 import (
 	"encoding/binary"
+	"slices"
 	"time"
 )
 
@@ -48,38 +49,48 @@ const (
 )
 
 // lastInTail finds the offset in buf, the end of a file, of the last whole
-// record. step tells what starts at the beginning of its argument, which
-// runs to the end of the file; minHdr is the least a step needs to look
-// at (fewer bytes at the end are a cut header). anchored says that buf
-// starts at a record boundary, so only the chain from 0 counts; otherwise
-// a chain must start within cover bytes of buf's start, and every chain
-// must agree. found is false when no whole record follows buf's start
-// (anchored only); ok is false when the tail does not tell.
-func lastInTail(buf []byte, align, minHdr, cover int, anchored bool, step func(b []byte) (stepKind, int)) (off int, found, ok bool) {
-	if len(buf) == 0 {
-		return 0, false, anchored
+// record. starts are the offsets, ascending, where a record or block may
+// start by a quick test of the format's (what fails it is implausible);
+// step tells what starts at the beginning of its argument, which runs to
+// the end of the file. minHdr is the least a step needs to look at (fewer
+// bytes at the end are a cut header). anchored says that buf starts at a
+// record boundary, so only the chain from 0 counts; otherwise a chain must
+// start within cover bytes of buf's start, and every chain must agree.
+// found is false when no whole record follows buf's start (anchored
+// only); ok is false when the tail does not tell.
+func lastInTail(buf []byte, starts []int32, minHdr, cover int, anchored bool, step func(b []byte) (stepKind, int)) (off int, found, ok bool) {
+	if len(buf) < minHdr {
+		return 0, false, anchored // nothing whole after the first record
 	}
-	res := make([]int32, (len(buf)+align-1)/align)
-	for i := len(res) - 1; i >= 0; i-- {
-		o := i * align
+	res := make([]int32, len(starts))
+	// rest is the result of the chain from o, a later offset than those
+	// being worked out.
+	rest := func(o int) int32 {
+		if len(buf)-o < minHdr {
+			return chainNone // the end, or a cut header
+		}
+		i, ok := slices.BinarySearch(starts, int32(o))
+		if !ok {
+			return chainBad
+		}
+		return res[i]
+	}
+	for i := len(starts) - 1; i >= 0; i-- {
+		o := int(starts[i])
 		if len(buf)-o < minHdr {
 			res[i] = chainNone
 			continue
 		}
 		k, n := step(buf[o:])
 		switch {
-		case k == stepBad || n <= 0 || n%align != 0:
+		case k == stepBad || n <= 0:
 			res[i] = chainBad
 		case k == stepCut || o+n > len(buf):
 			res[i] = chainNone
 		default:
-			rest := int32(chainNone)
-			if o+n < len(buf) {
-				rest = res[(o+n)/align]
-			}
-			switch {
-			case rest != chainNone:
-				res[i] = rest
+			switch r := rest(o + n); {
+			case r != chainNone:
+				res[i] = r
 			case k == stepRecord:
 				res[i] = int32(o)
 			default:
@@ -88,7 +99,7 @@ func lastInTail(buf []byte, align, minHdr, cover int, anchored bool, step func(b
 		}
 	}
 	if anchored {
-		switch r := res[0]; r {
+		switch r := rest(0); r {
 		case chainBad:
 			return 0, false, false
 		case chainNone:
@@ -106,7 +117,7 @@ func lastInTail(buf []byte, align, minHdr, cover int, anchored bool, step func(b
 			return 0, false, false // two chains, two ends
 		}
 		last = int(r)
-		if i*align < cover {
+		if int(starts[i]) < cover {
 			covered = true
 		}
 	}
@@ -122,18 +133,34 @@ func (f *File) pcapTail(buf []byte, anchored bool, cover int, first time.Time) (
 		fracLimit = 1_000_000_000
 	}
 	minSec := max(first.Add(-spanMargin).Unix(), 0)
+	big := order == binary.BigEndian
+	u32 := func(b []byte) uint32 {
+		if big {
+			return binary.BigEndian.Uint32(b)
+		}
+		return binary.LittleEndian.Uint32(b)
+	}
+	plausible := func(h []byte) bool {
+		frac, caplen, wire := u32(h[4:8]), u32(h[8:12]), u32(h[12:16])
+		return frac < fracLimit && int64(u32(h[0:4])) >= minSec && caplen <= maxSnaplen && caplen <= wire
+	}
+	var starts []int32
+	for o := 0; o+pcapRecordHeaderLen <= len(buf); o++ {
+		if plausible(buf[o : o+pcapRecordHeaderLen]) {
+			starts = append(starts, int32(o))
+		}
+	}
 	step := func(b []byte) (stepKind, int) {
-		frac, caplen, wire := order.Uint32(b[4:8]), order.Uint32(b[8:12]), order.Uint32(b[12:16])
-		if frac >= fracLimit || int64(order.Uint32(b[0:4])) < minSec || caplen > maxSnaplen || caplen > wire {
+		if !plausible(b[:pcapRecordHeaderLen]) {
 			return stepBad, 0
 		}
-		n := pcapRecordHeaderLen + int(caplen)
+		n := pcapRecordHeaderLen + int(u32(b[8:12]))
 		if n > len(b) {
 			return stepCut, n
 		}
 		return stepRecord, n
 	}
-	off, found, ok := lastInTail(buf, 1, pcapRecordHeaderLen, cover, anchored, step)
+	off, found, ok := lastInTail(buf, starts, pcapRecordHeaderLen, cover, anchored, step)
 	if !ok {
 		return time.Time{}, false, false
 	}
@@ -169,7 +196,17 @@ func (f *File) ngTail(buf []byte, wstart, size int64, anchored bool, cover int, 
 	if n.sectionEnd >= 0 && n.sectionEnd != size {
 		return time.Time{}, false, false // another section follows, or the file is cut
 	}
-	u32 := n.order.Uint32
+	u32 := n.u32
+	// Where a block may start: its lengths agree, or it runs past the
+	// end, or it is a section header.
+	var starts []int32
+	for o := 0; o+8 <= len(buf); o += 4 {
+		l := int(u32(buf[o+4 : o+8]))
+		if l >= 12 && l%4 == 0 && (l > len(buf)-o || int(u32(buf[o+l-4:o+l])) == l) ||
+			binary.LittleEndian.Uint32(buf[o:o+4]) == ngSectionHeader {
+			starts = append(starts, int32(o))
+		}
+	}
 	doubt := false
 	step := func(b []byte) (stepKind, int) {
 		typ, l := u32(b[0:4]), u32(b[4:8])
@@ -214,7 +251,7 @@ func (f *File) ngTail(buf []byte, wstart, size int64, anchored bool, cover int, 
 		}
 		return stepOther, int(l)
 	}
-	off, found, ok := lastInTail(buf, 4, 8, cover, anchored, step)
+	off, found, ok := lastInTail(buf, starts, 8, cover, anchored, step)
 	if !ok || doubt {
 		return time.Time{}, false, false
 	}
