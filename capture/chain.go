@@ -73,6 +73,9 @@ func (c *Chain) Next() (*Record, error) {
 		}
 		if c.cur == nil {
 			f, err := c.open(c.names[c.i])
+			if err == nil && f == nil {
+				err = errors.New("the open func returned no file")
+			}
 			if err != nil {
 				return nil, c.openFailed(err)
 			}
