@@ -13,6 +13,7 @@ import (
 	"github.com/google/gopacket/layers"
 	"github.com/google/gopacket/pcapgo"
 	"github.com/ipsecpcap/ipsecpcap/capture"
+	"github.com/pierrec/lz4/v4"
 )
 
 // TestWriteFuzzReaderCorpus (re)generates testdata/fuzz/FuzzReader from
@@ -52,6 +53,12 @@ func TestWriteFuzzReaderCorpus(t *testing.T) {
 		{"pcapng-isakmp-no-none-np", read("tcpdump/tests/isakmp-no-none-np.pcapng")},
 		{"gzip-pcap-isakmp4500", gz(t, read("tcpdump/tests/isakmp4500.pcap"))},
 		{"gzip-pcapng-ikev2-nat-t", gz(t, read("scapy/test/pcaps/ikev2_nat_t.pcapng"))},
+		{"zstd-pcap-isakmp4500", zstdOf(t, read("tcpdump/tests/isakmp4500.pcap"))},
+		{"zstd-pcapng-ikev2-nat-t", zstdOf(t, read("scapy/test/pcaps/ikev2_nat_t.pcapng"))},
+		{"zstd-cut-pcap-ikev2four", half(zstdOf(t, read("tcpdump/tests/ikev2four.pcap")))},
+		{"lz4-pcap-ikev2four", lz4Of(t, read("tcpdump/tests/ikev2four.pcap"))},
+		{"lz4-pcapng-ikev2-nat-t", lz4Of(t, read("scapy/test/pcaps/ikev2_nat_t.pcapng"), lz4.BlockSizeOption(lz4.Block64Kb), lz4.BlockChecksumOption(true))},
+		{"lz4-cut-pcap-isakmp4500", half(lz4Of(t, read("tcpdump/tests/isakmp4500.pcap")))},
 		{"pcap-nanosecond-zeek-ikev2", rewrite(t, read("zeek-plugin-ikev2/tests/Traces/ikev2.pcap"), true, nil)},
 		{"pcap-bigendian-espudp1", rewrite(t, read("tcpdump/tests/espudp1.pcap"), false, binary.BigEndian)},
 	}
@@ -69,6 +76,9 @@ func TestWriteFuzzReaderCorpus(t *testing.T) {
 	}
 	checkCorpusDir(t, out)
 }
+
+// half is the first half of b: a file cut while it was written.
+func half(b []byte) []byte { return b[:len(b)/2] }
 
 // corpusFile is the "go test fuzz v1" encoding of one []byte argument.
 func corpusFile(b []byte) []byte {

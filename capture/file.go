@@ -1,7 +1,14 @@
 // Package capture reads packet records from capture files: classic pcap (both
 // byte orders, micro- and nanosecond timestamps) and pcapng (several
-// interfaces with their own link types) through gopacket's pcapgo, gzip
-// compressed or not, from a path or from standard input ("-").
+// interfaces with their own link types) through gopacket's pcapgo, plain or
+// compressed with gzip, zstd or lz4 (told apart by their magic bytes, never
+// by the file's name), from a path or from standard input ("-").
+//
+// Long captures come split into many files (ring buffers, tcpdump -C/-G):
+// Span tells a file's first and last record time without reading it all,
+// Chain reads the files of one capture point as one timeline, and Reorder
+// puts records that a merge or a multi-queue card left slightly out of
+// time order back in order.
 //
 // It owns framing only: a Record is the bytes of one captured frame with its
 // frame number (1-based, counting every packet record, as Wireshark numbers
@@ -11,7 +18,6 @@ package capture
 
 import (
 	"bufio"
-	"compress/gzip"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -88,8 +94,12 @@ type File struct {
 	Name       string
 	Format     Format
 	Compressed bool
+	// Compression names the compression read through: "gzip", "zstd",
+	// "lz4", or "" for a plain file.
+	Compression string
 
 	closer  io.Closer
+	release func() // frees the decompressor (zstd's), or nil
 	counter *countingReader
 	buf     *bufio.Reader
 	pcap    pcapRecords // classic pcap's records
@@ -132,23 +142,35 @@ func NewReader(r io.Reader, name string, closer io.Closer) (*File, error) {
 		}
 		return nil, &Error{File: name, Err: err}
 	}
-	var src io.Reader = raw
-	if magic[0] == 0x1f && magic[1] == 0x8b {
-		gz, err := gzip.NewReader(raw)
-		if err != nil {
-			return nil, &Error{File: name, Err: fmt.Errorf("gzip: %w", err)}
-		}
-		f.Compressed = true
-		src = gz
-	} else {
-		f.path = regularPath(closer)
+	src, comp, release, err := decompressor(raw)
+	if err != nil {
+		return nil, &Error{File: name, Err: err}
 	}
+	f.Compression, f.Compressed, f.release = comp, comp != "", release
+	if !f.Compressed {
+		f.path = regularPath(closer) // marks read the file again by path
+	}
+	if err := f.readHeader(src); err != nil {
+		if release != nil {
+			release()
+		}
+		return nil, err
+	}
+	return f, nil
+}
+
+// readHeader reads the capture's file header from the (decompressed) src.
+func (f *File) readHeader(src io.Reader) error {
+	name := f.Name
 	f.counter = &countingReader{r: src}
 	// Large enough to look at a whole pcapng block when resynchronising.
 	f.buf = bufio.NewReaderSize(f.counter, ngMaxBlockLen)
-	magic, err = f.buf.Peek(4)
+	magic, err := f.buf.Peek(4)
 	if err != nil {
-		return nil, &Error{File: name, Err: fmt.Errorf("%w: the file holds only %d bytes", ErrNotCapture, len(magic))}
+		if derr := f.decompressionErr(); derr != nil {
+			return &Error{File: name, Err: derr}
+		}
+		return &Error{File: name, Err: fmt.Errorf("%w: the file holds only %d bytes", ErrNotCapture, len(magic))}
 	}
 	switch {
 	case binary.BigEndian.Uint32(magic) == 0x0a0d0d0a:
@@ -158,20 +180,23 @@ func NewReader(r io.Reader, name string, closer io.Closer) (*File, error) {
 		f.Format = FormatPcap
 		hdr, err := f.buf.Peek(24)
 		if err != nil {
-			return nil, &Error{File: name, Err: fmt.Errorf("pcap file header needs 24 bytes: %w", err)}
+			if derr := f.decompressionErr(); derr != nil {
+				err = derr
+			}
+			return &Error{File: name, Err: fmt.Errorf("pcap file header needs 24 bytes: %w", err)}
 		}
 		lt := pcapLinkType(hdr)
 		// pcapgo checks the file header; the records are read here, in
 		// place in f.buf (see pcapRecords).
 		if _, err := pcapgo.NewReader(f.buf); err != nil {
-			return nil, &Error{File: name, Offset: f.offset(), Err: fmt.Errorf("pcap file header: %w", err)}
+			return &Error{File: name, Offset: f.offset(), Err: fmt.Errorf("pcap file header: %w", err)}
 		}
 		f.pcap = newPcapRecords(f.buf, hdr[0:4])
 		f.link = lt
 	default:
-		return nil, &Error{File: name, Err: fmt.Errorf("%w (magic %x)", ErrNotCapture, magic)}
+		return &Error{File: name, Err: fmt.Errorf("%w (magic %x)", ErrNotCapture, magic)}
 	}
-	return f, nil
+	return nil
 }
 
 func isPcapMagic(m []byte) bool {
@@ -198,7 +223,10 @@ func (f *File) Next() (*Record, error) {
 		if err == io.EOF && f.offset() == start {
 			return nil, io.EOF
 		}
-		if err == io.EOF || err == io.ErrUnexpectedEOF {
+		short := err == io.EOF || err == io.ErrUnexpectedEOF || err == f.counter.err
+		if derr := f.decompressionErr(); short && derr != nil {
+			err = derr // the decompressor, not the capture, ran out
+		} else if short {
 			err = fmt.Errorf("the file ends in the middle of a record (cut off?)")
 		}
 		return nil, &Error{File: f.Name, Frame: f.frame + 1, Offset: start, Err: err}
@@ -219,6 +247,11 @@ func (f *File) nextNg() (*Record, error) {
 		ce.Offset, _ = offsetOf(err)
 		var ne *ngError
 		if errors.As(err, &ne) {
+			if derr := f.decompressionErr(); derr != nil && ne.cut {
+				// The decompressor failed, and so the data ran out.
+				ce.Err = derr
+				return nil, ce
+			}
 			switch {
 			case ne.skipped:
 				ce.Resumed = true
@@ -233,6 +266,8 @@ func (f *File) nextNg() (*Record, error) {
 				if ok {
 					ce.Resumed = true
 					ce.Err = fmt.Errorf("%s; %d bytes skipped, reading resumes at byte offset %d", ne.reason, skipped, f.offset())
+				} else if derr := f.decompressionErr(); derr != nil {
+					ce.Err = fmt.Errorf("%s; no valid block follows: %w", ne.reason, derr)
 				} else {
 					ce.Err = fmt.Errorf("%s; no valid block follows", ne.reason)
 				}
@@ -260,8 +295,12 @@ func (f *File) Drops() uint64 {
 // BytesRead is how far into the (decompressed) file reading has come.
 func (f *File) BytesRead() int64 { return f.offset() }
 
-// Close closes the underlying file.
+// Close closes the underlying file and frees the decompressor.
 func (f *File) Close() error {
+	if f.release != nil {
+		f.release()
+		f.release = nil
+	}
 	if f.closer != nil {
 		return f.closer.Close()
 	}
@@ -271,15 +310,21 @@ func (f *File) Close() error {
 func (f *File) offset() int64 { return f.counter.n - int64(f.buf.Buffered()) }
 
 // countingReader counts the bytes read through it, so record offsets can be
-// reported exactly even behind buffering and decompression.
+// reported exactly even behind buffering and decompression. It keeps the
+// first error other than io.EOF, so that a record cut short by a failing
+// decompressor is reported as that failure.
 type countingReader struct {
-	r io.Reader
-	n int64
+	r   io.Reader
+	n   int64
+	err error
 }
 
 func (c *countingReader) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
 	c.n += int64(n)
+	if err != nil && err != io.EOF && c.err == nil {
+		c.err = err
+	}
 	return n, err
 }
 

@@ -196,7 +196,7 @@ func gz(t *testing.T, b []byte) []byte {
 }
 
 // readAll reads every record, copying Data (it is reused by Next).
-func readAll(t *testing.T, f *capture.File) ([]capture.Record, error) {
+func readAll(t testing.TB, f *capture.File) ([]capture.Record, error) {
 	t.Helper()
 	var recs []capture.Record
 	for {

@@ -73,6 +73,15 @@ func FuzzReader(f *testing.F) {
 	n.epb(1, 1700000000123456789, filler(2, 70), 700)
 	n.block(5, append(make([]byte, 12), 0, 0, 0, 0))
 	f.Add(n.b)
+	// The same compressed, whole and cut: the decompressors' errors must
+	// come out as *capture.Error too.
+	for _, b := range [][]byte{be, n.b} {
+		z, l := zstdOf(f, b), lz4Of(f, b)
+		f.Add(z)
+		f.Add(z[:len(z)-5])
+		f.Add(l)
+		f.Add(l[:len(l)-5])
+	}
 
 	f.Fuzz(fuzzReader)
 }
@@ -87,6 +96,7 @@ func fuzzReader(t *testing.T, data []byte) {
 		}
 		return
 	}
+	defer file.Close()
 	if file.Format != capture.FormatPcap && file.Format != capture.FormatPcapNG {
 		t.Fatalf("Format %q", file.Format)
 	}

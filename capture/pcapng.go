@@ -25,6 +25,9 @@ type ngReader struct {
 	big    bool // order is big-endian (u32 for the per-packet reads: ByteOrder's methods are not inlined)
 	ifaces []ngInterface
 	gen    int // counts the sections and interfaces read (capture marks)
+	// sectionEnd is where the current section ends by its header's
+	// section length, or -1 when the header does not say (Span).
+	sectionEnd int64
 	// Drops sums the interface drop counters (isb_ifdrop) seen so far.
 	Drops uint64
 }
@@ -80,7 +83,7 @@ func (n *ngReader) next() (ngRecord, error) {
 			if len(hdr) == 0 && (err == io.EOF) {
 				return ngRecord{}, io.EOF
 			}
-			return ngRecord{}, ngErr(start, "the file ends inside a block header (cut off?)")
+			return ngRecord{}, cutErr(start, "the file ends inside a block header (cut off?)")
 		}
 		typ := n.u32(hdr[0:4])
 		if binary.LittleEndian.Uint32(hdr[0:4]) == ngSectionHeader {
@@ -124,7 +127,7 @@ func (n *ngReader) next() (ngRecord, error) {
 				return ngRecord{}, corruptErr(start, fmt.Sprintf("block type 0x%x length %d is too large (corrupt block)", typ, length))
 			}
 			if _, err := n.r.Discard(int(length)); err != nil {
-				return ngRecord{}, ngErr(start, "the file ends inside a block (cut off?)")
+				return ngRecord{}, cutErr(start, "the file ends inside a block (cut off?)")
 			}
 		}
 	}
@@ -145,7 +148,7 @@ func (n *ngReader) readBlock(start int64, length uint32) ([]byte, error) {
 	b, err := n.r.Peek(int(length))
 	if err != nil {
 		n.r.Discard(len(b)) // as a short read would have consumed them
-		return nil, ngErr(start, "the file ends inside a block (cut off?)")
+		return nil, cutErr(start, "the file ends inside a block (cut off?)")
 	}
 	n.r.Discard(int(length))
 	if trail := n.u32(b[length-4:]); trail != length {
@@ -157,7 +160,7 @@ func (n *ngReader) readBlock(start int64, length uint32) ([]byte, error) {
 func (n *ngReader) sectionHeader(start int64) error {
 	hdr, err := n.r.Peek(12)
 	if err != nil {
-		return ngErr(start, "the file ends inside a section header (cut off?)")
+		return cutErr(start, "the file ends inside a section header (cut off?)")
 	}
 	switch {
 	case binary.LittleEndian.Uint32(hdr[8:12]) == ngByteOrderMagic:
@@ -179,6 +182,10 @@ func (n *ngReader) sectionHeader(start int64) error {
 		return ngErr(start, fmt.Sprintf("pcapng major version %d is not supported", major))
 	}
 	n.gen++
+	n.sectionEnd = -1
+	if l := int64(n.order.Uint64(body[8:16])); l >= 0 && l < 1<<60 {
+		n.sectionEnd = start + int64(length) + l
+	}
 	n.ifaces = n.ifaces[:0] // interfaces are per section
 	if n.ifaces == nil {
 		n.ifaces = []ngInterface{}
@@ -326,12 +333,16 @@ type ngError struct {
 	reason    string
 	skipped   bool
 	corrupt   bool
+	cut       bool // the data ran out inside a block
 	notPacket bool // a skipped block that was not a packet record
 }
 
 func (e *ngError) Error() string { return e.reason }
 
 func ngErr(off int64, reason string) error { return &ngError{offset: off, reason: reason} }
+
+// cutErr is a block that the data ends inside.
+func cutErr(off int64, reason string) error { return &ngError{offset: off, reason: reason, cut: true} }
 
 // skipErr is a problem inside a block that was read whole.
 func skipErr(off int64, reason string) error {

@@ -151,6 +151,9 @@ func (fs *frameSource) mark() capture.Mark {
 
 // checkpoint notes where the record lies, when its file can be read again.
 func (fs *frameSource) checkpoint(rec *capture.Record, local int) {
+	if n := len(fs.cps); n > 0 && local <= fs.cps[n-1].frame {
+		return // a record put back in time order: the checkpoints stay in frame order
+	}
 	m, ok := fs.marker.Mark()
 	start := rec.File != fs.file
 	fs.file, fs.seekable, fs.nextAt = rec.File, ok, rec.Offset+fs.every

@@ -97,7 +97,7 @@ func SpanReader(cfg decode.Config) func(string) FileSpan {
 		if err != nil {
 			return FileSpan{Name: path}
 		}
-		return FileSpan{Name: path, First: si.First, Last: si.Last, Records: si.Records > 0, Known: true,
+		return FileSpan{Name: path, First: si.First, Last: si.Last, Records: !si.Empty, Known: true,
 			Heads: packetSignatures(path, cfg)}
 	}
 }

@@ -299,14 +299,15 @@ func (r *Run) Step(n int) (done bool, err error) {
 		if r.t0.IsZero() {
 			r.t0 = rec.Time
 		}
-		file, local := rec.File, rec.FileFrame // problems name the file and its own frame
+		// Problems name the file and the frame's number in it.
+		file, fileFrame, local := rec.File, rec.FileFrame, rec.Frame
 		rec.Frame = decode.FrameID(s.index, rec.Frame)
 		p, err := s.dec.Decode(rec)
 		if r.frames != nil {
 			r.frames.see(s, rec, local, p)
 		}
 		if err != nil {
-			r.problem(s, fmt.Sprintf("%s, %v", s.where(file, local, rec.Frame), err))
+			r.problem(s, fmt.Sprintf("%s, %v", s.where(file, fileFrame, rec.Frame), err))
 			continue
 		}
 		if p == nil {
@@ -317,7 +318,7 @@ func (r *Run) Step(n int) (done bool, err error) {
 			if pr.InReassembled {
 				where = "reassembled datagram offset"
 			}
-			r.problem(s, fmt.Sprintf("%s, %s %d: %s", s.where(file, local, rec.Frame), where, pr.Offset, pr.Reason))
+			r.problem(s, fmt.Sprintf("%s, %s %d: %s", s.where(file, fileFrame, rec.Frame), where, pr.Offset, pr.Reason))
 		}
 		if r.opt.Decrypt != nil {
 			r.opt.Decrypt(p, rec.Data)

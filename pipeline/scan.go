@@ -1,6 +1,8 @@
 package pipeline
 
 import (
+	"time"
+
 	"github.com/ipsecpcap/ipsecpcap/capture"
 	"github.com/ipsecpcap/ipsecpcap/decode"
 )
@@ -14,14 +16,15 @@ import (
 // Scan stops at the first error fn returns, and returns it; the captures'
 // read errors are the analysis's business and end the scan quietly, as
 // they ended the run.
-func Scan(name string, k int, opt Options, fn func(p *decode.Packet, rec *capture.Record) error) error {
+func Scan(p Point, k int, opt Options, fn func(p *decode.Packet, rec *capture.Record) error) error {
 	opt.NoDigest, opt.Packet, opt.KeepFrames = true, nil, false
-	s, err := openFile(name, opt.Decode, false)
+	r := &Run{}
+	s, err := openPoint(p, opt.Decode, false, func(*source, *capture.Record, time.Duration) {})
 	if err != nil {
 		return err
 	}
+	r.init([]*source{s}, opt)
 	s.index = k
-	r := newRun([]*source{s}, opt)
 	r.scan = fn
 	defer r.Close()
 	return r.RunToEnd()

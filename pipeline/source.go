@@ -71,7 +71,7 @@ func openPoint(p Point, cfg decode.Config, digest bool, late func(*source, *capt
 		s.files[next-2].drain() // the previous file, read to its end for its digest
 		return s.files[next-1].open(digest)
 	})
-	s.src = capture.NewReorder(s.chain, reorderWindow, func(rec *capture.Record, behind time.Duration) { late(s, rec, behind) })
+	s.src = capture.NewReorder(s.chain, capture.ReorderOptions{Window: reorderWindow}, func(rec *capture.Record, behind time.Duration) { late(s, rec, behind) })
 	return s, nil
 }
 
@@ -111,15 +111,9 @@ func (f *sourceFile) drain() {
 	}
 }
 
-// label is the name problems are reported under: the file being read.
-func (s *source) label() string {
-	if s.chain != nil {
-		if f := s.chain.Current(); f != "" {
-			return f
-		}
-	}
-	return s.name
-}
+// label is the name problems are reported under when a record does not
+// name its file (a live source).
+func (s *source) label() string { return s.name }
 
 // peek reads ahead one record, reporting bad stretches through problem;
 // it returns nil at the end of the source.

@@ -90,7 +90,11 @@ func TestSliceTwoCaptures(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := filepath.Join(t.TempDir(), "evidence.pcap")
-	empty, err := r.WriteSlices(names, decode.Config{}, out)
+	var points []pipeline.Point
+	for _, n := range names {
+		points = append(points, pipeline.Point{Files: []string{n}})
+	}
+	empty, err := r.WriteSlices(points, decode.Config{}, out)
 	if err != nil || len(empty) != 0 {
 		t.Fatalf("WriteSlices: %v, empty %v", err, empty)
 	}

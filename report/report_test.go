@@ -383,12 +383,12 @@ func TestSlice(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			frames, err := r.SliceFrames(labPcap(c.capture), decode.Config{})
+			frames, err := r.SliceFrames(pipeline.Point{Files: []string{labPcap(c.capture)}}, decode.Config{})
 			if err != nil {
 				t.Fatal(err)
 			}
 			out := filepath.Join(t.TempDir(), "slice.pcap")
-			if err := r.WriteSlice(labPcap(c.capture), frames, out); err != nil {
+			if err := r.WriteSlice(pipeline.Point{Files: []string{labPcap(c.capture)}}, frames, out); err != nil {
 				t.Fatal(err)
 			}
 			// Every IKE message and ESP flow boundary of the tunnel is in it.

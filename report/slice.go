@@ -38,15 +38,15 @@ func writeIndented(w io.Writer, v any) error {
 // addresses, within the flow's frames), the ICMP errors about either and the
 // findings' evidence frames, and the capture's last IPsec packet when the
 // diagnosis of the tunnels depends on how long the capture went on.
-func (r *Report) SliceFrames(path string, cfg decode.Config) ([]int, error) {
-	frames, end, err := r.sliceFrames(path, 0, cfg)
+func (r *Report) SliceFrames(p pipeline.Point, cfg decode.Config) ([]int, error) {
+	frames, end, err := r.sliceFrames(p, 0, cfg)
 	r.endMarker = end
 	return frames, err
 }
 
 // sliceFrames is SliceFrames over capture k of a run over several (0: the
 // only one): the frames it returns, and the end marker, are frame IDs.
-func (r *Report) sliceFrames(path string, k int, cfg decode.Config) (frames []int, endMarker int, err error) {
+func (r *Report) sliceFrames(point pipeline.Point, k int, cfg decode.Config) (frames []int, endMarker int, err error) {
 	a := r.Analysis
 	type flowKey struct {
 		spi      uint32
@@ -87,7 +87,7 @@ func (r *Report) sliceFrames(path string, k int, cfg decode.Config) (frames []in
 	var lastTime time.Time
 	// The capture read again with the run's loop, numbered as the
 	// analysis numbered it.
-	err = pipeline.Scan(path, k, pipeline.Options{Decode: cfg}, func(p *decode.Packet, _ *capture.Record) error {
+	err = pipeline.Scan(point, k, pipeline.Options{Decode: cfg}, func(p *decode.Packet, _ *capture.Record) error {
 		if lastFrame == 0 || p.Time.After(lastTime) {
 			lastFrame, lastTime = p.Frame, p.Time
 		}
@@ -147,11 +147,12 @@ func SliceName(out string, k int) string {
 // pcap file holds one capture's packets with that capture's clock. A
 // capture without a packet of the selected tunnels gets no slice; empty
 // lists those captures.
-func (r *Report) WriteSlices(names []string, cfg decode.Config, out string) (empty []int, err error) {
+func (r *Report) WriteSlices(points []pipeline.Point, cfg decode.Config, out string) (empty []int, err error) {
 	r.Slices = nil
-	for i, name := range names {
+	for i, p := range points {
 		k := i + 1
-		frames, end, err := r.sliceFrames(name, k, cfg)
+		name := p.Label()
+		frames, end, err := r.sliceFrames(p, k, cfg)
 		if err != nil {
 			return empty, fmt.Errorf("%s: %w", name, err)
 		}
@@ -159,7 +160,7 @@ func (r *Report) WriteSlices(names []string, cfg decode.Config, out string) (emp
 			empty = append(empty, k)
 			continue
 		}
-		s, err := writeSlice(name, k, frames, end, SliceName(out, k))
+		s, err := writeSlice(p, k, frames, end, SliceName(out, k))
 		if err != nil {
 			return empty, fmt.Errorf("%s: %w", name, err)
 		}
@@ -183,8 +184,8 @@ func quotedAt(p *decode.Packet) *decode.Packet {
 // WriteSlice writes the given frames of a capture to out as a classic pcap
 // file with nanosecond timestamps (the original times, exactly) and the
 // original link type, and records the slice in the report.
-func (r *Report) WriteSlice(path string, frames []int, out string) error {
-	s, err := writeSlice(path, 0, frames, r.endMarker, out)
+func (r *Report) WriteSlice(p pipeline.Point, frames []int, out string) error {
+	s, err := writeSlice(p, 0, frames, r.endMarker, out)
 	if err != nil {
 		return err
 	}
@@ -192,8 +193,9 @@ func (r *Report) WriteSlice(path string, frames []int, out string) error {
 	return nil
 }
 
-// writeSlice writes the frames (frame IDs of capture k) of a capture file.
-func writeSlice(path string, k int, frames []int, endMarker int, out string) (*Slice, error) {
+// writeSlice writes the frames (frame IDs of capture k) of a capture
+// point's files, numbered on across them as the analysis numbered them.
+func writeSlice(p pipeline.Point, k int, frames []int, endMarker int, out string) (*Slice, error) {
 	if len(frames) == 0 {
 		return nil, errors.New("slice: no packet belongs to the selected tunnels")
 	}
@@ -201,10 +203,7 @@ func writeSlice(path string, k int, frames []int, endMarker int, out string) (*S
 	for _, f := range frames {
 		want[f] = true
 	}
-	src, err := capture.Open(path)
-	if err != nil {
-		return nil, err
-	}
+	src := capture.NewChain(p.Files, nil)
 	defer src.Close()
 	fh, err := os.Create(out)
 	if err != nil {

@@ -45,12 +45,11 @@ func runReport(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return exitUnreadable
 	}
-	if len(files) == 0 {
+	if len(files) == 0 && len(in.points) == 0 {
 		fmt.Fprintln(stderr, "ipsecpcap report: give a capture file (or several, taken at different points)")
 		fs.Usage()
 		return exitUnreadable
 	}
-	name := files[0]
 	formatSet := false
 	fs.Visit(func(f *flag.Flag) { formatSet = formatSet || f.Name == "format" })
 	if !formatSet && out != "" {
@@ -94,8 +93,8 @@ func runReport(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "ipsecpcap report: %v\n", err)
 		return exitUnreadable
 	}
-	if slice != "" && len(files) > 1 {
-		empty, err := rep.WriteSlices(files, cfg, slice)
+	if slice != "" && len(points) > 1 {
+		empty, err := rep.WriteSlices(points, cfg, slice)
 		if err != nil {
 			fmt.Fprintf(stderr, "ipsecpcap report: %v\n", err)
 			return exitUnreadable
@@ -104,17 +103,17 @@ func runReport(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "ipsecpcap report: slice of capture %d (%s): %s\n", s.Capture, s.Source, s.File)
 		}
 		for _, k := range empty {
-			fmt.Fprintf(stderr, "ipsecpcap report: note: capture %d (%s) has no packet of the selected tunnels; %s not written\n", k, files[k-1], report.SliceName(slice, k))
+			fmt.Fprintf(stderr, "ipsecpcap report: note: capture %d (%s) has no packet of the selected tunnels; %s not written\n", k, points[k-1].Label(), report.SliceName(slice, k))
 		}
 		if redact {
 			fmt.Fprintln(stderr, "ipsecpcap report: note: the slices hold the packets as captured; their addresses are not redacted")
 		}
 	} else if slice != "" {
-		frames, err := rep.SliceFrames(name, cfg)
+		frames, err := rep.SliceFrames(points[0], cfg)
 		if err == nil && len(frames) == 0 {
 			fmt.Fprintf(stderr, "ipsecpcap report: note: no IKE or ESP packet to slice; %s not written\n", slice)
 		} else if err == nil {
-			err = rep.WriteSlice(name, frames, slice)
+			err = rep.WriteSlice(points[0], frames, slice)
 		}
 		if err != nil {
 			fmt.Fprintf(stderr, "ipsecpcap report: %v\n", err)
