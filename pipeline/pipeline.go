@@ -53,6 +53,10 @@ type Options struct {
 	// it copies the IKE frames and the last frame of every ESP flow as
 	// they pass, which a run that shows no frame need not pay.
 	KeepFrames bool
+	// FileOrder reads each file's records in the order they lie, as
+	// Wireshark lists them (decode), instead of putting records that are
+	// a little out of time order back in order (the analysis).
+	FileOrder bool
 	// NoDigest leaves Input.SHA256 empty. On a large file the SHA-256 of
 	// the input, though computed on a second core, is the slowest part
 	// of a run (about 1.7 GB/s per core with SHA-NI): this is for
@@ -161,7 +165,7 @@ func StartPoints(points []Point, opt Options) (*Run, error) {
 	var srcs []*source
 	r := &Run{}
 	for _, p := range points {
-		s, err := openPoint(p, opt.Decode, !opt.NoDigest, r.late)
+		s, err := openPoint(p, opt, r.late)
 		if err != nil {
 			for _, s := range srcs {
 				s.close()

@@ -19,7 +19,7 @@ import (
 func Scan(p Point, k int, opt Options, fn func(p *decode.Packet, rec *capture.Record) error) error {
 	opt.NoDigest, opt.Packet, opt.KeepFrames = true, nil, false
 	r := &Run{}
-	s, err := openPoint(p, opt.Decode, false, func(*source, *capture.Record, time.Duration) {})
+	s, err := openPoint(p, opt, func(*source, *capture.Record, time.Duration) {})
 	if err != nil {
 		return err
 	}

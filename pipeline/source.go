@@ -52,8 +52,9 @@ const reorderWindow = 2 * time.Second
 // open at a time. The first is opened here, so an unreadable capture is an
 // error before the run starts. late hears of records beyond the reorder
 // window.
-func openPoint(p Point, cfg decode.Config, digest bool, late func(*source, *capture.Record, time.Duration)) (*source, error) {
-	s := &source{name: p.Label(), point: p, dec: decode.NewDecoder(cfg)}
+func openPoint(p Point, opt Options, late func(*source, *capture.Record, time.Duration)) (*source, error) {
+	digest := !opt.NoDigest
+	s := &source{name: p.Label(), point: p, dec: decode.NewDecoder(opt.Decode)}
 	for _, name := range p.Files {
 		s.files = append(s.files, &sourceFile{name: name})
 	}
@@ -71,7 +72,10 @@ func openPoint(p Point, cfg decode.Config, digest bool, late func(*source, *capt
 		s.files[next-2].drain() // the previous file, read to its end for its digest
 		return s.files[next-1].open(digest)
 	})
-	s.src = capture.NewReorder(s.chain, capture.ReorderOptions{Window: reorderWindow}, func(rec *capture.Record, behind time.Duration) { late(s, rec, behind) })
+	s.src = s.chain
+	if !opt.FileOrder {
+		s.src = capture.NewReorder(s.chain, capture.ReorderOptions{Window: reorderWindow}, func(rec *capture.Record, behind time.Duration) { late(s, rec, behind) })
+	}
 	return s, nil
 }
 

@@ -79,9 +79,10 @@ func decodeFile(name string, k int, multi bool, opt decodeOptions, out *bufio.Wr
 	problems := flushing{out, stderr}
 	seen := 0 // the last frame passed on
 	ropt := pipeline.Options{
-		Decode:  opt.cfg,
-		Decrypt: opt.decrypt,
-		Problem: func(s string) { fmt.Fprintln(problems, s) },
+		FileOrder: true, // frames as Wireshark lists them
+		Decode:    opt.cfg,
+		Decrypt:   opt.decrypt,
+		Problem:   func(s string) { fmt.Fprintln(problems, s) },
 		Packet: func(p *decode.Packet, t0 time.Time) error {
 			seen = p.Frame
 			if opt.frames != nil && !opt.frames.wants(k, p) {
