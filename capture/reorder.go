@@ -17,10 +17,13 @@ type ReorderOptions struct {
 	// 64 MiB.
 	MaxRecords int
 	MaxBytes   int64
-	// Probe is how many records, at least, are held at the start (and a
-	// Window of capture time, unless a bound is reached first) to see
-	// whether the source is in order; if it was, records then pass
-	// straight through. Default 4096.
+	// Probe is how many records are read at the start, held as a Window
+	// lets them go, to see whether the source is in order; if it was,
+	// records then pass straight through, and a later step back in time
+	// turns holding on again for good. Not a whole Window: on a busy link
+	// two seconds are a hundred thousand records, which would cost the
+	// memory of a run (a multi-queue card's disorder shows within a few
+	// thousand). Default 4096.
 	Probe int
 }
 
@@ -204,7 +207,7 @@ func (r *Reorder) Next() (*Record, error) {
 			r.latest.set(rec)
 		}
 		r.hold(rec)
-		if r.probing && r.read >= r.opt.Probe && (rec.Time.Sub(r.first) >= r.opt.Window || r.full()) {
+		if r.probing && (r.read >= r.opt.Probe || r.full()) {
 			r.probing, r.draining = false, true
 		}
 	}

@@ -129,7 +129,7 @@ func (st *frameStore) see(s *source, rec *capture.Record, local int, p *decode.P
 	if fs.last == 0 {
 		fs.t0 = rec.Time
 	}
-	fs.last = local
+	fs.last = max(fs.last, local) // records put back in time order come out of frame order
 	if fs.marker != nil && (rec.Offset >= fs.nextAt || rec.File != fs.file) {
 		fs.checkpoint(rec, local)
 	}

@@ -1,12 +1,15 @@
 package pipeline
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"math/rand"
 	"os"
 	"path/filepath"
+	"sort"
 	"testing"
+	"time"
 
 	"github.com/google/gopacket/layers"
 
@@ -245,5 +248,62 @@ func TestLiveRingIsOneCapture(t *testing.T) {
 		if n == 6 {
 			break
 		}
+	}
+}
+
+// TestFramesOfPieces: a run over a capture in pieces, and over the same
+// capture with its records shuffled, reads every frame again through the
+// frame store exactly as the run over the whole file does.
+func TestFramesOfPieces(t *testing.T) {
+	for _, name := range []string{"ikev2-life-rekeys", "ikev1-life-rekeys", "ikev2-stale-spi"} {
+		t.Run(name, func(t *testing.T) {
+			path := "../testdata/pcaps/lab/" + name + "/capture.pcap"
+			recs := readRecords(t, path)
+			lt := linkType(t, path)
+			run := func(names ...string) *Run {
+				r, err := StartFiles(names, Options{KeepFrames: true})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := r.RunToEnd(); err != nil {
+					t.Fatal(err)
+				}
+				t.Cleanup(r.Close)
+				return r
+			}
+			whole := run(path)
+			pieces := run(writePieces(t, t.TempDir(), "cap", lt, cutByCount(recs, 4), rand.New(rand.NewSource(4)))...)
+			// Shuffled within a second: frame n of this file is recs[idx[n-1]].
+			idx := rand.New(rand.NewSource(5)).Perm(len(recs))
+			sort.SliceStable(idx, func(a, b int) bool {
+				return recs[idx[a]].ci.Timestamp.Add(time.Duration(idx[a]%7)*100*time.Millisecond).Before(recs[idx[b]].ci.Timestamp.Add(time.Duration(idx[b]%7)*100*time.Millisecond))
+			})
+			var shuffled []rec
+			for _, i := range idx {
+				shuffled = append(shuffled, recs[i])
+			}
+			mixed := run(writePcap(t, lt, shuffled))
+			for n := 1; n <= len(recs); n++ {
+				want, err := whole.Frame(n)
+				if err != nil {
+					t.Fatalf("whole file, frame %d: %v", n, err)
+				}
+				got, err := pieces.Frame(n)
+				if err != nil {
+					t.Fatalf("pieces, frame %d: %v", n, err)
+				}
+				if !bytes.Equal(got.Record.Data, want.Record.Data) || !got.Record.Time.Equal(want.Record.Time) {
+					t.Errorf("pieces, frame %d: not the whole file's frame %d", n, n)
+				}
+				orig := idx[n-1] + 1
+				got, err = mixed.Frame(n)
+				if err != nil {
+					t.Fatalf("shuffled, frame %d: %v", n, err)
+				}
+				if want, _ := whole.Frame(orig); !bytes.Equal(got.Record.Data, want.Record.Data) {
+					t.Errorf("shuffled, frame %d: not the whole file's frame %d", n, orig)
+				}
+			}
+		})
 	}
 }
