@@ -276,7 +276,7 @@ func TestFramesOfPieces(t *testing.T) {
 			// Shuffled within a second: frame n of this file is recs[idx[n-1]].
 			idx := rand.New(rand.NewSource(5)).Perm(len(recs))
 			sort.SliceStable(idx, func(a, b int) bool {
-				return recs[idx[a]].ci.Timestamp.Add(time.Duration(idx[a]%7)*100*time.Millisecond).Before(recs[idx[b]].ci.Timestamp.Add(time.Duration(idx[b]%7)*100*time.Millisecond))
+				return recs[idx[a]].ci.Timestamp.Add(time.Duration(idx[a]%7) * 100 * time.Millisecond).Before(recs[idx[b]].ci.Timestamp.Add(time.Duration(idx[b]%7) * 100 * time.Millisecond))
 			})
 			var shuffled []rec
 			for _, i := range idx {
