@@ -23,7 +23,7 @@ type ReorderOptions struct {
 	// turns holding on again for good. Not a whole Window: on a busy link
 	// two seconds are a hundred thousand records, which would cost the
 	// memory of a run (a multi-queue card's disorder shows within a few
-	// thousand). Default 4096.
+	// thousand). Default 1024.
 	Probe int
 }
 
@@ -32,7 +32,7 @@ const (
 	DefaultReorderWindow     = 2 * time.Second
 	DefaultReorderMaxRecords = 100_000
 	DefaultReorderMaxBytes   = 64 << 20
-	DefaultReorderProbe      = 4096
+	DefaultReorderProbe      = 1024
 )
 
 // Reorder is a Source that yields the records of another in capture-time
@@ -174,6 +174,7 @@ func (r *Reorder) Next() (*Record, error) {
 		}
 		if r.draining { // emptied: from now on, straight through
 			r.draining, r.pass = false, true
+			r.free, r.freeSize = nil, 0 // the probe's buffers are not needed again
 			continue
 		}
 		rec, err := r.src.Next()

@@ -39,7 +39,7 @@ func benchCapture(b *testing.B) (inOrder, shuffledFile []byte, n int) {
 
 // BenchmarkReorder reads a long capture (153 600 records) plainly and
 // through a Reorder: in order (records pass straight through after the
-// probe of 4096; and from the second record on), and shuffled (every
+// probe of 1024; and from the second record on), and shuffled (every
 // record held and sorted).
 //
 //	go test ./capture -run '^$' -bench Reorder -benchmem

@@ -60,7 +60,7 @@ func espCapture(t testing.TB, n int) string {
 // buffers.
 func TestAnalyzeAllocsFlat(t *testing.T) {
 	// Both longer than the reader's first look at the order of the
-	// records (capture.ReorderOptions.Probe holds the first 4096): that
+	// records (capture.ReorderOptions.Probe holds the first 1024): that
 	// costs the same, once, for any capture longer than it.
 	small, large := espCapture(t, 6_000), espCapture(t, 30_000)
 	allocs := func(path string) float64 {

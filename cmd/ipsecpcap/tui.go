@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 
 	"github.com/ipsecpcap/ipsecpcap/pipeline"
 	"github.com/ipsecpcap/ipsecpcap/tui"
@@ -15,8 +16,9 @@ import (
 var tuiFlags = map[string]bool{"--no-tui": true, "-no-tui": true, "--ascii": true, "-ascii": true}
 
 // wantTUI reports whether a bare `ipsecpcap FILE...` should be handled by
-// runTUI: stdout is a terminal, capture files are given (not standard
-// input; several are one merged run, as analyze merges them), and none of
+// runTUI: stdout is a terminal, capture files are given (or standard
+// input, "-", when the terminal can still be read for keys; several are one
+// merged run, as analyze merges them), and none of
 // --no-tui, --json or --separate was given. It also returns true
 // when a UI-only flag (--no-tui, --ascii) is present, so that runTUI strips
 // it before printing the text summary, which does not know these flags.
@@ -38,8 +40,19 @@ func terminalUsable(args []string, stdout io.Writer) bool {
 	files := 0
 	for i := 0; i < len(args); i++ {
 		switch a := args[i]; a {
-		case "--no-tui", "-no-tui", "--json", "-json", "--separate", "-separate", "-":
+		case "--no-tui", "-no-tui", "--json", "-json", "--separate", "-separate":
 			return false
+		case "-":
+			// The capture comes on standard input: keys from the terminal.
+			tty, err := os.Open("/dev/tty")
+			if err != nil {
+				return false
+			}
+			tty.Close()
+			files++
+		case "--point", "-point":
+			i++ // its value names files
+			files++
 		case "--ike-port", "-ike-port", "--natt-port", "-natt-port", "--keys", "-keys", "--log", "-log":
 			i++ // its value
 		default:
@@ -107,7 +120,19 @@ func runTUI(args []string, stdout, stderr io.Writer) int {
 	defer run.Close()
 	noColor := os.Getenv("NO_COLOR") != ""
 	topt := tui.Options{ASCII: ascii, NoColor: noColor}
-	res, err := tui.Run(run, topt, os.Stdin, stdout)
+	keys := io.Reader(os.Stdin)
+	if slices.Contains(files, "-") {
+		// Standard input carries the capture: the keyboard is the
+		// terminal's (as less reads its keys with a file on its input).
+		tty, err := os.Open("/dev/tty")
+		if err != nil {
+			fmt.Fprintf(stderr, "ipsecpcap: the capture is on standard input and the terminal cannot be read for keys: %v\n", err)
+			return exitUnreadable
+		}
+		defer tty.Close()
+		keys = tty
+	}
+	res, err := tui.Run(run, topt, keys, stdout)
 	for _, p := range problems {
 		fmt.Fprintln(stderr, p)
 	}
