@@ -147,3 +147,43 @@ func startTUI(t *testing.T, name, args string) (keys func(keys ...string), scree
 	}
 	return keys, screen
 }
+
+// TestTUIStdinInTmux: `ipsecpcap - < capture` on a terminal opens the UI,
+// the keys read from the terminal, and the detail of a frame comes from
+// the run's frame store (standard input cannot be read again).
+func TestTUIStdinInTmux(t *testing.T) {
+	capture, _ := filepath.Abs(pskMismatch)
+	keys, screen := startTUI(t, "ipsecpcap-tui-stdin-", fmt.Sprintf("--keys %s - < %s", filepath.Dir(capture), capture))
+	s := screen("P1_AUTH_FAILED")
+	if !strings.Contains(s, "failed at MM5 (frame 6)") {
+		t.Errorf("the failure is not on the first screen:\n%s", s)
+	}
+	keys("Tab")
+	keys("Enter")
+	time.Sleep(200 * time.Millisecond)
+	keys("Enter")
+	s = screen("PLD_MAL")
+	if !strings.Contains(s, "[ HASH N(PLD_MAL) ]") || !strings.Contains(s, "decrypted") {
+		t.Errorf("detail of the decrypted answer to MM5 not shown:\n%s", s)
+	}
+	keys("q")
+	if s = screen("EXIT="); !strings.Contains(s, "EXIT=1") {
+		t.Errorf("exit status not 1 (a failure found):\n%s", s)
+	}
+}
+
+// TestTUIPointInPiecesInTmux: a capture point named with --point and given
+// as the pieces of a rotated capture opens one UI over one timeline.
+func TestTUIPointInPiecesInTmux(t *testing.T) {
+	dir := t.TempDir()
+	splitInto(t, pskMismatch, dir, "cap", 3)
+	keys, screen := startTUI(t, "ipsecpcap-tui-pieces-", fmt.Sprintf("--no-keys --point 'gw-a=%s/cap_*.pcap'", dir))
+	s := screen("P1_AUTH_FAILED")
+	if !strings.Contains(s, "ipsecpcap gw-a") || !strings.Contains(s, "12 frames") {
+		t.Errorf("the header does not name the point and its frames:\n%s", s)
+	}
+	keys("q")
+	if s = screen("EXIT="); !strings.Contains(s, "EXIT=1") {
+		t.Errorf("exit status not 1 (a failure found):\n%s", s)
+	}
+}
