@@ -216,9 +216,17 @@ func (a *Analysis) linkIKESAs(byPair map[*PeerPair][]*IKESA) {
 					Why: "new SPIs begin without IKE_SA_INIT after this CREATE_CHILD_SA, and the old IKE SA carries nothing after it but a delete"})
 			}
 		}
-		for _, s := range sas {
+		// In time order, so that the SA a fresh one follows is found by
+		// looking back from it, not through every SA of the pair (an IKE
+		// flood is thousands).
+		// Only a failed attempt or an SA that came up can be followed: the
+		// half-open SAs of a flood are skipped without a look.
+		byFirst := slices.Clone(sas)
+		slices.SortStableFunc(byFirst, func(p, q *IKESA) int { return p.First.Compare(q.First) })
+		fw := newFollowable(byFirst)
+		for i, s := range byFirst {
 			if s.Replaces == 0 && !s.BeforeCapture {
-				a.linkFresh(sas, s)
+				a.linkFresh(byFirst, fw, i)
 			}
 		}
 	}
@@ -226,6 +234,45 @@ func (a *Analysis) linkIKESAs(byPair map[*PeerPair][]*IKESA) {
 	for _, sa := range a.IKESAs {
 		sa.ended(a.IKESAByID(sa.ReplacedBy))
 	}
+}
+
+// followable finds, among a peer pair's SAs in time order, the ones a
+// fresh negotiation may follow: a failed attempt or an SA that came up,
+// not yet replaced nor rekeyed. An SA replaced stays replaced, so it is
+// skipped for good (path compression, as in union-find): the thousands of
+// half-open or chained attempts of a flood cost each negotiation a step or
+// two, not a look at every SA before it.
+type followable struct {
+	sas  []*IKESA
+	next []int // next[j+1]: where to look below j (itself when j may do)
+}
+
+func newFollowable(sas []*IKESA) *followable {
+	fw := &followable{sas: sas, next: make([]int, len(sas)+1)}
+	for j := range fw.next {
+		fw.next[j] = j
+	}
+	return fw
+}
+
+// below is the index of the latest SA before i that may be followed, -1
+// when none.
+func (fw *followable) below(i int) int {
+	j := i // fw.next is 1-based: next[j] is about sas[j-1]
+	for j > 0 {
+		if r := fw.next[j]; r != j {
+			fw.next[j] = fw.next[r] // compress
+			j = r
+			continue
+		}
+		p := fw.sas[j-1]
+		if (p.State == StateFailed || p.WasUp()) && p.ReplacedBy == 0 && p.RekeyedAt < 0 {
+			return j - 1
+		}
+		fw.next[j] = j - 1 // never again: what was replaced stays replaced
+		j--
+	}
+	return -1
 }
 
 // childOf is the child SA negotiation of exchange i, or nil.
@@ -289,15 +336,18 @@ func rekeyedInto(sas []*IKESA, s *IKESA) (*IKESA, int) {
 
 // linkFresh finds what a new negotiation (IKE_SA_INIT, Main or Aggressive
 // Mode) between the same peers replaced or retried: the failed attempt
-// just before it, or the SA that was up when it began.
-func (a *Analysis) linkFresh(sas []*IKESA, s *IKESA) {
+// just before it, or the SA that was up when it began. sas are the peer
+// pair's SAs in time order, s = sas[at].
+func (a *Analysis) linkFresh(sas []*IKESA, fw *followable, at int) {
+	s := sas[at]
 	var prev *IKESA
-	for _, p := range sas {
-		if p == s || p.Version != s.Version || !p.First.Before(s.First) || p.ReplacedBy != 0 || p.RekeyedAt >= 0 {
+	for j := fw.below(at); j >= 0 && prev == nil; j = fw.below(j) { // the latest before s
+		p := sas[j]
+		if p.Version != s.Version || !p.First.Before(s.First) {
 			continue
 		}
 		if p.State == StateFailed || p.WasUp() && p.aliveAt(s.First) {
-			prev = p // the latest before s
+			prev = p
 		}
 	}
 	if prev == nil || prev.WasUp() && !s.WasUp() && s.State != StateFailed {

@@ -540,7 +540,10 @@ func (a *Analysis) TunnelByID(id int) *Tunnel {
 
 // IKESAByID returns the IKE SA with the given ID, or nil.
 func (a *Analysis) IKESAByID(id int) *IKESA {
-	if id >= 1 && id <= len(a.IKESAs) && a.IKESAs[id-1].ID == id {
+	if id < 1 {
+		return nil // none: an SA that replaces nothing asks for 0
+	}
+	if id <= len(a.IKESAs) && a.IKESAs[id-1].ID == id {
 		return a.IKESAs[id-1]
 	}
 	for _, sa := range a.IKESAs {

@@ -21,31 +21,42 @@ import (
 // happened: at the tunnel's establishment, or while an SA it was to
 // replace was up (a rekey or reauthentication). A retry inherits what it
 // retried.
-func duringOfSA(a *correlate.Analysis, sa *correlate.IKESA) string {
+func (s *saChains) duringOfSA(a *correlate.Analysis, sa *correlate.IKESA) string {
+	// A retry fails during what the attempt it retries was for: the
+	// answer of the chain's first attempt, remembered for the thousands of
+	// retries of a flood.
+	var retries []int
+	during := DuringEstablish
 	for range len(a.IKESAs) { // bounded by the chain's length
+		if d, ok := s.during[sa.ID]; ok {
+			during = d
+			break
+		}
 		if sa.Link == nil {
-			return DuringEstablish
+			break
 		}
 		prev := a.IKESAByID(sa.Replaces)
 		if prev == nil {
-			return DuringEstablish
+			break
 		}
-		switch sa.Link.Kind {
-		case correlate.LinkRetry:
+		if sa.Link.Kind == correlate.LinkRetry {
+			retries = append(retries, sa.ID)
 			sa = prev
 			continue
-		case correlate.LinkReauth:
-			if upAt(prev, sa) {
-				return DuringReauth
-			}
-		case correlate.LinkRenegotiation, correlate.LinkRekey:
-			if upAt(prev, sa) {
-				return DuringRekey
-			}
 		}
-		return DuringEstablish
+		switch {
+		case sa.Link.Kind == correlate.LinkReauth && upAt(prev, sa):
+			during = DuringReauth
+		case (sa.Link.Kind == correlate.LinkRenegotiation || sa.Link.Kind == correlate.LinkRekey) && upAt(prev, sa):
+			during = DuringRekey
+		}
+		break
 	}
-	return DuringEstablish
+	s.during[sa.ID] = during
+	for _, id := range retries {
+		s.during[id] = during
+	}
+	return during
 }
 
 // upAt reports whether prev was up when sa began.
@@ -53,40 +64,77 @@ func upAt(prev, sa *correlate.IKESA) bool {
 	return prev.WasUp() && (prev.End.IsZero() || !prev.End.Before(sa.First))
 }
 
+// saChains indexes, once per diagnosis, the SA that first names each SA
+// as the one it replaces (ReplacedBy may name a later one: the SA a failed
+// attempt's retry brought up), and remembers where each chain of failed
+// retries ended: an IKE flood is thousands of failed SAs in one chain, and
+// walking it from each of them is quadratic.
+type saChains struct {
+	next map[int]*correlate.IKESA
+	// ended is the answer for a chain followed from an SA, by the
+	// exchange a no-response failure stopped at ("" for other failures).
+	ended map[chainKey]*correlate.IKESA
+	// during is duringOfSA's answer by SA.
+	during map[int]string
+}
+
+type chainKey struct {
+	from   int
+	notAns isakmp.ExchangeType // the exchange left unanswered, 0 when none
+}
+
+func newSAChains(a *correlate.Analysis) *saChains {
+	s := &saChains{next: map[int]*correlate.IKESA{}, ended: map[chainKey]*correlate.IKESA{}, during: map[int]string{}}
+	for _, sa := range a.IKESAs {
+		if _, ok := s.next[sa.Replaces]; !ok && sa.Replaces != 0 {
+			s.next[sa.Replaces] = sa
+		}
+	}
+	return s
+}
+
 // supersededBy is the SA with which the peers got past a failed IKE SA's
 // failure (following retries that failed too): one that came up, or a
 // retry answered where this one was not. nil when none did.
-func supersededBy(a *correlate.Analysis, sa *correlate.IKESA) *correlate.IKESA {
-	// the first SA that names each as the one it replaces (ReplacedBy
-	// may name a later one: the SA a failed attempt's retry brought up)
-	successor := map[int]*correlate.IKESA{}
-	for _, s := range a.IKESAs {
-		if _, ok := successor[s.Replaces]; !ok && s.Replaces != 0 {
-			successor[s.Replaces] = s
-		}
+func (s *saChains) supersededBy(sa *correlate.IKESA) *correlate.IKESA {
+	key := chainKey{}
+	if fl := sa.Failure; fl != nil && fl.Kind == correlate.FailNoResponse {
+		key.notAns = sa.Exchanges[fl.Exchange].Type
 	}
-	failed := sa
-	for range len(a.IKESAs) {
-		next := successor[sa.ID]
-		if next == nil {
-			return nil
+	var path []int
+	var found *correlate.IKESA
+	for cur := sa; ; {
+		key.from = cur.ID
+		if r, ok := s.ended[key]; ok {
+			found = r
+			break
 		}
-		if next.WasUp() || next.State != correlate.StateFailed && gotFurther(next, failed) {
-			return next
+		path = append(path, cur.ID)
+		next := s.next[cur.ID]
+		if next == nil || len(path) > len(s.next) {
+			break
 		}
-		sa = next
+		if next.WasUp() || next.State != correlate.StateFailed && gotFurther(next, key.notAns) {
+			found = next
+			break
+		}
+		cur = next
 	}
-	return nil
+	for _, id := range path {
+		key.from = id
+		s.ended[key] = found
+	}
+	return found
 }
 
 // gotFurther reports whether a retry was answered where a failed SA's
-// request was not (an IKE_SA_INIT or Main Mode answered this time).
-func gotFurther(next, failed *correlate.IKESA) bool {
-	fl := failed.Failure
-	if fl == nil || fl.Kind != correlate.FailNoResponse {
+// request, of exchange want, was not (an IKE_SA_INIT or Main Mode answered
+// this time); false for a failure that was not a request left unanswered
+// (want 0).
+func gotFurther(next *correlate.IKESA, want isakmp.ExchangeType) bool {
+	if want == 0 {
 		return false
 	}
-	want := failed.Exchanges[fl.Exchange].Type
 	for _, ex := range next.Exchanges {
 		if ex.Type != want {
 			continue
@@ -103,8 +151,8 @@ func gotFurther(next, failed *correlate.IKESA) bool {
 // afterFailure says what came of an IKE SA's failure: superseded by a
 // working SA of the same peers (a warning then, not the failure point), or
 // at a rekey or reauthentication, what happened to the SA that stayed up.
-func afterFailure(a *correlate.Analysis, sa *correlate.IKESA, f *Finding) {
-	if next := supersededBy(a, sa); next != nil {
+func afterFailure(a *correlate.Analysis, chains *saChains, sa *correlate.IKESA, f *Finding) {
+	if next := chains.supersededBy(sa); next != nil {
 		f.Severity = Warning
 		if next.WasUp() {
 			f.Summary += fmt.Sprintf("; superseded by IKE SA #%d, up at frame %s", next.ID, decode.FrameLabel(max(next.EstablishedFrame, next.FirstFrame)))

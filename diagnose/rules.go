@@ -17,8 +17,9 @@ func Diagnose(a *correlate.Analysis) []Finding {
 	// capture has thousands, and growing one slice by appending copied
 	// them over and over.
 	parts := make([][]Finding, 0, len(a.IKESAs)+len(a.Tunnels)+4)
+	chains := newSAChains(a)
 	for _, sa := range a.IKESAs {
-		parts = append(parts, ikeSA(a, sa))
+		parts = append(parts, ikeSA(a, chains, sa))
 	}
 	for _, t := range a.Tunnels {
 		parts = append(parts, tunnelLife(a, t))
@@ -53,18 +54,18 @@ func Diagnose(a *correlate.Analysis) []Finding {
 }
 
 // ikeSA applies the per-SA rules in troubleshooting order.
-func ikeSA(a *correlate.Analysis, sa *correlate.IKESA) []Finding {
+func ikeSA(a *correlate.Analysis, chains *saChains, sa *correlate.IKESA) []Finding {
 	var fs []Finding
 	base := saBase(sa)
 	failCode := ""
 	if sa.Failure != nil {
 		f := failure(sa, sa.Failure, base)
-		f.During = duringOfSA(a, sa)
+		f.During = chains.duringOfSA(a, sa)
 		failCode = f.Code
 		if sa.ContinuedBy != 0 && f.Code == P1DHGroupMismatch {
 			f.Summary += fmt.Sprintf("; the initiator retried with a new IKE SA (#%d)", sa.ContinuedBy)
 		}
-		afterFailure(a, sa, &f)
+		afterFailure(a, chains, sa, &f)
 		fs = append(fs, f)
 	}
 	fs = append(fs, childFailures(a, sa, base)...)
