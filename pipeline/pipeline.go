@@ -150,14 +150,19 @@ func Start(name string, opt Options) (*Run, error) {
 // merged in time order and the correlator recognises the same message seen
 // at several points. opt.Points names points explicitly.
 func StartFiles(names []string, opt Options) (*Run, error) {
-	if len(names) == 0 && len(opt.Points) == 0 {
-		return nil, errors.New("no capture given")
-	}
-	points, err := PlanPoints(names, opt.Points, SpanReader(opt.Decode))
+	points, err := planFiles(names, opt)
 	if err != nil {
 		return nil, err
 	}
 	return StartPoints(points, opt)
+}
+
+// planFiles takes files and opt.Points as capture points.
+func planFiles(names []string, opt Options) ([]Point, error) {
+	if len(names) == 0 && len(opt.Points) == 0 {
+		return nil, errors.New("no capture given")
+	}
+	return PlanPoints(names, opt.Points, SpanReader(opt.Decode))
 }
 
 // StartPoints opens capture points as planned.
@@ -467,18 +472,14 @@ func Analyze(name string, opt Options) (*Result, error) {
 	return AnalyzeFiles([]string{name}, opt)
 }
 
-// AnalyzeFiles runs captures from several points to their end, as one
-// analysis, and returns the result.
+// AnalyzeFiles runs captures (taken as capture points as StartFiles
+// takes them) to their end, as one analysis, and returns the result.
 func AnalyzeFiles(names []string, opt Options) (*Result, error) {
-	r, err := StartFiles(names, opt)
+	points, err := planFiles(names, opt)
 	if err != nil {
 		return nil, err
 	}
-	defer r.Close()
-	if err := r.RunToEnd(); err != nil {
-		return nil, err
-	}
-	return r.Final(), nil
+	return AnalyzePoints(points, opt)
 }
 
 // AnalyzePoints runs capture points, as planned, to their end.

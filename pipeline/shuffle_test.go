@@ -5,6 +5,7 @@ import (
 	"math/rand"
 	"slices"
 	"sort"
+	"strings"
 	"testing"
 	"time"
 
@@ -69,5 +70,27 @@ func TestShuffledRecords(t *testing.T) {
 				t.Errorf("records within the window reported: %v", problems)
 			}
 		})
+	}
+}
+
+// TestRecordBeyondTheWindow: a record further back in time than the
+// reorder window is reported with its file and frame, and still analysed.
+func TestRecordBeyondTheWindow(t *testing.T) {
+	path := "../testdata/pcaps/lab/ikev2-life-rekeys/capture.pcap"
+	recs := readRecords(t, path)
+	k := len(recs) / 2
+	back := recs[k]
+	back.ci.Timestamp = recs[k-1].ci.Timestamp.Add(-5 * time.Second)
+	moved := append(append(append([]rec(nil), recs[:k]...), back), recs[k+1:]...)
+	var problems []string
+	res, err := Analyze(writePcap(t, linkType(t, path), moved), Options{Problem: func(s string) { problems = append(problems, s) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(problems) != 1 || !strings.Contains(problems[0], fmt.Sprintf("frame %d, 5s earlier than a frame before it: beyond the 2s reorder window, analysed out of time order", k+1)) {
+		t.Errorf("problems %q, want frame %d reported beyond the window", problems, k+1)
+	}
+	if res.Stats.Frames != len(recs) {
+		t.Errorf("%d frames analysed, want all %d", res.Stats.Frames, len(recs))
 	}
 }

@@ -1,8 +1,11 @@
 package main
 
 import (
+	"bytes"
+	"compress/gzip"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,6 +14,8 @@ import (
 	"github.com/google/gopacket"
 	"github.com/google/gopacket/layers"
 	"github.com/google/gopacket/pcapgo"
+	"github.com/klauspost/compress/zstd"
+	"github.com/pierrec/lz4/v4"
 
 	"github.com/ipsecpcap/ipsecpcap/capture"
 )
@@ -146,5 +151,39 @@ func TestReportCustodyOfPieces(t *testing.T) {
 	}
 	if strings.Count(out, "SHA-256") < 4 || !strings.Contains(out, "one capture point in pieces") {
 		t.Errorf("the custody lacks the pieces' digests or why they are one point:\n%s", out)
+	}
+}
+
+// TestCompressedCaptures: a lab capture compressed with gzip, zstd or lz4
+// decodes and analyses as the plain file (told by content, whatever the
+// name says).
+func TestCompressedCaptures(t *testing.T) {
+	plain := "../../testdata/pcaps/lab/ikev2-life-rekeys/capture.pcap"
+	raw, err := os.ReadFile(plain)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantDecode, _, _ := runCLI("decode", "--no-keys", plain)
+	wantAnalyze, _, wantCode := runCLI("analyze", "--no-keys", plain)
+	for name, compress := range map[string]func(w io.Writer) io.WriteCloser{
+		"gzip": func(w io.Writer) io.WriteCloser { return gzip.NewWriter(w) },
+		"zstd": func(w io.Writer) io.WriteCloser { z, _ := zstd.NewWriter(w); return z },
+		"lz4":  func(w io.Writer) io.WriteCloser { return lz4.NewWriter(w) },
+	} {
+		var b bytes.Buffer
+		zw := compress(&b)
+		zw.Write(raw)
+		zw.Close()
+		path := filepath.Join(t.TempDir(), "capture.pcap") // the name does not say
+		if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if got, stderr, code := runCLI("decode", "--no-keys", path); code != 0 || got != wantDecode {
+			t.Errorf("%s: decode exit %d (%s), output differs:\n%s", name, code, stderr, firstDiff([]byte(wantDecode), []byte(got)))
+		}
+		got, _, code := runCLI("analyze", "--no-keys", path)
+		if code != wantCode || strings.SplitN(got, "\n", 2)[1] != strings.SplitN(wantAnalyze, "\n", 2)[1] {
+			t.Errorf("%s: analyze exit %d, output differs:\n%s", name, code, firstDiff([]byte(wantAnalyze), []byte(got)))
+		}
 	}
 }
