@@ -113,7 +113,7 @@ func headCount(s FileSpan) int {
 // whose records are a little out of order (multi-queue capture) straddle
 // it. It is the records' reorder window: beyond it they are not one
 // timeline read in order anyway.
-const pieceTolerance = 2 * time.Second
+const pieceTolerance = reorderWindow
 
 // follows reports whether b can come after a in one capture point: they
 // hold different packets, and b starts when or after a ends (within the tolerance, and then only by a

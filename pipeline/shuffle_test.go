@@ -24,7 +24,7 @@ func verdicts(res *Result) []string {
 }
 
 // TestShuffledRecords writes every lab capture with its records shuffled
-// within a second and a half (as a merged capture or a multi-queue card
+// within four seconds (as a merged capture or a multi-queue card
 // writes them) and expects the findings of the capture in time order: the
 // reader puts them back in order before anything looks at them.
 func TestShuffledRecords(t *testing.T) {
@@ -43,7 +43,7 @@ func TestShuffledRecords(t *testing.T) {
 			recs := readRecords(t, path)
 			key := make([]time.Duration, len(recs))
 			for i, r := range recs {
-				key[i] = r.ci.Timestamp.Sub(recs[0].ci.Timestamp) + time.Duration(rng.Int63n(int64(1500*time.Millisecond)))
+				key[i] = r.ci.Timestamp.Sub(recs[0].ci.Timestamp) + time.Duration(rng.Int63n(int64(4*time.Second)))
 			}
 			idx := make([]int, len(recs))
 			for i := range idx {
@@ -80,14 +80,14 @@ func TestRecordBeyondTheWindow(t *testing.T) {
 	recs := readRecords(t, path)
 	k := len(recs) / 2
 	back := recs[k]
-	back.ci.Timestamp = recs[k-1].ci.Timestamp.Add(-5 * time.Second)
+	back.ci.Timestamp = recs[k-1].ci.Timestamp.Add(-8 * time.Second)
 	moved := append(append(append([]rec(nil), recs[:k]...), back), recs[k+1:]...)
 	var problems []string
 	res, err := Analyze(writePcap(t, linkType(t, path), moved), Options{Problem: func(s string) { problems = append(problems, s) }})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(problems) != 1 || !strings.Contains(problems[0], fmt.Sprintf("frame %d, 5s earlier than a frame before it: beyond the 2s reorder window, analysed out of time order", k+1)) {
+	if len(problems) != 1 || !strings.Contains(problems[0], fmt.Sprintf("frame %d, 8s earlier than a frame before it: beyond the 5s reorder window, analysed out of time order", k+1)) {
 		t.Errorf("problems %q, want frame %d reported beyond the window", problems, k+1)
 	}
 	if res.Stats.Frames != len(recs) {

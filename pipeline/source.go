@@ -45,7 +45,7 @@ type sourceFile struct {
 // reorderWindow is how far back in capture time a record may come after a
 // later one and still be analysed in time order (merged captures,
 // multi-queue capture cards write records a little out of order).
-const reorderWindow = 2 * time.Second
+const reorderWindow = 5 * time.Second
 
 // openPoint prepares reading a capture point's files one after the other;
 // each is opened when the previous one is read to its end, so one file is
