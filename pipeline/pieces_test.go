@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"testing"
 	"time"
 
@@ -305,5 +306,37 @@ func TestFramesOfPieces(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestBrokenPiece: a piece cut in the middle of a record is reported, with
+// its file and where it broke off, and reading goes on with the next piece.
+func TestBrokenPiece(t *testing.T) {
+	path := "../testdata/pcaps/lab/ikev2-life-rekeys/capture.pcap"
+	recs := readRecords(t, path)
+	dir := t.TempDir()
+	names := writePieces(t, dir, "cap", linkType(t, path), cutByCount(recs, 3), rand.New(rand.NewSource(6)))
+	mid := filepath.Join(dir, "cap_01.pcap")
+	b, err := os.ReadFile(mid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(mid, b[:len(b)-7], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var problems []string
+	res, err := AnalyzeFiles(names, Options{Problem: func(s string) { problems = append(problems, s) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := res.Inputs[0]
+	if len(res.Inputs) != 1 || len(in.Files) != 3 || in.Files[1].ReadError == nil || in.Files[2].Packets == 0 {
+		t.Fatalf("inputs %+v", res.Inputs)
+	}
+	if in.Packets != len(recs)-1 {
+		t.Errorf("%d frames read, want all but the cut one (%d)", in.Packets, len(recs)-1)
+	}
+	if len(problems) != 1 || !strings.Contains(problems[0], "cap_01.pcap") || !strings.Contains(problems[0], "reading goes on with the next file") {
+		t.Errorf("problems %q", problems)
 	}
 }

@@ -108,6 +108,9 @@ type InputFile struct {
 	// FirstFrame and LastFrame are its frames as the point numbers them
 	// (one run of numbers across the files, as mergecap -a would).
 	FirstFrame, LastFrame int
+	// ReadError is why the file could not be opened, or where it broke
+	// off (reading went on with the next file).
+	ReadError error
 }
 
 // Result is a consistent picture of the run so far.

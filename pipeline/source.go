@@ -15,13 +15,14 @@ import (
 // point read as one timeline (a capture.Chain), or a live interface, with
 // its own decoder (reassembly is per capture point) and its own counts.
 type source struct {
-	name  string // as given ("-" for standard input), or the point's label
-	point Point  // the files and why they are one point (none when live)
-	src   capture.Source
-	chain *capture.Chain // the files being read, nil when live
-	files []*sourceFile  // per file of the point, as opened
-	dec   *decode.Decoder
-	index int // frame IDs: decode.FrameID(index, n); 0 in a single-capture run
+	name   string // as given ("-" for standard input), or the point's label
+	point  Point  // the files and why they are one point (none when live)
+	src    capture.Source
+	chain  *capture.Chain // the files being read, nil when live
+	files  []*sourceFile  // per file of the point, as opened
+	digest bool           // the files' SHA-256 is computed
+	dec    *decode.Decoder
+	index  int // frame IDs: decode.FrameID(index, n); 0 in a single-capture run
 
 	frames   int
 	problems int
@@ -54,7 +55,7 @@ const reorderWindow = 5 * time.Second
 // window.
 func openPoint(p Point, opt Options, late func(*source, *capture.Record, time.Duration)) (*source, error) {
 	digest := !opt.NoDigest
-	s := &source{name: p.Label(), point: p, dec: decode.NewDecoder(opt.Decode)}
+	s := &source{name: p.Label(), point: p, dec: decode.NewDecoder(opt.Decode), digest: digest}
 	for _, name := range p.Files {
 		s.files = append(s.files, &sourceFile{name: name})
 	}
@@ -150,7 +151,7 @@ func (s *source) peek(problem func(*source, string)) *capture.Record {
 func (s *source) finish() {
 	for _, f := range s.files {
 		if f.raw == nil && f.name != "-" {
-			if c, err := f.open(true); err == nil {
+			if c, err := f.open(s.digest); err == nil {
 				c.Close()
 			}
 		}
@@ -182,7 +183,7 @@ func (s *source) input() Input {
 	}
 	for _, f := range s.files {
 		cf := read[f.name]
-		in.Files = append(in.Files, InputFile{Name: f.name, Packets: cf.Frames, FirstFrame: cf.FirstFrame, LastFrame: cf.LastFrame})
+		in.Files = append(in.Files, InputFile{Name: f.name, Packets: cf.Frames, FirstFrame: cf.FirstFrame, LastFrame: cf.LastFrame, ReadError: cf.Err})
 	}
 	return in
 }

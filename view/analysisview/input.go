@@ -18,7 +18,11 @@ func InputOf(res *pipeline.Result) Input {
 			in.ReadError = ri.ReadError.Error()
 		}
 		for _, f := range ri.Files {
-			in.Files = append(in.Files, FileDoc{Name: f.Name, Size: f.Size, SHA256: f.SHA256, Packets: f.Packets, FirstFrame: f.FirstFrame, LastFrame: f.LastFrame})
+			fd := FileDoc{Name: f.Name, Size: f.Size, SHA256: f.SHA256, Packets: f.Packets, FirstFrame: f.FirstFrame, LastFrame: f.LastFrame}
+			if f.ReadError != nil {
+				fd.ReadError = f.ReadError.Error()
+			}
+			in.Files = append(in.Files, fd)
 		}
 		return in
 	}

@@ -114,6 +114,7 @@ type FileDoc struct {
 	Packets    int    `json:"packets"`
 	FirstFrame int    `json:"first_frame,omitempty"`
 	LastFrame  int    `json:"last_frame,omitempty"`
+	ReadError  string `json:"read_error,omitempty"`
 }
 
 // PeerDoc is one peer pair.

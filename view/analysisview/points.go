@@ -59,6 +59,9 @@ func writeFiles(w io.Writer, in Input, indent string) {
 		if f.Packets > 0 {
 			frames = fmt.Sprintf("frames %d–%d", f.FirstFrame, f.LastFrame)
 		}
+		if f.ReadError != "" {
+			frames += "; warning: " + f.ReadError
+		}
 		fmt.Fprintf(w, "%s  %s: %s\n", indent, f.Name, frames)
 	}
 }
