@@ -24,6 +24,7 @@ import (
 	"net/netip"
 	"time"
 
+	"github.com/ipsecpcap/ipsecpcap/decode"
 	"github.com/ipsecpcap/ipsecpcap/decode/isakmp"
 )
 
@@ -509,6 +510,15 @@ type Analysis struct {
 	// CaptureDrops is what the capturing interfaces reported as dropped
 	// (set by the pipeline): the analysis may miss that many packets.
 	CaptureDrops uint64
+	// Frames is every frame read, and OtherTraffic what the frames without
+	// IPsec carried, most first (set by the pipeline, as CaptureDrops): a
+	// capture without IKE or ESP says with them what it held instead.
+	Frames       int
+	OtherTraffic []decode.Traffic
+	// Ended is set when the captures were read to their end: only then
+	// does the absence of IPsec say something (a live capture or a file
+	// being loaded may simply not have come to it yet).
+	Ended bool
 }
 
 // ChildByID returns the child SA with the given ID and its IKE SA, or nils.

@@ -47,6 +47,7 @@ type Decoder struct {
 	nattPorts *[1 << 16]bool
 	frags     *reassembler
 	stats     Stats
+	traffic   map[trafficKey]int // frames without IPsec, by what they carried (traffic.go)
 
 	// reuse: ESP and NAT-keepalive packets are built in spare, not on the
 	// heap (see ReusePackets).
@@ -105,6 +106,7 @@ type frame struct {
 	truncated bool // the record is shorter than the frame on the wire
 	fragment  bool // an IP fragment of a UDP/ESP datagram, held for reassembly
 	greDepth  int  // GRE headers stripped so far (gre.go)
+	carried   trafficKey // what the frame carried, as deep as it was read (traffic.go)
 }
 
 // Decode decodes one capture record. It returns nil when the frame holds no
@@ -120,6 +122,7 @@ func (d *Decoder) Decode(rec *capture.Record) (*Packet, error) {
 		d.stats.LinkErrors++
 	case p == nil && !f.fragment:
 		d.stats.NotIPsec++
+		d.tally(f.carried)
 	case p == nil:
 	default:
 		switch p.Kind {
@@ -205,6 +208,7 @@ func (d *Decoder) etherType(f *frame, et layers.EthernetType, b []byte, off int)
 			}
 			et, b, off = d.dot1q.Type, b[4:], off+4
 		default:
+			f.carried = traffic(layerEther, int(et))
 			return nil, nil
 		}
 	}
@@ -213,6 +217,7 @@ func (d *Decoder) etherType(f *frame, et layers.EthernetType, b []byte, off int)
 // IP protocol numbers handled here.
 const (
 	protoICMP   = 1
+	protoTCP    = 6
 	protoUDP    = 17
 	protoESP    = 50
 	protoAH     = 51
@@ -384,6 +389,7 @@ func (d *Decoder) transport(f *frame, dg *datagram) (*Packet, error) {
 		if dg.proto != protoAH {
 			break
 		}
+		f.carried = traffic(layerIP, protoAH) // IPsec, whatever it protects
 		b := dg.payload
 		if len(b) < 12 {
 			return nil, offsetErr(dg.off, "AH header needs 12 bytes, have %d", len(b))
@@ -402,11 +408,29 @@ func (d *Decoder) transport(f *frame, dg *datagram) (*Packet, error) {
 		return d.espPacket(f, dg, netip.AddrPortFrom(dg.src, 0), netip.AddrPortFrom(dg.dst, 0), dg.payload, dg.off, false), nil
 	case protoUDP:
 		return d.udpPacket(f, dg)
-	case protoICMP, protoICMPv6:
-		return d.icmp(f, dg)
-	case protoGRE:
-		return d.gre(f, dg)
+	case protoICMP, protoICMPv6, protoGRE:
+		var p *Packet
+		var err error
+		if dg.proto == protoGRE { // called directly: through a func value, dg would escape
+			p, err = d.gre(f, dg)
+		} else {
+			p, err = d.icmp(f, dg)
+		}
+		if p == nil && err == nil && f.carried == 0 {
+			// An ICMP message about no IPsec; a GRE tunnel that carried
+			// none (what it carried, when it was read, is noted deeper).
+			f.carried = traffic(layerIP, int(dg.proto))
+		}
+		return p, err
 	}
+	if f.carried == traffic(layerIP, protoAH) {
+		return nil, nil // AH-protected traffic: counted as AH
+	}
+	if b := dg.payload; dg.proto == protoTCP && len(b) >= 4 {
+		f.carried = traffic(layerTCP, int(min(binary.BigEndian.Uint16(b), binary.BigEndian.Uint16(b[2:]))))
+		return nil, nil
+	}
+	f.carried = traffic(layerIP, int(dg.proto))
 	return nil, nil
 }
 
@@ -431,10 +455,12 @@ func (d *Decoder) udpPacket(f *frame, dg *datagram) (*Packet, error) {
 		case esp.KindESP:
 			return d.espPacket(f, dg, src, dst, payload, off, true), nil
 		}
+		f.carried = traffic(layerUDP, int(min(sport, dport)))
 		return nil, nil
 	case d.ikePorts[sport] || d.ikePorts[dport]:
 		return d.ikePacket(f, dg, src, dst, payload, off, false), nil
 	}
+	f.carried = traffic(layerUDP, int(min(sport, dport)))
 	return nil, nil
 }
 

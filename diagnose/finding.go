@@ -63,6 +63,7 @@ const (
 	PathLoss           = "PATH_LOSS"
 	MisleadingNotify   = "MISLEADING_NOTIFY"
 	CaptureDrops       = "CAPTURE_DROPS"
+	NoIPsecCode        = "NO_IPSEC"
 	IKERedirected      = "IKE_REDIRECTED"
 	CookieChallenge    = "COOKIE_CHALLENGE"
 	RekeyCollision     = "REKEY_COLLISION"

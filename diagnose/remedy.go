@@ -120,6 +120,9 @@ var guide = map[string]guidance{
 		"The notify on the wire names another problem than the gateway's own log: trust the log's reason and fix that; the daemon reported the failure with the closest notify it has.",
 		[]Command{h3cDebug, swanLog, ciscoDebug},
 	},
+	NoIPsecCode: {"Capture again where the tunnel's packets pass (the gateways' outside interfaces, or a mirror of them), with a filter that keeps IKE and ESP ('udp port 500 or udp port 4500 or esp', plus any other IKE port the gateways use), for long enough to see a negotiation, DPD or traffic.",
+		[]Command{{"Linux", "tcpdump -i IFACE -w cap.pcap 'udp port 500 or udp port 4500 or esp'"}, {"H3C/Comware", "packet-capture interface IF / display ike sa / display ipsec sa"}, {"Cisco ASA", "capture CAP interface outside match udp any any eq 500 / show crypto isakmp sa"}},
+	},
 	CaptureDrops: {"The capture lost packets: capture again with a larger buffer, a BPF filter for IPsec only, or on a less loaded host; findings about missing packets may be artefacts.", nil},
 }
 

@@ -24,7 +24,7 @@ func Diagnose(a *correlate.Analysis) []Finding {
 	for _, t := range a.Tunnels {
 		parts = append(parts, tunnelLife(a, t))
 	}
-	parts = append(parts, espFindingsAtPoints(a), flapping(a), pathLoss(a), captureDrops(a))
+	parts = append(parts, espFindingsAtPoints(a), flapping(a), pathLoss(a), captureDrops(a), noIPsec(a))
 	n := 1
 	for _, p := range parts {
 		n += len(p)

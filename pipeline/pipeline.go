@@ -466,6 +466,11 @@ func (r *Run) result(a *correlate.Analysis) *Result {
 		a.CaptureDrops += in.Drops
 	}
 	res.Input = res.Inputs[0]
+	var tallies [][]decode.Traffic
+	for _, s := range r.srcs {
+		tallies = append(tallies, s.dec.Traffic())
+	}
+	a.Frames, a.OtherTraffic, a.Ended = res.Stats.Frames, decode.MergeTraffic(tallies...), r.done
 	res.Findings = diagnose.Diagnose(a)
 	return res
 }

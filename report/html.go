@@ -226,8 +226,13 @@ func (r *Report) buildLadder(sa *correlate.IKESA) ladder {
 func (r *Report) writeHTML(w io.Writer) error {
 	d := htmlData{Title: "IPsec capture report: " + r.title(), Findings: r.Findings, Slice: r.Slice, Custody: r.custodyRows()}
 	if top := r.failing(); top != nil {
+		head, failed := verdictHead(top)
 		d.Failed = true
-		d.Verdict = fmt.Sprintf("FAILURE — %s (%s), frame %s. %s", top.Code, top.Certainty, frameRanges(top.Frames), top.Summary)
+		if failed {
+			d.Verdict = fmt.Sprintf("%s — %s (%s), frame %s. %s", head, top.Code, top.Certainty, frameRanges(top.Frames), top.Summary)
+		} else {
+			d.Verdict = fmt.Sprintf("%s — %s. %s", head, top.Code, top.Summary)
+		}
 	} else {
 		d.Verdict = "No failure found."
 	}

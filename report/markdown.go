@@ -17,7 +17,11 @@ import (
 func (r *Report) writeMarkdown(w io.Writer) {
 	fmt.Fprintf(w, "# IPsec capture report: %s\n\n", mdText(r.title()))
 	if top := r.failing(); top != nil {
-		fmt.Fprintf(w, "**Verdict: FAILURE — `%s` (%s), frame %s.** %s\n\n", top.Code, top.Certainty, frameRanges(top.Frames), mdText(top.Summary))
+		if head, failed := verdictHead(top); failed {
+			fmt.Fprintf(w, "**Verdict: %s — `%s` (%s), frame %s.** %s\n\n", head, top.Code, top.Certainty, frameRanges(top.Frames), mdText(top.Summary))
+		} else {
+			fmt.Fprintf(w, "**Verdict: %s — `%s`.** %s\n\n", head, top.Code, mdText(top.Summary))
+		}
 	} else {
 		fmt.Fprint(w, "**Verdict: no failure found.**\n\n")
 	}

@@ -425,14 +425,19 @@ func (r *Report) document() analysisview.Document {
 	return analysisview.BuildDocument(r.Input, r.version, r.Analysis, r.Findings)
 }
 
-// failing returns the first finding of severity error, or nil.
+// failing returns the finding the verdict shows (the first error, or
+// NO_IPSEC), nil when healthy.
 func (r *Report) failing() *diagnose.Finding {
-	for i := range r.Findings {
-		if r.Findings[i].Severity == diagnose.Error {
-			return &r.Findings[i]
-		}
+	return analysisview.VerdictFinding(r.Analysis, r.Findings)
+}
+
+// verdictHead is the verdict's first words: FAILURE and the code, or NO
+// IPSEC for a capture without IKE and ESP.
+func verdictHead(top *diagnose.Finding) (head string, failed bool) {
+	if top.Code == diagnose.NoIPsecCode {
+		return "NO IPSEC", false
 	}
-	return nil
+	return "FAILURE", true
 }
 
 // custodyRows are the chain-of-custody lines, label and value.

@@ -21,7 +21,11 @@ func (r *Report) writeText(w io.Writer) {
 	t.line("", "IPSEC CAPTURE REPORT")
 	t.line("", strings.Repeat("=", 20))
 	if top := r.failing(); top != nil {
-		t.wrap("", "", fmt.Sprintf("FAILURE  %s (%s), frame %s", top.Code, top.Certainty, frameRanges(top.Frames)))
+		if head, failed := verdictHead(top); failed {
+			t.wrap("", "", fmt.Sprintf("%s  %s (%s), frame %s", head, top.Code, top.Certainty, frameRanges(top.Frames)))
+		} else {
+			t.wrap("", "", fmt.Sprintf("%s  %s: %s", head, top.Code, top.Summary))
+		}
 	} else {
 		t.line("", "No failure found.")
 	}

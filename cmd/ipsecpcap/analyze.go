@@ -12,8 +12,12 @@ import (
 	"github.com/ipsecpcap/ipsecpcap/view/analysisview"
 )
 
-// exitFailure is the exit status of an analysis that found a failure.
-const exitFailure = 1
+// Exit statuses of an analysis beyond exitOK and exitUnreadable: a failure
+// found, and a capture without any IKE or ESP (it tells nothing).
+const (
+	exitFailure = 1
+	exitNoIPsec = 3
+)
 
 func runAnalyze(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("analyze", flag.ContinueOnError)
@@ -60,7 +64,7 @@ func runAnalyze(args []string, stdout, stderr io.Writer) int {
 		}
 		dec, used := in.decrypterForPoints(points[i:i+1], stderr)
 		code := analyzePoints([]pipeline.Point{p}, pipeline.Options{Decode: cfg, Decrypt: dec, Logs: logs, NoDigest: noDigest}, used, asJSON, out, stderr)
-		status = max(status, code)
+		status = worseStatus(status, code)
 	}
 	return status
 }
@@ -104,15 +108,27 @@ func printAnalysis(w io.Writer, stderr io.Writer, res *pipeline.Result, keyFiles
 	} else {
 		analysisview.WriteText(w, in, res.Analysis, res.Findings)
 	}
-	return findingsStatus(res.Findings)
+	return resultStatus(res)
 }
 
-// findingsStatus is 1 when a finding is an error (a failure found), else 0.
-func findingsStatus(fs []diagnose.Finding) int {
-	for _, f := range fs {
-		if f.Severity == diagnose.Error {
-			return exitFailure
-		}
+// worseStatus combines the statuses of captures analysed one by one: could
+// not analyse (2) over a failure (1) over no IPsec (3) over healthy (0).
+func worseStatus(a, b int) int {
+	rank := map[int]int{exitOK: 0, exitNoIPsec: 1, exitFailure: 2, exitUnreadable: 3}
+	if rank[b] > rank[a] {
+		return b
+	}
+	return a
+}
+
+// resultStatus is analyze's exit status for a result: 1 a failure found,
+// 3 no IPsec in the capture, 0 healthy (diagnose.Verdict).
+func resultStatus(res *pipeline.Result) int {
+	switch diagnose.Verdict(res.Analysis, res.Findings) {
+	case diagnose.VerdictFailure:
+		return exitFailure
+	case diagnose.VerdictNoIPsec:
+		return exitNoIPsec
 	}
 	return exitOK
 }

@@ -141,7 +141,7 @@ func runTUI(args []string, stdout, stderr io.Writer) int {
 		return exitUnreadable
 	}
 	if res != nil {
-		return findingsStatus(res.Findings)
+		return resultStatus(res)
 	}
 	return exitOK
 }

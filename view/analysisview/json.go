@@ -20,7 +20,7 @@ type Document struct {
 	Schema   int                `json:"schema"`
 	Tool     ToolInfo           `json:"tool"`
 	Input    InputDoc           `json:"input"`
-	Verdict  string             `json:"verdict"` // "healthy" or "failure"
+	Verdict  string             `json:"verdict"` // "healthy", "failure" or "no_ipsec" (diagnose.Verdict)
 	Peers    []PeerDoc          `json:"peers"`
 	IKESAs   []IKESADoc         `json:"ike_sas"`
 	ESP      []ESPDoc           `json:"esp"`
@@ -367,11 +367,7 @@ func BuildDocument(in Input, version string, a *correlate.Analysis, fs []diagnos
 	if d.Findings == nil {
 		d.Findings = []diagnose.Finding{}
 	}
-	for _, f := range fs {
-		if f.Severity == diagnose.Error {
-			d.Verdict = "failure"
-		}
-	}
+	d.Verdict = diagnose.Verdict(a, fs)
 	t0 := a.FirstTime
 	d.Input = InputDoc{Name: in.Name, Size: in.Size, SHA256: in.SHA256, Packets: in.Packets, ReadError: in.ReadError, KeyFiles: in.KeyFiles,
 		IKEPackets: a.IKEPackets, ESPPackets: a.ESPPackets, Keepalives: a.Keepalives, ICMPErrors: a.ICMPErrors,

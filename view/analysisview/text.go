@@ -58,7 +58,7 @@ func WriteText(w io.Writer, in Input, a *correlate.Analysis, fs []diagnose.Findi
 		fmt.Fprintf(w, "warning: %s; the analysis covers the frames before it\n", in.ReadError)
 	}
 	fmt.Fprintln(w)
-	writeVerdict(w, fs)
+	writeVerdict(w, a, fs)
 	if len(fs) > 0 {
 		fmt.Fprintln(w, "Findings")
 		for _, f := range fs {
@@ -72,21 +72,20 @@ func WriteText(w io.Writer, in Input, a *correlate.Analysis, fs []diagnose.Findi
 	}
 }
 
-// writeVerdict puts the failure point first, as an engineer asks for it.
-func writeVerdict(w io.Writer, fs []diagnose.Finding) {
-	var top *diagnose.Finding
-	for i := range fs {
-		if fs[i].Severity == diagnose.Error {
-			top = &fs[i]
-			break
-		}
-	}
+// writeVerdict puts the failure point first, as an engineer asks for it
+// (or, for a capture without IPsec, what it held instead and why).
+func writeVerdict(w io.Writer, a *correlate.Analysis, fs []diagnose.Finding) {
+	top := VerdictFinding(a, fs)
 	if top == nil {
 		fmt.Fprintln(w, "No failure found.")
 		fmt.Fprintln(w)
 		return
 	}
-	fmt.Fprintf(w, "FAILURE  %s (%s), frame %s\n", top.Code, top.Certainty, FrameList(top.Frames, 6))
+	if top.Code == diagnose.NoIPsecCode {
+		fmt.Fprintln(w, "NO IPSEC  the capture holds no IKE and no ESP: it cannot tell how the tunnel is doing")
+	} else {
+		fmt.Fprintf(w, "FAILURE  %s (%s), frame %s\n", top.Code, top.Certainty, FrameList(top.Frames, 6))
+	}
 	fmt.Fprintf(w, "  %s\n", top.Summary)
 	if len(top.Causes) > 0 {
 		fmt.Fprintln(w, "  Probable causes, most likely first:")
@@ -104,6 +103,21 @@ func writeVerdict(w io.Writer, fs []diagnose.Finding) {
 		fmt.Fprintf(w, "    %-12s %s\n", c.Platform+":", c.Command)
 	}
 	fmt.Fprintln(w)
+}
+
+// VerdictFinding is the finding a verdict shows: the first error, or the
+// NO_IPSEC finding of a capture without IPsec; nil for a healthy one.
+func VerdictFinding(a *correlate.Analysis, fs []diagnose.Finding) *diagnose.Finding {
+	code := ""
+	if diagnose.Verdict(a, fs) == diagnose.VerdictNoIPsec {
+		code = diagnose.NoIPsecCode
+	}
+	for i := range fs {
+		if code != "" && fs[i].Code == code || code == "" && fs[i].Severity == diagnose.Error {
+			return &fs[i]
+		}
+	}
+	return nil
 }
 
 func writePeer(w io.Writer, a *correlate.Analysis, pp *correlate.PeerPair, t0 time.Time) {
