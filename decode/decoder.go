@@ -103,9 +103,9 @@ func (d *Decoder) PendingFragments() int { return d.frags.pending() }
 // frame is the per-frame context of one Decode call.
 type frame struct {
 	rec       *capture.Record
-	truncated bool // the record is shorter than the frame on the wire
-	fragment  bool // an IP fragment of a UDP/ESP datagram, held for reassembly
-	greDepth  int  // GRE headers stripped so far (gre.go)
+	truncated bool       // the record is shorter than the frame on the wire
+	fragment  bool       // an IP fragment of a UDP/ESP datagram, held for reassembly
+	greDepth  int        // GRE headers stripped so far (gre.go)
 	carried   trafficKey // what the frame carried, as deep as it was read (traffic.go)
 }
 

@@ -28,8 +28,8 @@ func TestTrafficTally(t *testing.T) {
 		ethIPv4(6, tcp), ethIPv4(6, tcp), ethIPv4(6, tcp),
 		arp,
 		ethIPv4(1, []byte{8, 0, 0, 0, 0, 1, 0, 1}), // echo request
-		ethIPv4(50, esp),                           // IPsec: not tallied
-		ethIPv4UDP(4500, 4500, esp),                // ESP in UDP: not tallied
+		ethIPv4(50, esp),            // IPsec: not tallied
+		ethIPv4UDP(4500, 4500, esp), // ESP in UDP: not tallied
 	}
 	d := NewDecoder(Config{})
 	for i, f := range frames {
