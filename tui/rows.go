@@ -786,9 +786,14 @@ func (m *Model) detailLines(r row) []string {
 		add("Sent", fmt.Sprintf("%d (%d retransmissions)", msg.Sent, msg.Retransmissions()))
 		add("Length", fmt.Sprintf("%d bytes", msg.Length))
 		add("Payloads", msg.Summary)
-		if msg.Encrypted {
-			add("Encrypted", fmt.Sprintf("yes, first inner payload %s (not decrypted)", msg.FirstInner))
-		} else {
+		switch {
+		case msg.Encrypted && msg.Decrypted:
+			add("Encrypted", fmt.Sprintf("yes, first inner payload %s (decrypted with the keys given)", msg.FirstInner))
+		case msg.Encrypted && msg.DecryptFailure != "":
+			add("Encrypted", fmt.Sprintf("yes, first inner payload %s (not decrypted: %s)", msg.FirstInner, msg.DecryptFailure))
+		case msg.Encrypted:
+			add("Encrypted", fmt.Sprintf("yes, first inner payload %s (not decrypted: no keys for it)", msg.FirstInner))
+		default:
 			add("Encrypted", "no (payloads in clear)")
 		}
 		if len(msg.Notifies) == 0 {

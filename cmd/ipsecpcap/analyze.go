@@ -37,9 +37,9 @@ func runAnalyze(args []string, stdout, stderr io.Writer) int {
 			"Captures may be pcap or pcapng, plain or compressed with gzip, zstd or lz4.\n")
 		fs.PrintDefaults()
 	}
-	files, ok := parseFiles(fs, args)
+	files, status, ok := parseFiles(fs, args)
 	if !ok {
-		return exitUnreadable
+		return status
 	}
 	cfg := in.decodeConfig()
 	// The digest is for the JSON's chain of custody; the text does not show
@@ -57,7 +57,7 @@ func runAnalyze(args []string, stdout, stderr io.Writer) int {
 		dec, used := in.decrypterForPoints(points, stderr)
 		return analyzePoints(points, pipeline.Options{Decode: cfg, Decrypt: dec, Logs: logs, NoDigest: noDigest}, used, asJSON, out, stderr)
 	}
-	status := exitOK
+	status = exitOK
 	for i, p := range points {
 		if i > 0 && !asJSON {
 			fmt.Fprintln(out)

@@ -356,3 +356,21 @@ func TestNestedESPShown(t *testing.T) {
 		t.Errorf("nested ESP not in the JSON:\n%.600s", stdout)
 	}
 }
+
+// TestHelpExitsZero: -h and --help are a request, not a mistake: every
+// command prints its usage and exits 0; an unknown flag still exits 2.
+func TestHelpExitsZero(t *testing.T) {
+	for _, cmd := range []string{"analyze", "decode", "report", "live"} {
+		for _, h := range []string{"-h", "--help"} {
+			if _, errOut, code := runCLI(cmd, h); code != exitOK || !strings.Contains(errOut, "Usage") {
+				t.Errorf("%s %s: exit %d, usage shown %v", cmd, h, code, strings.Contains(errOut, "Usage"))
+			}
+		}
+		if _, _, code := runCLI(cmd, "--no-such-flag"); code != exitUnreadable {
+			t.Errorf("%s --no-such-flag: exit %d, want 2", cmd, code)
+		}
+	}
+	if _, _, code := runCLI("--help"); code != exitOK {
+		t.Errorf("--help: exit %d", code)
+	}
+}

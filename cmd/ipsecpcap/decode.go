@@ -37,9 +37,9 @@ func runDecode(args []string, stdout, stderr io.Writer) int {
 			"frame 17 of the second, 17 alone frame 17 of each); reading stops after the last one.\n")
 		fs.PrintDefaults()
 	}
-	files, ok := parseFiles(fs, args)
+	files, status, ok := parseFiles(fs, args)
 	if !ok {
-		return exitUnreadable
+		return status
 	}
 	if frames.ranges != nil {
 		if err := frames.check(len(files)); err != nil {
@@ -51,7 +51,7 @@ func runDecode(args []string, stdout, stderr io.Writer) int {
 	opt.cfg = in.decodeConfig()
 	out := bufio.NewWriterSize(stdout, 64<<10)
 	defer out.Flush()
-	status := exitOK
+	status = exitOK
 	for i, name := range files {
 		if opt.frames != nil && opt.frames.last(i+1) == 0 {
 			continue // nothing asked of this file

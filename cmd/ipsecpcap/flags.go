@@ -198,15 +198,25 @@ func (f *inputFlags) decodeConfig() decode.Config {
 }
 
 // parseFiles parses the flags and returns the file names; ok is false
-// after a usage error (already reported on the flag set's output).
-func parseFiles(fs *flag.FlagSet, args []string) (files []string, ok bool) {
+// after a usage error or -h (already reported on the flag set's output),
+// and status is then the command's exit status (usageStatus).
+func parseFiles(fs *flag.FlagSet, args []string) (files []string, status int, ok bool) {
 	files, err := parseInterspersed(fs, args)
 	if err != nil {
-		return nil, false
+		return nil, usageStatus(err), false
 	}
 	if len(files) == 0 && (fs.Lookup("point") == nil || fs.Lookup("point").Value.String() == "") {
 		fs.Usage()
-		return nil, false
+		return nil, exitUnreadable, false
 	}
-	return files, true
+	return files, exitOK, true
+}
+
+// usageStatus is the exit status after a flag error: 0 when help was asked
+// for (-h, --help), 2 for a usage error.
+func usageStatus(err error) int {
+	if errors.Is(err, flag.ErrHelp) {
+		return exitOK
+	}
+	return exitUnreadable
 }

@@ -57,7 +57,7 @@ func runLive(args []string, stdout, stderr io.Writer) int {
 	}
 	rest, err := parseInterspersed(fs, args)
 	if err != nil {
-		return exitUnreadable
+		return usageStatus(err)
 	}
 	usageErr := func(msg string) int {
 		fmt.Fprintf(stderr, "ipsecpcap live: %s\n", msg)

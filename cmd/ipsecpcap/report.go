@@ -43,7 +43,7 @@ func runReport(args []string, stdout, stderr io.Writer) int {
 	}
 	files, err := parseInterspersed(fs, args)
 	if err != nil {
-		return exitUnreadable
+		return usageStatus(err)
 	}
 	if len(files) == 0 && len(in.points) == 0 {
 		fmt.Fprintln(stderr, "ipsecpcap report: give a capture file (or several, taken at different points)")
@@ -52,15 +52,23 @@ func runReport(args []string, stdout, stderr io.Writer) int {
 	}
 	formatSet := false
 	fs.Visit(func(f *flag.Flag) { formatSet = formatSet || f.Name == "format" })
-	if !formatSet && out != "" {
-		// -o report.html: the format from the extension.
-		switch strings.ToLower(filepath.Ext(out)) {
-		case ".html", ".htm":
-			format = report.FormatHTML
-		case ".txt":
-			format = report.FormatText
-		case ".json":
-			format = report.FormatJSON
+	if out != "" {
+		// -o report.html: the format from the extension; one that names
+		// another format (or none the tool writes) is refused, not
+		// written as Markdown under a misleading name.
+		ext := strings.ToLower(filepath.Ext(out))
+		byExt, known := map[string]string{".md": report.FormatMarkdown, ".markdown": report.FormatMarkdown, ".html": report.FormatHTML,
+			".htm": report.FormatHTML, ".txt": report.FormatText, ".text": report.FormatText, ".json": report.FormatJSON}[ext]
+		switch {
+		case ext == "":
+		case !known:
+			fmt.Fprintf(stderr, "ipsecpcap report: -o %s: the tool writes md, html, text or json, not %s (for a PDF, write --format html and print it from a browser)\n", out, strings.TrimPrefix(ext, "."))
+			return exitUnreadable
+		case !formatSet:
+			format = byExt
+		case byExt != format:
+			fmt.Fprintf(stderr, "ipsecpcap report: -o %s is a %s file by its name, --format asks for %s\n", out, byExt, format)
+			return exitUnreadable
 		}
 	}
 	if !slices.Contains(report.Formats, format) {

@@ -92,7 +92,7 @@ func runTUI(args []string, stdout, stderr io.Writer) int {
 	in.register(fs)
 	files, err := parseInterspersed(fs, args)
 	if err != nil {
-		return exitUnreadable
+		return usageStatus(err)
 	}
 	if len(files) == 0 && len(in.points) == 0 {
 		return runAnalyze(rest, stdout, stderr)

@@ -61,6 +61,9 @@ func TestTUIInTmux(t *testing.T) {
 	if !strings.Contains(s, "PAYLOAD_MALFORMED") || !strings.Contains(s, "[ HASH N(PLD_MAL) ]") || !strings.Contains(s, "decrypted") {
 		t.Errorf("detail of the decrypted answer to MM5 not shown:\n%s", s)
 	}
+	if !strings.Contains(s, "(decrypted with the keys given)") || strings.Contains(s, "(not decrypted") {
+		t.Errorf("the detail of a decrypted message says it was not:\n%s", s)
+	}
 	keys("q")
 	s = screen("EXIT=")
 	if !strings.Contains(s, "EXIT=1") {
