@@ -3,6 +3,7 @@ package correlate
 import (
 	"github.com/ipsecpcap/ipsecpcap/decode"
 	"github.com/ipsecpcap/ipsecpcap/decode/isakmp"
+	"slices"
 )
 
 // addIKE takes one IKE message through the stages of correlation, once
@@ -197,6 +198,10 @@ func (c *Correlator) phase1Proposals(sa *IKESA, msg *Message, m *isakmp.Message)
 	}
 	if msg.Dir == FromInitiator {
 		sa.Phase1Proposals = props
+		sa.Phase1OfferedTransforms = sa.Phase1OfferedTransforms[:0]
+		for _, pr := range sab.Proposals {
+			sa.Phase1OfferedTransforms = append(sa.Phase1OfferedTransforms, slices.Clone(pr.Transforms))
+		}
 		return
 	}
 	if len(props) > 0 {

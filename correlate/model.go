@@ -297,6 +297,9 @@ type IKESA struct {
 	// Phase1ChosenTransforms is Phase1Chosen as decoded, for rules that
 	// look at algorithm numbers.
 	Phase1ChosenTransforms []isakmp.Transform
+	// Phase1OfferedTransforms is Phase1Proposals as decoded, one list per
+	// proposal.
+	Phase1OfferedTransforms [][]isakmp.Transform
 	// NATD holds the NAT detection results, when computable.
 	NATD NATDetection
 	// ICMPErrors lists frames of ICMP errors quoting this SA's messages.

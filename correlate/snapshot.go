@@ -117,6 +117,7 @@ func (sa *IKESA) clone() *IKESA {
 	cp.Phase1Proposals = slices.Clone(sa.Phase1Proposals)
 	cp.Phase1Chosen = slices.Clone(sa.Phase1Chosen)
 	cp.Phase1ChosenTransforms = slices.Clone(sa.Phase1ChosenTransforms)
+	cp.Phase1OfferedTransforms = slices.Clone(sa.Phase1OfferedTransforms)
 	cp.ICMPErrors = slices.Clone(sa.ICMPErrors)
 	cp.DeleteFrames = slices.Clone(sa.DeleteFrames)
 	cp.NATD.Frames = slices.Clone(sa.NATD.Frames)

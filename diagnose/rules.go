@@ -523,59 +523,6 @@ func latest(a, b time.Time) time.Time {
 	return a
 }
 
-// weak flags outdated algorithms the responder chose for phase 1.
-func weak(sa *correlate.IKESA, base baseFunc) []Finding {
-	var bad []string
-	for i := range sa.Phase1ChosenTransforms {
-		t := &sa.Phase1ChosenTransforms[i]
-		if sa.Version == 2 {
-			if weakV2(t) {
-				bad = append(bad, t.String())
-			}
-			continue
-		}
-		for _, a := range t.Attributes {
-			if weakV1Attr(a) {
-				bad = append(bad, a.String())
-			}
-		}
-	}
-	if len(bad) == 0 {
-		return nil
-	}
-	f := base(WeakCrypto, Warning, Certain, "phase 1 uses outdated algorithms: "+strings.Join(bad, ", "), sa.FirstFrame)
-	f.Causes = []Cause{{"old defaults kept for interoperability", "DES/3DES, MD5, SHA-1 and DH groups below 2048 bits are deprecated (RFC 8221, RFC 8247)"}}
-	return []Finding{f}
-}
-
-// weakV1Attr: Encryption-Algorithm DES(1)/3DES(5), Hash-Algorithm MD5(1)/
-// SHA-1(2), and weak Group-Descriptions (RFC 2409 App. A).
-func weakV1Attr(a isakmp.Attribute) bool {
-	switch a.Type {
-	case 1:
-		return a.Value == 1 || a.Value == 5
-	case 2:
-		return a.Value == 1 || a.Value == 2
-	case 4:
-		return isakmp.DHGroupWeak(uint16(a.Value))
-	}
-	return false
-}
-
-// weakV2: ENCR_DES(2)/ENCR_3DES(3), PRF and INTEG on MD5(1)/SHA-1(2), and
-// weak key-exchange groups (IANA IKEv2 transform registries).
-func weakV2(t *isakmp.Transform) bool {
-	switch t.Type {
-	case 1:
-		return t.ID == 2 || t.ID == 3
-	case 2, 3:
-		return t.ID == 1 || t.ID == 2
-	case 4:
-		return isakmp.DHGroupWeak(t.ID)
-	}
-	return false
-}
-
 // flapping finds peer pairs that set up IKE SAs again and again.
 func flapping(a *correlate.Analysis) []Finding {
 	var fs []Finding
