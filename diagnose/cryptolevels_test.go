@@ -8,7 +8,9 @@ import (
 	"github.com/ipsecpcap/ipsecpcap/decode/isakmp"
 )
 
-func v2(typ uint8, id uint16) isakmp.Transform { return isakmp.Transform{Version: 2, Type: typ, ID: id} }
+func v2(typ uint8, id uint16) isakmp.Transform {
+	return isakmp.Transform{Version: 2, Type: typ, ID: id}
+}
 
 func v1(attrs ...[2]uint64) isakmp.Transform {
 	t := isakmp.Transform{Version: 1, Protocol: 1}
