@@ -119,7 +119,8 @@ type Model struct {
 	selKey    string
 	help      bool
 	detail    []string
-	detailTop int
+	detailTop int // the first screen line of the detail shown (lines wrap)
+	helpTop   int // the same for the help
 	detailFrm int // the frame whose tree is loading into the detail
 	detailRow row // the timeline row the detail describes
 	filtering bool
@@ -382,7 +383,7 @@ func (m *Model) rebuild() {
 
 func (m *Model) moveBy(d int) {
 	if m.detail != nil {
-		m.detailTop = clamp(m.detailTop+d, 0, max(len(m.detail)-(m.height-3), 0))
+		m.detailTop = clamp(m.detailTop+d, 0, max(len(m.detailScreen())-(m.height-3), 0))
 		return
 	}
 	m.touched = true
@@ -418,11 +419,23 @@ func (m *Model) key(k tea.KeyMsg) (tea.Model, tea.Cmd) {
 		return m, nil
 	}
 	if m.help {
-		if s == "q" {
+		// A long help scrolls on a small terminal; any other key closes it.
+		last := max(len(m.wrapped(m.helpLines()))-(m.height-2), 0)
+		switch s {
+		case "q":
 			m.quitting = true
 			return m, tea.Quit
+		case "j", "down":
+			m.helpTop = clamp(m.helpTop+1, 0, last)
+		case "k", "up":
+			m.helpTop = clamp(m.helpTop-1, 0, last)
+		case "G", "end", "pgdown", " ":
+			m.helpTop = last
+		case "g", "home", "pgup":
+			m.helpTop = 0
+		default:
+			m.help, m.helpTop = false, 0
 		}
-		m.help = false
 		return m, nil
 	}
 	if m.detail != nil {

@@ -201,6 +201,10 @@ func TestDetailAndEvidence(t *testing.T) {
 	checkFits(t, "detail", m.View(), 80, 24)
 	press(m, "G")
 	checkFits(t, "detail end", m.View(), 80, 24)
+	// Lines wrap at 80 columns: G still reaches the last hex row.
+	if last := m.detail[len(m.detail)-1]; !strings.Contains(m.View(), strings.TrimSpace(last)[:20]) {
+		t.Errorf("G: the detail's last line %q is not on the screen:\n%s", last, m.View())
+	}
 	press(m, "g")
 	v = m.View()
 	for _, want := range []string{"MM5", "Message ID", "5,7,9,11", "3 retransmissions", "Evidence for", "P1_AUTH_FAILED", "failure point"} {
@@ -326,9 +330,16 @@ func TestHelpAndQuit(t *testing.T) {
 		}
 	}
 	checkFits(t, "help", v, 80, 24)
-	press(m, "j")
+	// j/k and G scroll a help longer than the screen; its last line can
+	// be reached; another key closes it.
+	press(m, "G")
+	lines := m.wrapped(m.helpLines())
+	if v := m.View(); !m.help || !strings.Contains(v, strings.TrimSpace(lines[len(lines)-1])) {
+		t.Errorf("G: the help's last line is not on the screen:\n%s", v)
+	}
+	press(m, "esc")
 	if m.help {
-		t.Error("a key did not close the help")
+		t.Error("esc did not close the help")
 	}
 	cmd := press(m, "q")
 	if cmd == nil {

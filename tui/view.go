@@ -52,13 +52,12 @@ func (m *Model) View() string {
 	out = append(out, m.header())
 	switch {
 	case m.help:
-		out = append(out, m.fill(m.helpLines(), m.height-2)...)
+		screen := m.wrapped(m.helpLines())
+		out = append(out, m.fill(screen[min(m.helpTop, len(screen)):], m.height-2)...)
 	case m.detail != nil:
 		lines := []string{m.titleLine("Detail", true, "esc back")}
-		body := m.detail[min(m.detailTop, len(m.detail)):]
-		for _, l := range body {
-			lines = append(lines, " "+l)
-		}
+		screen := m.detailScreen()
+		lines = append(lines, screen[min(m.detailTop, len(screen)):]...)
 		out = append(out, m.fill(lines, m.height-2)...)
 	default:
 		out = append(out, m.body()...)
@@ -74,6 +73,25 @@ func (m *Model) View() string {
 }
 
 // fill pads or cuts lines to n, wrapping long ones.
+// wrapped is lines as the screen shows them, wrapped at its width:
+// scrolling counts these, or the end of a long line could not be reached.
+func (m *Model) wrapped(lines []string) []string {
+	var out []string
+	for _, l := range lines {
+		out = append(out, strings.Split(wrap(l, m.width), "\n")...)
+	}
+	return out
+}
+
+// detailScreen is the detail's lines as the screen shows them.
+func (m *Model) detailScreen() []string {
+	lines := make([]string, len(m.detail))
+	for i, l := range m.detail {
+		lines[i] = " " + l
+	}
+	return m.wrapped(lines)
+}
+
 func (m *Model) fill(lines []string, n int) []string {
 	var out []string
 	for _, l := range lines {
