@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"encoding/json"
+	"github.com/ipsecpcap/ipsecpcap/diagnose"
 	"os"
 	"path/filepath"
 	"strings"
@@ -372,5 +373,27 @@ func TestHelpExitsZero(t *testing.T) {
 	}
 	if _, _, code := runCLI("--help"); code != exitOK {
 		t.Errorf("--help: exit %d", code)
+	}
+}
+
+// TestCodesCommand: `ipsecpcap codes` lists every code of the catalog,
+// -v with its remedy, --json as the catalog itself.
+func TestCodesCommand(t *testing.T) {
+	out, _, code := runCLI("codes")
+	if code != exitOK {
+		t.Fatalf("exit %d", code)
+	}
+	for _, c := range diagnose.Catalog() {
+		if !strings.Contains(out, c.Code+" ") {
+			t.Errorf("%s not listed", c.Code)
+		}
+	}
+	if v, _, _ := runCLI("codes", "-v"); !strings.Contains(v, "Remedy: ") || !strings.Contains(v, "H3C/Comware:") {
+		t.Errorf("codes -v lacks remedies or commands:\n%s", v)
+	}
+	js, _, _ := runCLI("codes", "--json")
+	var doc []diagnose.CodeInfo
+	if err := json.Unmarshal([]byte(js), &doc); err != nil || len(doc) != len(diagnose.Catalog()) || doc[0].Remedy == "" {
+		t.Errorf("codes --json: %v, %d entries", err, len(doc))
 	}
 }

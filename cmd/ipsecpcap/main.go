@@ -32,16 +32,19 @@ Usage:
                                      a timeline to attach to a ticket
   ipsecpcap live -i IFACE [-w OUT.pcap] [--duration D] [--count N] [--no-tui | --json]
                                      capture on an interface (a mirror port) and analyse as packets arrive
+  ipsecpcap codes [-v | --json]      every finding code: meaning, severity, phase, category (-v: remedy, commands)
   ipsecpcap version
 
 Every command takes --keys PATH (repeatable) and picks up key files beside the capture (--no-keys: don't).
 Several FILEs are captures of the same tunnels taken at different points (both gateways, inside and outside
 a NAT): analyze, report and the terminal UI merge them into one timeline (analyze --separate: one by one).
+FILEs whose times follow one another (a rotated capture) are one capture point; a DIR stands for the captures
+in it; --point NAME=FILES names a point.
 --log FILE (repeatable) adds a gateway's own log: strongSwan charon, libreswan pluto, H3C Comware debugging.
 
-Exit status of analyze: 0 healthy, 1 a failure found, 2 could not analyse.
+Exit status of analyze: 0 healthy, 1 a failure found, 2 could not analyse, 3 no IKE and no ESP in the capture.
 
-FILE is a pcap or pcapng file, optionally gzip-compressed; "-" reads standard input.
+FILE is a pcap or pcapng file, optionally gzip-, zstd- or lz4-compressed; "-" reads standard input.
 `
 
 // exitUsage and exitUnreadable are the documented exit codes.
@@ -68,6 +71,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return runReport(args[1:], stdout, stderr)
 	case "live":
 		return runLive(args[1:], stdout, stderr)
+	case "codes":
+		return runCodes(args[1:], stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "ipsecpcap", Version)
 		return exitOK
