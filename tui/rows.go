@@ -142,12 +142,16 @@ func buildTunnels(a *correlate.Analysis, fs []diagnose.Finding) []tunnel {
 			}
 		}
 		hdr.search = b.String()
-		rank := 2
-		switch {
-		case hdr.failed:
-			rank = 0
-		case len(hdr.errs) > 0:
-			rank = 1
+		// Tunnels in the order analyze gives their findings (errors
+		// first, the failure point first among them): the first row is
+		// the failure analyze names, not a failed attempt the peers got
+		// past. Tunnels with no finding come last.
+		rank := len(fs)
+		for i, f := range fs {
+			if f.Tunnel == lt.ID || f.IKESA != 0 && slices.Contains(lt.IKESAs, f.IKESA) {
+				rank = i
+				break
+			}
 		}
 		groups = append(groups, group{rank, append([]tunnel{hdr}, entries...)})
 	}

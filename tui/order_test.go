@@ -1,0 +1,82 @@
+package tui
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/ipsecpcap/ipsecpcap/diagnose"
+	"github.com/ipsecpcap/ipsecpcap/pipeline"
+)
+
+func exists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
+}
+
+// TestTunnelOrderIsAnalyzes: on every lab capture the UI's first tunnel is
+// the one of the failure analyze names first (a failed attempt the peers
+// got past, a warning, does not come before it).
+func TestTunnelOrderIsAnalyzes(t *testing.T) {
+	dirs, err := os.ReadDir(lab)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var paths []string
+	for _, d := range dirs {
+		if p := filepath.Join(lab, d.Name(), "capture.pcap"); exists(p) {
+			paths = append(paths, p)
+		}
+	}
+	// The public captures too, when present: several tunnels in one file,
+	// failed attempts the peers got past beside real failures.
+	for _, root := range []string{"../../shared/captures", "../../shared/captures2"} {
+		filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
+			if err == nil && !d.IsDir() && (filepath.Ext(p) == ".pcap" || filepath.Ext(p) == ".pcapng" || filepath.Ext(p) == ".cap") {
+				paths = append(paths, p)
+			}
+			return nil
+		})
+	}
+	n := 0
+	for _, path := range paths {
+		r, err := pipeline.Start(path, pipeline.Options{})
+		if err != nil {
+			continue
+		}
+		r.RunToEnd()
+		m := New(r, Options{NoColor: true})
+		m.Update(tea.WindowSizeMsg{Width: 100, Height: 30})
+		r.Close()
+		var top *diagnose.Finding
+		for i := range m.res.Findings {
+			if f := &m.res.Findings[i]; f.Severity == diagnose.Error && (f.Tunnel != 0 || f.IKESA != 0) {
+				top = f
+				break
+			}
+		}
+		if top == nil || len(m.all) == 0 {
+			continue
+		}
+		n++
+		first := m.all[0].life
+		if first == nil {
+			t.Errorf("%s: the first row has no tunnel", path)
+			continue
+		}
+		want := top.Tunnel
+		if want == 0 {
+			if sa := m.res.Analysis.IKESAByID(top.IKESA); sa != nil && len(sa.Tunnels) > 0 {
+				want = sa.Tunnels[0]
+			}
+		}
+		if first.ID != want {
+			t.Errorf("%s: the UI's first tunnel is #%v, analyze's failure (%s) is in tunnel #%d", path, first.ID, top.Code, want)
+		}
+	}
+	if n < 10 {
+		t.Errorf("only %d lab captures with a failure", n)
+	}
+}
