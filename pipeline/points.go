@@ -116,9 +116,9 @@ func headCount(s FileSpan) int {
 const pieceTolerance = reorderWindow
 
 // follows reports whether b can come after a in one capture point: they
-// hold different packets, and b starts when or after a ends (within the tolerance, and then only by a
-// small part of either file, so two points captured at the same time are
-// never taken for pieces).
+// hold different packets, and b starts when or after a ends (or before,
+// within the tolerance and by a small part of either file only, so two
+// points captured at the same time are never taken for pieces).
 func follows(a, b FileSpan) bool {
 	if !a.Records || !b.Records || samePackets(a, b) {
 		return false
@@ -138,7 +138,7 @@ func follows(a, b FileSpan) bool {
 // longest prefix with it is taken (a_002.pcap follows a_001.pcap, not
 // b_001.pcap), then the one that ended last. Files with no record or an
 // unknown span are points of their own. The points come in the order of
-// their first files' times.
+// their first files' times (PlanPoints then orders them as given).
 func GroupPoints(spans []FileSpan) []Point {
 	var chains []*pieceChain
 	var alone []Point
