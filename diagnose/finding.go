@@ -112,6 +112,10 @@ type Finding struct {
 	// Logs are the gateway log lines that state or confirm the finding
 	// ("file:line (side): text"), when logs were given.
 	Logs []string `json:"log_lines,omitempty"`
+	// Comparison sets what each side offered, sent or expected next to
+	// each other, for a failure about settings (proposals, PFS, traffic
+	// selectors); nil for other findings.
+	Comparison *Comparison `json:"comparison,omitempty"`
 }
 
 // severityRank orders errors before warnings before information.

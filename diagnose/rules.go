@@ -39,6 +39,11 @@ func Diagnose(a *correlate.Analysis) []Finding {
 	}
 	fs = applyLogs(a, fs)
 	for i := range fs {
+		if sa := a.IKESAByID(fs[i].IKESA); sa != nil && fs[i].Severity != Info {
+			fs[i].Comparison = compare(sa, &fs[i])
+		}
+	}
+	for i := range fs {
 		if fs[i].Tunnel == 0 && fs[i].IKESA != 0 {
 			if sa := a.IKESAByID(fs[i].IKESA); sa != nil && len(sa.Tunnels) > 0 {
 				fs[i].Tunnel = sa.Tunnels[0]

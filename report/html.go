@@ -318,7 +318,10 @@ svg text { font-family: ui-monospace, Menlo, Consolas, "Liberation Mono", monosp
 <p>{{$f.Summary}}</p>
 {{if $f.Causes}}<p>Probable causes, most likely first:</p>
 <ol>{{range $f.Causes}}<li><strong>{{.Cause}}</strong> — {{.Why}}</li>{{end}}</ol>{{end}}
-{{range $f.Logs}}<p><strong>Gateway log:</strong> <code>{{.}}</code></p>
+{{range $f.Logs}}<p><strong>Gateway log:</strong> <code>{{.}}</code></p>{{end}}
+{{with $f.Comparison}}<p>Compared, {{.Subject}}:</p>
+<table class="comparison">{{range .Sides}}<tr><th>{{.Who}}</th><td>{{.Role}}</td><td>{{range $i, $v := .Values}}{{if $i}}<br>{{end}}<code>{{$v}}</code>{{end}}</td></tr>{{end}}</table>
+{{if .Differs}}<p>Differs: {{.Differs}}</p>{{end}}{{if .Needs}}<p>Needs: {{.Needs}}</p>{{end}}
 {{end}}{{if $f.Remedy}}<p><strong>Remedy:</strong> {{$f.Remedy}}</p>{{end}}
 {{if $f.Commands}}<table><tr><th>Platform</th><th>Command</th></tr>
 {{range $f.Commands}}<tr><td>{{.Platform}}</td><td><code>{{.Command}}</code></td></tr>

@@ -82,6 +82,19 @@ func (r *Report) mdFinding(w io.Writer, n int, f diagnose.Finding) {
 	for _, l := range f.Logs {
 		fmt.Fprintf(w, "**Gateway log:** %s\n\n", mdText(l))
 	}
+	if c := f.Comparison; c != nil {
+		fmt.Fprintf(w, "**Compared, %s:**\n\n| side | | values |\n|---|---|---|\n", mdText(c.Subject))
+		for _, sd := range c.Sides {
+			fmt.Fprintf(w, "| %s | %s | %s |\n", mdText(sd.Who), mdText(sd.Role), mdText(strings.Join(sd.Values, "; ")))
+		}
+		fmt.Fprintln(w)
+		if c.Differs != "" {
+			fmt.Fprintf(w, "Differs: %s\n\n", mdText(c.Differs))
+		}
+		if c.Needs != "" {
+			fmt.Fprintf(w, "Needs: %s\n\n", mdText(c.Needs))
+		}
+	}
 	if f.Remedy != "" {
 		fmt.Fprintf(w, "**Remedy:** %s\n\n", mdText(f.Remedy))
 	}

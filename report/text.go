@@ -9,6 +9,7 @@ import (
 	"github.com/ipsecpcap/ipsecpcap/correlate"
 	"github.com/ipsecpcap/ipsecpcap/decode"
 	"github.com/ipsecpcap/ipsecpcap/diagnose"
+	"github.com/ipsecpcap/ipsecpcap/view/analysisview"
 )
 
 // TextWidth is the widest line of the text report.
@@ -95,6 +96,9 @@ func (r *Report) textFinding(t *textWriter, n int, f diagnose.Finding) {
 	}
 	for _, l := range f.Logs {
 		t.wrap("     ", "       ", "Gateway log: "+l)
+	}
+	for _, l := range analysisview.ComparisonLines(f.Comparison) {
+		t.wrap("     ", "         ", l)
 	}
 	if f.Remedy != "" {
 		t.wrap("     ", "       ", "Remedy: "+f.Remedy)

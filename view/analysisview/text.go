@@ -96,6 +96,9 @@ func writeVerdict(w io.Writer, a *correlate.Analysis, fs []diagnose.Finding) {
 	for _, l := range top.Logs {
 		fmt.Fprintf(w, "  Gateway log: %s\n", l)
 	}
+	for _, l := range ComparisonLines(top.Comparison) {
+		fmt.Fprintf(w, "  %s\n", l)
+	}
 	if top.Remedy != "" {
 		fmt.Fprintf(w, "  Remedy: %s\n", top.Remedy)
 	}
@@ -103,6 +106,30 @@ func writeVerdict(w io.Writer, a *correlate.Analysis, fs []diagnose.Finding) {
 		fmt.Fprintf(w, "    %-12s %s\n", c.Platform+":", c.Command)
 	}
 	fmt.Fprintln(w)
+}
+
+// ComparisonLines renders a failure's comparison, both sides one under
+// the other: "Compared, phase-1 proposals:", "  initiator 198.18.1.1
+// offered: ...", then where they differ and what a fuller comparison needs.
+func ComparisonLines(c *diagnose.Comparison) []string {
+	if c == nil {
+		return nil
+	}
+	lines := []string{"Compared, " + c.Subject + ":"}
+	for _, s := range c.Sides {
+		l := "  " + s.Who + " " + s.Role
+		if len(s.Values) > 0 {
+			l += ": " + strings.Join(s.Values, " | ")
+		}
+		lines = append(lines, l)
+	}
+	if c.Differs != "" {
+		lines = append(lines, "  differs: "+c.Differs)
+	}
+	if c.Needs != "" {
+		lines = append(lines, "  needs: "+c.Needs)
+	}
+	return lines
 }
 
 // VerdictFinding is the finding a verdict shows: the first error, or the
