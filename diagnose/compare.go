@@ -127,6 +127,9 @@ func compareChild(sa *correlate.IKESA, f *Finding, ini, res string) *Comparison 
 		c.Sides = append(c.Sides, Side{Who: answerer, Role: "refused: " + fl.Notify.Name})
 	default:
 		answer := Side{Who: answerer, Role: "answered"}
+		if resp.Encrypted && !resp.Decrypted {
+			answer.Role = "answered, encrypted"
+		}
 		for _, p := range resp.Proposals {
 			answer.Values = append(answer.Values, strings.Join(p, ", "))
 		}

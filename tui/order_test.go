@@ -3,6 +3,7 @@ package tui
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	tea "github.com/charmbracelet/bubbletea"
@@ -78,5 +79,22 @@ func TestTunnelOrderIsAnalyzes(t *testing.T) {
 	}
 	if n < 10 {
 		t.Errorf("only %d lab captures with a failure", n)
+	}
+}
+
+// TestComparisonInFindings: the findings pane shows a failure's
+// comparison, both sides, as analyze does (here without keys: the child
+// SA's proposals are encrypted, and it says what would show them).
+func TestComparisonInFindings(t *testing.T) {
+	m := open(t, "ikev2-ts-unacceptable", Options{NoColor: true}, 120, 60)
+	var text []string
+	for _, r := range m.fi.rows {
+		text = append(text, r.text)
+	}
+	all := strings.Join(text, "\n")
+	for _, want := range []string{"Compared, child SA proposals:", "initiator 198.18.1.1 proposed", "responder 198.18.1.2 answered, encrypted", "the keys (--keys"} {
+		if !strings.Contains(all, want) {
+			t.Errorf("%q not in the findings pane:\n%s", want, all)
+		}
 	}
 }

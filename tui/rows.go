@@ -701,6 +701,9 @@ func (m *Model) findingRows(t tunnel, w int) []row {
 		for _, l := range f.Logs {
 			wrapped("    ", "Gateway log: "+l)
 		}
+		for _, l := range analysisview.ComparisonLines(f.Comparison) {
+			wrapped("    ", l)
+		}
 		if f.Remedy != "" {
 			wrapped("    ", "Remedy: "+f.Remedy)
 		}
