@@ -328,7 +328,7 @@ func (m *Model) footer() string {
 		}
 	}
 	if m.help {
-		s = "any key closes the help"
+		s = "j/k scroll  any other key closes the help"
 	}
 	if q := m.filter.Value(); q != "" && !m.help && m.detail == nil {
 		s = fmt.Sprintf("filter %q (esc clears)  ", q) + s
