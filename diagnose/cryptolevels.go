@@ -2,6 +2,7 @@ package diagnose
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/ipsecpcap/ipsecpcap/correlate"
@@ -117,7 +118,7 @@ func weak(sa *correlate.IKESA, base baseFunc) []Finding {
 	for _, prop := range sa.Phase1OfferedTransforms {
 		for i := range prop {
 			for _, l := range levels(&prop[i]) {
-				if s := fmt.Sprintf("%s (%s)", l.name, l.level); retired(l.level) && !contains(chosen, s) {
+				if s := fmt.Sprintf("%s (%s)", l.name, l.level); retired(l.level) && !slices.Contains(chosen, s) {
 					offered = appendOnce(offered, s)
 				}
 			}
@@ -144,17 +145,8 @@ func weak(sa *correlate.IKESA, base baseFunc) []Finding {
 }
 
 func appendOnce(list []string, s string) []string {
-	if contains(list, s) {
+	if slices.Contains(list, s) {
 		return list
 	}
 	return append(list, s)
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

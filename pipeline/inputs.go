@@ -143,14 +143,16 @@ func packetSignatures(path string, cfg decode.Config) map[uint64][]time.Time {
 		case p.Kind == decode.KindIKE && p.IKE != nil:
 			// The header, and the start of the body: MM3 and MM4 have the
 			// same header, not the same KE. Short, for a small snaplen.
-			h := fnv.New64a()
 			hd := p.IKE.Header
-			h.Write(hd.InitiatorSPI[:])
-			h.Write(hd.ResponderSPI[:])
-			binary.Write(h, binary.BigEndian, [4]uint32{hd.MessageID, hd.Length, uint32(hd.Exchange), uint32(hd.Flags)})
-			if off := p.PayloadOffset; off >= 0 && off < len(rec.Data) {
-				h.Write(rec.Data[off:min(len(rec.Data), off+ikeSignedBytes)])
+			b := append(append(make([]byte, 0, 32+ikeSignedBytes), hd.InitiatorSPI[:]...), hd.ResponderSPI[:]...)
+			for _, v := range [...]uint32{hd.MessageID, hd.Length, uint32(hd.Exchange), uint32(hd.Flags)} {
+				b = binary.BigEndian.AppendUint32(b, v)
 			}
+			if off := p.PayloadOffset; off >= 0 && off < len(rec.Data) {
+				b = append(b, rec.Data[off:min(len(rec.Data), off+ikeSignedBytes)]...)
+			}
+			h := fnv.New64a()
+			h.Write(b)
 			sig = h.Sum64() &^ (1 << 63)
 		default:
 			continue

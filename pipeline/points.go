@@ -143,16 +143,7 @@ func GroupPoints(spans []FileSpan) []Point {
 	var chains []*pieceChain
 	var alone []Point
 	sorted := append([]FileSpan(nil), spans...)
-	sort.SliceStable(sorted, func(i, j int) bool {
-		a, b := sorted[i], sorted[j]
-		if a.Known != b.Known || a.Records != b.Records {
-			return a.Known && a.Records
-		}
-		if !a.First.Equal(b.First) {
-			return a.First.Before(b.First)
-		}
-		return a.Name < b.Name
-	})
+	sort.SliceStable(sorted, func(i, j int) bool { return inTimeOrder(sorted[i], sorted[j]) })
 	for _, s := range sorted {
 		if !s.Known || !s.Records {
 			why := "its time range could not be read: a capture point of its own"
@@ -244,6 +235,21 @@ func whyApart(chains []*pieceChain, i int) string {
 		}
 	}
 	return "a capture point of its own: it follows no other capture"
+}
+
+// inTimeOrder orders files by their first record (ties by name); files
+// whose time range is unknown or that hold no record come last, as given.
+func inTimeOrder(a, b FileSpan) bool {
+	at, bt := a.Known && a.Records, b.Known && b.Records
+	switch {
+	case at != bt:
+		return at
+	case !at:
+		return false
+	case !a.First.Equal(b.First):
+		return a.First.Before(b.First)
+	}
+	return a.Name < b.Name
 }
 
 // commonPrefix is the length of the common prefix of two names.
@@ -381,16 +387,7 @@ func orderPieces(files []string, span func(string) FileSpan) ([]string, string) 
 	for i, f := range files {
 		spans[i] = span(f)
 	}
-	sort.SliceStable(spans, func(i, j int) bool {
-		a, b := spans[i], spans[j]
-		if a.Known && a.Records && b.Known && b.Records && !a.First.Equal(b.First) {
-			return a.First.Before(b.First)
-		}
-		if a.Known && a.Records && b.Known && b.Records {
-			return a.Name < b.Name
-		}
-		return a.Known && a.Records && !(b.Known && b.Records)
-	})
+	sort.SliceStable(spans, func(i, j int) bool { return inTimeOrder(spans[i], spans[j]) })
 	var why []string
 	out := make([]string, len(spans))
 	for i, s := range spans {

@@ -53,12 +53,12 @@ func (m *Model) View() string {
 	switch {
 	case m.help:
 		screen := m.wrapped(m.helpLines())
-		out = append(out, m.fill(screen[min(m.helpTop, len(screen)):], m.height-2)...)
+		out = append(out, pad(screen[min(m.helpTop, len(screen)):], m.height-2)...)
 	case m.detail != nil:
-		lines := []string{m.titleLine("Detail", true, "esc back")}
+		lines := m.wrapped([]string{m.titleLine("Detail", true, "esc back")})
 		screen := m.detailScreen()
 		lines = append(lines, screen[min(m.detailTop, len(screen)):]...)
-		out = append(out, m.fill(lines, m.height-2)...)
+		out = append(out, pad(lines, m.height-2)...)
 	default:
 		out = append(out, m.body()...)
 	}
@@ -72,7 +72,6 @@ func (m *Model) View() string {
 	return strings.Join(out, "\n")
 }
 
-// fill pads or cuts lines to n, wrapping long ones.
 // wrapped is lines as the screen shows them, wrapped at its width:
 // scrolling counts these, or the end of a long line could not be reached.
 func (m *Model) wrapped(lines []string) []string {
@@ -92,20 +91,15 @@ func (m *Model) detailScreen() []string {
 	return m.wrapped(lines)
 }
 
-func (m *Model) fill(lines []string, n int) []string {
-	var out []string
-	for _, l := range lines {
-		for _, w := range strings.Split(wrap(l, m.width), "\n") {
-			out = append(out, w)
-		}
+// pad cuts screen lines to n, or fills them up to n with blank ones.
+func pad(lines []string, n int) []string {
+	if len(lines) > n {
+		return lines[:n]
 	}
-	if len(out) > n {
-		out = out[:n]
+	for len(lines) < n {
+		lines = append(lines, "")
 	}
-	for len(out) < n {
-		out = append(out, "")
-	}
-	return out
+	return lines
 }
 
 func (m *Model) header() string {
