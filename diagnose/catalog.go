@@ -67,7 +67,7 @@ var catalog = []CodeInfo{
 	{Code: PathLoss, Meaning: "packets seen at one capture point never reached the next", Severity: Error, Phase: PhasePath, Category: CategoryFailure, Logs: true},
 	{Code: MisleadingNotify, Meaning: "the notify on the wire names another problem than the gateway's log", Severity: Warning, Phase: PhasePhase1, Category: CategoryFailure, Logs: true},
 	{Code: CaptureDrops, Meaning: "the capturing interface dropped packets", Severity: Warning, Phase: PhaseCapture, Category: CategoryCapture},
-	{Code: NoIPsecCode, Meaning: "no IKE and no ESP in the capture (verdict no_ipsec, exit status 3)", Severity: Warning, Phase: PhaseCapture, Category: CategoryCapture},
+	{Code: NoIPsecCode, Meaning: "no IKE and no ESP in the capture (verdict no_ipsec, exit status 3)", Severity: Info, Phase: PhaseCapture, Category: CategoryCapture},
 	{Code: IKERedirected, Meaning: "the gateway redirected the client to another (RFC 5685)", Severity: Info, Phase: PhasePhase1, Category: CategoryLife},
 	{Code: CookieChallenge, Meaning: "the responder asked for a cookie (under load or DoS protection)", Severity: Info, Phase: PhasePhase1, Category: CategoryLife},
 	{Code: RekeyCollision, Meaning: "both peers rekeyed the same SA at once; the collision was settled", Severity: Info, Phase: PhaseTunnel, Category: CategoryLife},

@@ -49,7 +49,10 @@ func noIPsec(a *correlate.Analysis) []Finding {
 	if !NoIPsec(a) {
 		return nil
 	}
-	f := Finding{Code: NoIPsecCode, Severity: Warning, Certainty: Certain}
+	// Information: the verdict (no_ipsec, exit status 3) is the answer, and
+	// the finding says what the capture held and why; it shows no tunnel
+	// that could be wrong.
+	f := Finding{Code: NoIPsecCode, Severity: Info, Certainty: Certain}
 	if a.Frames == 0 {
 		f.Summary = "the capture holds no frame at all: nothing to analyse"
 		f.Causes = []Cause{
