@@ -40,6 +40,36 @@ type LogEvent struct {
 	// Child is the child SA the line says was installed, as the logging
 	// gateway sees it (nil when the line says none).
 	Child *LoggedChild
+	// Setting is what the line says the gateway expected, received or
+	// matched (configured proposals, flows, the peer config), when it
+	// does: the configured side of a failure's comparison.
+	Setting *LoggedSetting
+}
+
+// LoggedSetting is a setting a log line states: Kind as package gwlog
+// names it ("configured proposals", "local traffic selectors", "peer
+// config", ...) and its values.
+type LoggedSetting struct {
+	Kind   string
+	Values []string
+}
+
+// LoggedConfig is a connection a gateway's log dumped when loading it:
+// what the gateway expects of a peer that matches it.
+type LoggedConfig struct {
+	Conn                    string
+	Line                    int
+	LocalAddrs, RemoteAddrs []string
+	LocalID, RemoteID       string
+	Proposals               []string
+	Children                []LoggedChildConfig
+}
+
+// LoggedChildConfig is a child SA configuration of a LoggedConfig.
+type LoggedChildConfig struct {
+	Name              string
+	Proposals         []string
+	LocalTS, RemoteTS []string
 }
 
 // LoggedChild is a child SA as a gateway's log names it: the SPIs the
@@ -64,6 +94,8 @@ type LogSummary struct {
 	// Size and SHA256 are of the log file as read.
 	Size   int64
 	SHA256 string
+	// Configs are the connections the log dumped as they were loaded.
+	Configs []LoggedConfig
 }
 
 // IndexLogs indexes Logs by IKE SA for LogsOf: views and rules ask for the

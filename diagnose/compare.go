@@ -2,6 +2,7 @@ package diagnose
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/ipsecpcap/ipsecpcap/correlate"
@@ -31,48 +32,97 @@ type Side struct {
 	Who    string   `json:"who"`  // "initiator 198.18.1.1"
 	Role   string   `json:"role"` // "offered", "chose", "refused", "proposed", "answered"
 	Values []string `json:"values,omitempty"`
+	// Differ are the indexes of the values where this side and the other
+	// part ways (views mark them).
+	Differ []int `json:"differ,omitempty"`
+}
+
+// DiffMark is the mark views put before a value where the sides differ.
+const DiffMark = "≠ "
+
+// Marked returns the side's values with DiffMark before those where the
+// sides differ: one rendering for every view.
+func (s Side) Marked() []string {
+	out := make([]string, len(s.Values))
+	for i, v := range s.Values {
+		if slices.Contains(s.Differ, i) {
+			v = DiffMark + v
+		}
+		out[i] = v
+	}
+	return out
 }
 
 // compare builds the comparison of an IKE SA's failure, nil when the
 // failure is not about settings the peers disagree on.
-func compare(sa *correlate.IKESA, f *Finding) *Comparison {
+func compare(a *correlate.Analysis, sa *correlate.IKESA, f *Finding) *Comparison {
 	ini := "initiator " + sa.Initiator.Addr().String()
 	res := "responder " + sa.Responder.Addr().String()
 	switch f.Code {
 	case P1ProposalMismatch, P1DHGroupMismatch:
-		c := &Comparison{Subject: "phase-1 proposals"}
-		var offered []string
-		for _, p := range sa.Phase1Proposals {
-			offered = append(offered, strings.Join(p, ", "))
-		}
-		c.Sides = append(c.Sides, Side{Who: ini, Role: "offered", Values: offered})
-		fl := sa.Failure
-		switch {
-		case len(sa.Phase1Chosen) > 0:
-			c.Sides = append(c.Sides, Side{Who: res, Role: "chose", Values: []string{strings.Join(sa.Phase1Chosen, ", ")}})
-		case fl != nil && fl.Notify != nil:
-			r := Side{Who: res, Role: "refused: " + fl.Notify.Name}
-			if fl.Notify.Detail != "" {
-				r.Values = []string{fl.Notify.Detail}
-			}
-			c.Sides = append(c.Sides, r)
-		}
-		if f.Code == P1DHGroupMismatch && fl != nil && fl.Notify != nil && fl.Notify.Detail != "" {
-			c.Differs = "the key-exchange group: the responder wants " + fl.Notify.Detail
-		}
-		if len(f.Logs) == 0 {
-			c.Needs = "the responder's configured proposals are not on the wire: its log (--log) names what it expected"
-		}
-		return c
+		return comparePhase1(a, sa, f, ini, res)
 	case P2ProposalMismatch, P2PFSMismatch, P2TSMismatch, P2Rejected, P2NoResponse:
-		return compareChild(sa, f, ini, res)
+		return compareChild(a, sa, f, ini, res)
+	case P1AuthFailed:
+		return compareIdentities(a, sa, f, ini, res)
 	}
 	return nil
 }
 
+// comparePhase1 sets the offered phase-1 proposals next to the answer and
+// to the responder's configured ones when its log names them.
+func comparePhase1(a *correlate.Analysis, sa *correlate.IKESA, f *Finding, ini, res string) *Comparison {
+	c := &Comparison{Subject: "phase-1 proposals"}
+	var offered []string
+	for _, p := range sa.Phase1Proposals {
+		offered = append(offered, strings.Join(p, ", "))
+	}
+	c.Sides = append(c.Sides, Side{Who: ini, Role: "offered", Values: offered})
+	fl := sa.Failure
+	switch {
+	case len(sa.Phase1Chosen) > 0:
+		c.Sides = append(c.Sides, Side{Who: res, Role: "chose", Values: []string{strings.Join(sa.Phase1Chosen, ", ")}})
+	case fl != nil && fl.Notify != nil:
+		r := Side{Who: res, Role: "refused: " + fl.Notify.Name}
+		if fl.Notify.Detail != "" {
+			r.Values = []string{fl.Notify.Detail}
+		}
+		c.Sides = append(c.Sides, r)
+	}
+	if f.Code == P1DHGroupMismatch && fl != nil && fl.Notify != nil && fl.Notify.Detail != "" {
+		c.Differs = "the key-exchange group: the responder wants " + fl.Notify.Detail
+	}
+	logged := false
+	for _, g := range gatewayLogs(a, sa, 0) {
+		if g.role != "responder" {
+			continue
+		}
+		configured := g.proposals(true)
+		side := Side{Who: g.who(sa), Role: "configured", Values: append(slices.Clone(configured), g.matched()...)}
+		if len(configured) == 0 && len(side.Values) == 0 {
+			continue
+		}
+		logged = true
+		if d, oi, ci := proposalDiff(offered, configured); d != "" {
+			c.Sides[0].Differ = append(c.Sides[0].Differ, oi)
+			side.Differ = []int{ci}
+			if c.Differs == "" {
+				c.Differs = d
+			}
+		}
+		c.Sides = append(c.Sides, side)
+	}
+	if !logged {
+		c.Needs = "the responder's configured proposals are not on the wire: its log (--log) names what it expected"
+	}
+	return c
+}
+
 // compareChild sets the failed child SA negotiation's request and answer
-// next to each other: proposals (with the PFS group) and traffic selectors.
-func compareChild(sa *correlate.IKESA, f *Finding, ini, res string) *Comparison {
+// next to each other: proposals (with the PFS group) and traffic
+// selectors, and next to them what the answering gateway's log says it
+// was configured with.
+func compareChild(a *correlate.Analysis, sa *correlate.IKESA, f *Finding, ini, res string) *Comparison {
 	ex := failedExchange(sa, f)
 	if ex == nil {
 		return nil
@@ -89,9 +139,9 @@ func compareChild(sa *correlate.IKESA, f *Finding, ini, res string) *Comparison 
 	if req == nil {
 		return nil
 	}
-	asker, answerer := ini, res
+	asker, answerer, answererRole := ini, res, "responder"
 	if req.Dir == correlate.FromResponder {
-		asker, answerer = res, ini
+		asker, answerer, answererRole = res, ini, "initiator"
 	}
 	subject := "child SA proposals"
 	if f.Code == P2TSMismatch {
@@ -99,12 +149,14 @@ func compareChild(sa *correlate.IKESA, f *Finding, ini, res string) *Comparison 
 	}
 	c := &Comparison{Subject: subject}
 	proposed := Side{Who: asker, Role: "proposed"}
+	var offered []string
 	if subject == "traffic selectors" {
-		proposed.Values = req.TS
+		proposed.Values = slices.Clone(req.TS)
 	} else {
 		for _, p := range req.Proposals {
-			proposed.Values = append(proposed.Values, strings.Join(p, ", "))
+			offered = append(offered, strings.Join(p, ", "))
 		}
+		proposed.Values = slices.Clone(offered)
 		if req.PFS != 0 {
 			proposed.Values = append(proposed.Values, "PFS "+isakmp.DHGroupName(req.PFS))
 		}
@@ -141,12 +193,225 @@ func compareChild(sa *correlate.IKESA, f *Finding, ini, res string) *Comparison 
 		}
 		c.Sides = append(c.Sides, answer)
 	}
-	if req.Encrypted && !req.Decrypted {
+	logged := false
+	upTo := 0
+	if resp != nil {
+		upTo = resp.Frames[len(resp.Frames)-1]
+	}
+	for _, g := range gatewayLogs(a, sa, upTo) {
+		if g.role != answererRole {
+			continue
+		}
+		var side Side
+		if subject == "traffic selectors" {
+			side = flowSide(g, sa, req, &c.Sides[0], &c.Differs)
+		} else {
+			side = proposalSide(g, sa, ex, req, offered, &c.Sides[0], &c.Differs)
+		}
+		if len(side.Values) == 0 {
+			continue
+		}
+		logged = true
+		c.Sides = append(c.Sides, side)
+	}
+	switch {
+	case req.Encrypted && !req.Decrypted:
 		c.Needs = "the proposals and traffic selectors are encrypted: the keys (--keys, or a charon log at level 4) or the gateways' logs (--log) show them"
-	} else if len(f.Logs) == 0 {
+	case !logged:
 		c.Needs = fmt.Sprintf("what %s expected is in its configuration, not on the wire: its log (--log) names it", answerer)
 	}
 	return c
+}
+
+// proposalSide is a gateway log's configured child SA proposals, with
+// where the request's differ marked.
+func proposalSide(g *gatewayLog, sa *correlate.IKESA, ex *correlate.Exchange, req *correlate.Message, offered []string, proposed *Side, differs *string) Side {
+	configured := g.proposals(false)
+	side := Side{Who: g.who(sa), Role: "configured", Values: append(slices.Clone(configured), g.matched()...)}
+	if len(configured) == 0 {
+		return side
+	}
+	if req.PFS != 0 && !strings.Contains(strings.Join(offered, " "), "KE=") && !strings.Contains(strings.Join(offered, " "), "Group-Description=") {
+		for i := range offered {
+			offered[i] += ", KE=" + isakmp.DHGroupName(req.PFS)
+		}
+	}
+	if ex.Type == isakmp.ExchangeIKEAuth {
+		// The child SA of IKE_AUTH takes its keys from the IKE SA: a
+		// configured PFS group is not offered there, nor compared.
+		configured = withoutKE(configured)
+	}
+	if d, oi, ci := proposalDiff(offered, configured); d != "" {
+		proposed.Differ = append(proposed.Differ, oi)
+		side.Differ = []int{ci}
+		if *differs == "" {
+			*differs = d
+		}
+	}
+	return side
+}
+
+// withoutKE drops the key-exchange groups from charon-style proposals.
+func withoutKE(ps []string) []string {
+	var out []string
+	for _, p := range ps {
+		var keep []string
+		for _, part := range strings.Split(p, "/") {
+			if k, _ := classify("", part); k != algKE {
+				keep = append(keep, part)
+			}
+		}
+		out = append(out, strings.Join(keep, "/"))
+	}
+	return out
+}
+
+// flowSide is a gateway log's configured protected flow, with the mirror
+// check of the guide: the proposer's local selector must lie in the
+// answerer's remote one, and its remote in the answerer's local.
+func flowSide(g *gatewayLog, sa *correlate.IKESA, req *correlate.Message, proposed *Side, differs *string) Side {
+	local, remote := g.flows()
+	side := Side{Who: g.who(sa), Role: "configured"}
+	for _, l := range local {
+		side.Values = append(side.Values, "local "+l)
+	}
+	for _, r := range remote {
+		side.Values = append(side.Values, "remote "+r)
+	}
+	if s := g.last["received traffic selectors"]; s != nil && len(s.Values) > 0 {
+		side.Values = append(side.Values, "read the proposal as "+strings.Join(s.Values, " === "))
+	}
+	side.Values = append(side.Values, g.matched()...)
+	var notes []string
+	for i, ts := range req.TS {
+		name, p, ok := selector(ts)
+		if !ok {
+			continue
+		}
+		// TSi / IDci is the proposer's own side: the answerer's remote.
+		against, what := remote, "remote"
+		if name == "TSr" || name == "IDcr" {
+			against, what = local, "local"
+		}
+		if len(against) == 0 || coveredBy(p, against) {
+			continue
+		}
+		proposed.Differ = append(proposed.Differ, i)
+		for j, v := range side.Values {
+			if strings.HasPrefix(v, what+" ") {
+				side.Differ = append(side.Differ, j)
+			}
+		}
+		notes = append(notes, fmt.Sprintf("%s %s is not within the %s's %s selector %s", name, p, g.role, what, strings.Join(against, ", ")))
+	}
+	if len(notes) > 0 && *differs == "" {
+		*differs = strings.Join(notes, "; ") + ": the protected flows are not mirror images"
+	}
+	return side
+}
+
+// compareIdentities sets the identities each side sent next to what the
+// responder's log looked up, matched and expected. When they agree, what
+// differs is the secret: the pre-shared keys never cross the wire.
+func compareIdentities(a *correlate.Analysis, sa *correlate.IKESA, f *Finding, ini, res string) *Comparison {
+	c := &Comparison{Subject: "identities"}
+	var sentIni, sentRes []string
+	for _, ex := range sa.Exchanges {
+		for _, m := range ex.Messages {
+			if len(m.IDs) == 0 {
+				continue
+			}
+			if m.Dir == correlate.FromInitiator && sentIni == nil {
+				sentIni = slices.Clone(m.IDs)
+			}
+			if m.Dir == correlate.FromResponder && sentRes == nil {
+				sentRes = slices.Clone(m.IDs)
+			}
+		}
+	}
+	encrypted := false
+	for _, ex := range sa.Exchanges {
+		for _, m := range ex.Messages {
+			if m.Encrypted && !m.Decrypted {
+				encrypted = true
+			}
+		}
+	}
+	sent := "sent"
+	if encrypted && sentIni == nil {
+		sent = "sent, encrypted"
+	}
+	c.Sides = append(c.Sides, Side{Who: ini, Role: sent, Values: sentIni})
+	r := Side{Who: res, Role: sent, Values: sentRes}
+	if fl := sa.Failure; fl != nil && fl.Notify != nil {
+		r.Role = "answered " + fl.Notify.Name
+		if len(sentRes) > 0 {
+			r.Role += ", sent"
+		}
+	}
+	c.Sides = append(c.Sides, r)
+	logged := false
+	for _, g := range gatewayLogs(a, sa, 0) {
+		if g.role != "responder" {
+			continue
+		}
+		side := Side{Who: g.who(sa), Role: "expected"}
+		if s := g.last["identities"]; s != nil {
+			side.Values = append(side.Values, "looked up "+strings.Join(s.Values, ", "))
+		}
+		side.Values = append(side.Values, g.matched()...)
+		if cfg := g.config; cfg != nil {
+			if cfg.RemoteID != "" {
+				side.Values = append(side.Values, fmt.Sprintf("connection %s expects remote id %s", cfg.Conn, cfg.RemoteID))
+			}
+			if len(cfg.RemoteAddrs) > 0 {
+				side.Values = append(side.Values, fmt.Sprintf("connection %s expects peer address %s", cfg.Conn, strings.Join(cfg.RemoteAddrs, ", ")))
+			}
+			if want := cfg.RemoteID; want != "" && !strings.ContainsAny(want, "*%") {
+				if got := idValue(sentIni); got != "" && !strings.EqualFold(strings.TrimPrefix(got, "@"), strings.TrimPrefix(want, "@")) {
+					c.Sides[0].Differ = []int{0}
+					side.Differ = []int{len(side.Values) - 2}
+					if len(cfg.RemoteAddrs) == 0 {
+						side.Differ = []int{len(side.Values) - 1}
+					}
+					c.Differs = fmt.Sprintf("the initiator identifies as %s; the responder's connection %s expects %s", got, cfg.Conn, want)
+				}
+			}
+		}
+		if len(side.Values) == 0 {
+			continue
+		}
+		logged = true
+		if s := g.last["peer config"]; s != nil && len(s.Values) > 0 && s.Values[0] == "none" && c.Differs == "" {
+			c.Differs = "the responder matched no peer config to the identities: the identity is what differs, not the key"
+		}
+		c.Sides = append(c.Sides, side)
+	}
+	switch {
+	case encrypted && sentIni == nil:
+		c.Needs = "the identities are encrypted: the keys (--keys) show what each side sent; the responder's log (--log) what it expected. The pre-shared keys never cross the wire: compare them on both gateways"
+	case !logged:
+		c.Needs = "what the responder expected is in its configuration: its log (--log) names it. The pre-shared keys never cross the wire: compare them on both gateways"
+	case c.Differs == "":
+		c.Needs = "the identities agree as far as the log shows: the pre-shared keys (or certificates) never cross the wire: compare them on both gateways"
+	}
+	return c
+}
+
+// idValue is the identity an ID payload string names ("IDi ID_FQDN
+// \"initiator.lab\"" → initiator.lab), of the first one.
+func idValue(ids []string) string {
+	if len(ids) == 0 {
+		return ""
+	}
+	s := ids[0]
+	if i := strings.IndexByte(s, '"'); i >= 0 {
+		if j := strings.LastIndexByte(s, '"'); j > i {
+			return s[i+1 : j]
+		}
+	}
+	f := strings.Fields(s)
+	return f[len(f)-1]
 }
 
 // failedExchange is the child SA negotiation a finding's frames belong

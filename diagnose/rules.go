@@ -40,7 +40,7 @@ func Diagnose(a *correlate.Analysis) []Finding {
 	fs = applyLogs(a, fs)
 	for i := range fs {
 		if sa := a.IKESAByID(fs[i].IKESA); sa != nil && fs[i].Severity != Info {
-			fs[i].Comparison = compare(sa, &fs[i])
+			fs[i].Comparison = compare(a, sa, &fs[i])
 		}
 	}
 	for i := range fs {

@@ -4,6 +4,7 @@ import (
 	"encoding/hex"
 	"net/netip"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -48,6 +49,10 @@ type charonThread struct {
 	proposalKind string
 	keOnly       bool
 	noAcceptable []int // events to refine when the proposal kind is known
+	// dump is the connection being dumped ("load-conn"), list the event
+	// whose traffic selector list continues on the next lines (-1: none).
+	dump *configDump
+	list int
 }
 
 type charonState struct {
@@ -76,7 +81,7 @@ func (c *charonState) thread(id int) *charonThread {
 		if len(c.threads) > 4096 { // a hostile log: bound the state
 			clear(c.threads)
 		}
-		t = &charonThread{}
+		t = &charonThread{list: -1}
 		c.threads[id] = t
 	}
 	return t
@@ -106,6 +111,9 @@ func (c *charonState) line(p *parser, h header, body string) bool {
 	h.stamped(&e)
 	e.Text = msg
 	t := c.thread(e.Thread)
+	if c.continued(p, t, &e, msg) {
+		return true
+	}
 	interesting := c.parse(p, t, &e, msg)
 	if e.ConnID == 0 {
 		e.ConnID = t.uid
@@ -118,9 +126,40 @@ func (c *charonState) line(p *parser, h header, body string) bool {
 		if len(t.job) > 256 {
 			t.job = t.job[len(t.job)-256:]
 		}
+		if s := e.Setting; s != nil && (s.Kind == SettingTSLocal || s.Kind == SettingTSRemote) {
+			t.list = len(p.log.Events)
+		}
 		p.emit(e)
 	}
 	return true
+}
+
+// continued reads the lines that continue an earlier one of the thread: a
+// connection dump and a traffic selector list. It reports whether the line
+// was one; a dump's first line opens it.
+func (c *charonState) continued(p *parser, t *charonThread, e *Event, msg string) bool {
+	if t.dump != nil {
+		if t.dump.line(msg) {
+			return true
+		}
+		p.keepConfig(t.dump.cfg)
+		t.dump = nil
+	}
+	if d := startDump(msg); d != nil {
+		d.cfg.Line, d.cfg.Time = p.log.Lines, e.Time
+		t.dump = d
+		return true
+	}
+	if t.list >= 0 {
+		if v, ok := charonListItem(msg); ok && t.list < len(p.log.Events) {
+			if s := p.log.Events[t.list].Setting; s != nil && len(s.Values) < maxSettingValues {
+				s.Values = append(s.Values, v)
+			}
+			return true
+		}
+		t.list = -1
+	}
+	return false
 }
 
 // parse reads what a charon message says into the event and updates the
@@ -253,6 +292,10 @@ func (c *charonState) parse(p *parser, t *charonThread, e *Event, msg string) bo
 		t.proposalKind = m[1]
 		c.refine(p, t)
 	}
+	if s := charonSetting(msg); s != nil {
+		e.Setting = s
+		interesting = true
+	}
 	ctx := causeContext{exchange: t.exchange, established: c.isEstablished(t.uid), firstExchange: c.retransmitMID <= 0,
 		natTUnanswered: c.lastSentPort == 4500 && c.answeredOn500,
 		proposalKind:   t.proposalKind, keMismatchOnly: t.keOnly && len(t.noAcceptable) > 0}
@@ -305,6 +348,13 @@ func (t *charonThread) learn(e *Event, name, id string) {
 
 // finish gives every event of an IKE SA whose role is known that role.
 func (c *charonState) finish(p *parser) {
+	for _, t := range c.threads {
+		if t.dump != nil {
+			p.keepConfig(t.dump.cfg)
+			t.dump = nil
+		}
+	}
+	slices.SortStableFunc(p.log.Configs, func(a, b Config) int { return a.Line - b.Line })
 	for i := range p.log.Events {
 		e := &p.log.Events[i]
 		if e.Format != FormatCharon || e.ConnID == 0 {

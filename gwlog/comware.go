@@ -123,5 +123,6 @@ func (c *comwareState) flush(p *parser) {
 		e.Notifies = append(e.Notifies, Notify{Name: n, Sent: sent})
 	}
 	match(comwareCauses, nil, text, causeContext{}, e)
+	e.Setting = comwareSetting(text)
 	p.emit(*e)
 }

@@ -143,6 +143,9 @@ type Event struct {
 	HasSPIs    bool
 	// Child is the child SA the line says was installed, when it does.
 	Child *Child
+	// Setting is what the line says the gateway expected, received or
+	// matched (its configured proposals, flows, peer config), when it does.
+	Setting *Setting
 	// Side is the gateway's role in the IKE SA when the log makes it
 	// known (who initiated); Align fills it from the capture otherwise.
 	Side Side
@@ -158,6 +161,9 @@ type Log struct {
 	Name   string
 	Format Format // the format of most recognised lines
 	Events []Event
+	// Configs are the connections the log dumped as they were loaded, in
+	// the order of the log.
+	Configs []Config
 	// Lines counts the lines read, Recognized those in a known format,
 	// Skipped the foreign or malformed ones (blank lines are neither),
 	// Withheld the secret-bearing lines dropped unread (hex dumps and

@@ -15,11 +15,12 @@ import (
 // Mode R1") but not their sizes; with debugging ("| " lines) it prints the
 // packets.
 var (
-	rePlutoConn    = lazyRegexp(`^(?:ERROR: |WARNING: )?"([^"]+)"(?:\[\d+\])?(?: [0-9a-fA-F.:]+)?(?: #(\d+))?: (.*)$`)
-	rePlutoPacketF = lazyRegexp(`^(?:ERROR: )?packet from (\S+): (.*)$`)
-	rePlutoSentMsg = lazyRegexp(`^sent (Main Mode|Aggressive Mode|Quick Mode|IKE_SA_INIT|IKE_AUTH|CREATE_CHILD_SA|INFORMATIONAL)(?: (request|reply|response|[IR]\d))?`)
-	rePlutoRecvMsg = lazyRegexp(`^processing (?:decrypted )?(IKE_SA_INIT|IKE_AUTH|CREATE_CHILD_SA|INFORMATIONAL) (request|response)`)
-	rePlutoRespond = lazyRegexp(`^responding to (Main|Aggressive|Quick) Mode`)
+	rePlutoConn     = lazyRegexp(`^(?:ERROR: |WARNING: )?"([^"]+)"(?:\[\d+\])?(?: [0-9a-fA-F.:]+)?(?: #(\d+))?: (.*)$`)
+	rePlutoPropItem = lazyRegexp(`^\s+\d+:(?:IKE|ESP|AH)[=:]`)
+	rePlutoPacketF  = lazyRegexp(`^(?:ERROR: )?packet from (\S+): (.*)$`)
+	rePlutoSentMsg  = lazyRegexp(`^sent (Main Mode|Aggressive Mode|Quick Mode|IKE_SA_INIT|IKE_AUTH|CREATE_CHILD_SA|INFORMATIONAL)(?: (request|reply|response|[IR]\d))?`)
+	rePlutoRecvMsg  = lazyRegexp(`^processing (?:decrypted )?(IKE_SA_INIT|IKE_AUTH|CREATE_CHILD_SA|INFORMATIONAL) (request|response)`)
+	rePlutoRespond  = lazyRegexp(`^responding to (Main|Aggressive|Quick) Mode`)
 	// libreswan 4 refusing an IKEv2 request outright: "responding to
 	// IKE_SA_INIT message (ID 0) from 198.18.1.1:500 with unencrypted
 	// notification NO_PROPOSAL_CHOSEN".
@@ -43,6 +44,11 @@ type plutoState struct {
 	sides       map[int]Side
 	established bool
 	exchange    isakmp.ExchangeType
+	// adding is the connection whose proposals pluto lists as it adds it
+	// ("IKE SA proposals (connection add):", one line per proposal), and
+	// addingChild whether the list is of child SA proposals.
+	adding      *Config
+	addingChild bool
 }
 
 func newPlutoState() *plutoState { return &plutoState{sides: map[int]Side{}} }
@@ -69,6 +75,9 @@ func (s *plutoState) line(p *parser, h header, body string) bool {
 	}
 	h.stamped(&e)
 	e.Text = msg
+	if s.connectionAdd(p, &e, msg) {
+		return true
+	}
 	if s.parse(&e, msg) || notable(msg) {
 		if len(s.sides) > 4096 {
 			clear(s.sides)
@@ -78,8 +87,45 @@ func (s *plutoState) line(p *parser, h header, body string) bool {
 	return true
 }
 
+// connectionAdd reads the proposals pluto lists when it adds a
+// connection into a Config, kept when the connection is added.
+func (s *plutoState) connectionAdd(p *parser, e *Event, msg string) bool {
+	switch {
+	case e.Conn == "":
+		return false
+	case msg == "IKE SA proposals (connection add):" || msg == "Child SA proposals (connection add):":
+		if s.adding == nil || s.adding.Conn != e.Conn {
+			s.adding = &Config{Conn: e.Conn, Line: p.log.Lines, Time: e.Time}
+		}
+		s.addingChild = strings.HasPrefix(msg, "Child")
+		return true
+	case s.adding != nil && s.adding.Conn == e.Conn && strings.HasPrefix(msg, "  ") && rePlutoPropItem().MatchString(msg):
+		v := strings.TrimSpace(msg)
+		if s.addingChild {
+			if len(s.adding.Children) == 0 {
+				s.adding.Children = append(s.adding.Children, ChildConfig{Name: e.Conn})
+			}
+			c := &s.adding.Children[0]
+			if len(c.Proposals) < maxSettingValues {
+				c.Proposals = append(c.Proposals, v)
+			}
+		} else if len(s.adding.Proposals) < maxSettingValues {
+			s.adding.Proposals = append(s.adding.Proposals, v)
+		}
+		return true
+	case s.adding != nil && strings.HasPrefix(msg, "added IKEv"):
+		p.keepConfig(s.adding)
+		s.adding = nil
+	}
+	return false
+}
+
 func (s *plutoState) parse(e *Event, msg string) bool {
 	interesting := false
+	if st := plutoSetting(msg); st != nil {
+		e.Setting = st
+		interesting = true
+	}
 	if m := rePlutoSentMsg().FindStringSubmatch(msg); m != nil {
 		x := plutoExchanges[m[1]]
 		resp := m[2] == "reply" || m[2] == "response" || strings.HasPrefix(m[2], "R")

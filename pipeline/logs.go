@@ -23,7 +23,7 @@ func placeLogs(a *correlate.Analysis, logs []*gwlog.Log) {
 		al := gwlog.Align(l, a)
 		a.LogFiles = append(a.LogFiles, correlate.LogSummary{Name: l.Name, Format: string(l.Format),
 			Lines: l.Lines, Events: len(l.Events), Skipped: l.Skipped, Aligned: al.Matches, Offset: al.Offset,
-			Size: l.Size, SHA256: l.SHA256})
+			Size: l.Size, SHA256: l.SHA256, Configs: loggedConfigs(l.Configs)})
 		for i, ae := range al.Events {
 			if i == maxLogEvents {
 				break
@@ -54,6 +54,9 @@ func logEvent(name string, ae gwlog.Aligned) correlate.LogEvent {
 	if c := e.Child; c != nil {
 		le.Child = &correlate.LoggedChild{In: c.In, Out: c.Out, Local: c.Local, Remote: c.Remote}
 	}
+	if st := e.Setting; st != nil {
+		le.Setting = &correlate.LoggedSetting{Kind: string(st.Kind), Values: st.Values}
+	}
 	for _, n := range e.Notifies {
 		dir := "received:"
 		if n.Sent {
@@ -62,6 +65,20 @@ func logEvent(name string, ae gwlog.Aligned) correlate.LogEvent {
 		le.Notifies = append(le.Notifies, dir+n.Name)
 	}
 	return le
+}
+
+// loggedConfigs carries the connections a log dumped onto the analysis.
+func loggedConfigs(cs []gwlog.Config) []correlate.LoggedConfig {
+	var out []correlate.LoggedConfig
+	for _, c := range cs {
+		lc := correlate.LoggedConfig{Conn: c.Conn, Line: c.Line, LocalAddrs: c.LocalAddrs, RemoteAddrs: c.RemoteAddrs,
+			LocalID: c.LocalID, RemoteID: c.RemoteID, Proposals: c.Proposals}
+		for _, ch := range c.Children {
+			lc.Children = append(lc.Children, correlate.LoggedChildConfig(ch))
+		}
+		out = append(out, lc)
+	}
+	return out
 }
 
 // placedLogs remembers the logs placed on the last snapshot. The TUI takes

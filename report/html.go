@@ -5,6 +5,7 @@ import (
 	"html/template"
 	"io"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/ipsecpcap/ipsecpcap/correlate"
@@ -271,8 +272,9 @@ func (r *Report) writeHTML(w io.Writer) error {
 }
 
 var htmlTemplate = template.Must(template.New("report").Funcs(template.FuncMap{
-	"frames": frameRanges,
-	"inc":    func(i int) int { return i + 1 },
+	"frames":  frameRanges,
+	"inc":     func(i int) int { return i + 1 },
+	"differs": func(d []int, i int) bool { return slices.Contains(d, i) },
 }).Parse(`<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -320,7 +322,7 @@ svg text { font-family: ui-monospace, Menlo, Consolas, "Liberation Mono", monosp
 <ol>{{range $f.Causes}}<li><strong>{{.Cause}}</strong> — {{.Why}}</li>{{end}}</ol>{{end}}
 {{range $f.Logs}}<p><strong>Gateway log:</strong> <code>{{.}}</code></p>{{end}}
 {{with $f.Comparison}}<p>Compared, {{.Subject}}:</p>
-<table class="comparison">{{range .Sides}}<tr><th>{{.Who}}</th><td>{{.Role}}</td><td>{{range $i, $v := .Values}}{{if $i}}<br>{{end}}<code>{{$v}}</code>{{end}}</td></tr>{{end}}</table>
+<table class="comparison">{{range .Sides}}<tr><th>{{.Who}}</th><td>{{.Role}}</td><td>{{$d := .Differ}}{{range $i, $v := .Values}}{{if $i}}<br>{{end}}{{if differs $d $i}}<mark title="differs">≠ <code>{{$v}}</code></mark>{{else}}<code>{{$v}}</code>{{end}}{{end}}</td></tr>{{end}}</table>
 {{if .Differs}}<p>Differs: {{.Differs}}</p>{{end}}{{if .Needs}}<p>Needs: {{.Needs}}</p>{{end}}
 {{end}}{{if $f.Remedy}}<p><strong>Remedy:</strong> {{$f.Remedy}}</p>{{end}}
 {{if $f.Commands}}<table><tr><th>Platform</th><th>Command</th></tr>

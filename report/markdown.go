@@ -85,7 +85,7 @@ func (r *Report) mdFinding(w io.Writer, n int, f diagnose.Finding) {
 	if c := f.Comparison; c != nil {
 		fmt.Fprintf(w, "**Compared, %s:**\n\n| side | | values |\n|---|---|---|\n", mdText(c.Subject))
 		for _, sd := range c.Sides {
-			fmt.Fprintf(w, "| %s | %s | %s |\n", mdText(sd.Who), mdText(sd.Role), mdText(strings.Join(sd.Values, "; ")))
+			fmt.Fprintf(w, "| %s | %s | %s |\n", mdText(sd.Who), mdText(sd.Role), mdText(strings.Join(sd.Marked(), "; ")))
 		}
 		fmt.Fprintln(w)
 		if c.Differs != "" {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/netip"
 	"slices"
+	"strings"
 )
 
 // redactor replaces IP addresses consistently: the same address always gets
@@ -123,19 +124,34 @@ func replaceRun(run string, f func(netip.Addr) netip.Addr) string {
 		for j < len(run) && (run[j] >= '0' && run[j] <= '9' || run[j] == '.') {
 			j++
 		}
-		part := run[i:j]
-		ptail := ""
-		for len(part) > 0 && part[len(part)-1] == '.' {
-			part, ptail = part[:len(part)-1], "."+ptail
-		}
-		if a, err := netip.ParseAddr(part); err == nil && a.Is4() {
-			res = append(res, f(a).String()+ptail...)
-		} else {
-			res = append(res, run[i:j]...)
-		}
+		res = append(res, replaceQuads(run[i:j], f)...)
 		i = j
 	}
 	return string(res)
+}
+
+// replaceQuads replaces the dotted quads in a run of digits and dots,
+// which runs of dots may join: charon writes an address pair
+// "198.18.1.2...198.18.1.1".
+func replaceQuads(s string, f func(netip.Addr) netip.Addr) string {
+	var out strings.Builder
+	for s != "" {
+		dots := len(s) - len(strings.TrimLeft(s, "."))
+		out.WriteString(s[:dots])
+		s = s[dots:]
+		end := strings.Index(s, "..")
+		if end < 0 {
+			end = len(s)
+		}
+		part := strings.TrimRight(s[:end], ".")
+		if a, err := netip.ParseAddr(part); err == nil && a.Is4() {
+			out.WriteString(f(a).String())
+		} else {
+			out.WriteString(part)
+		}
+		s = s[len(part):]
+	}
+	return out.String()
 }
 
 func countColons(s string) int {

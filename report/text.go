@@ -210,6 +210,11 @@ func (t *textWriter) emit(indent, s string) {
 // rest.
 func (t *textWriter) wrap(first, rest, s string) {
 	s = t.redact(s)
+	// A line's own indent (the sides of a comparison) holds on the lines
+	// it wraps to.
+	if lead := len(s) - len(strings.TrimLeft(s, " ")); lead > 0 {
+		first, rest, s = first+s[:lead], rest+s[:lead], s[lead:]
+	}
 	if utf8.RuneCountInString(first+s) <= TextWidth {
 		t.emit(first, s)
 		return

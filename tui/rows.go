@@ -702,7 +702,8 @@ func (m *Model) findingRows(t tunnel, w int) []row {
 			wrapped("    ", "Gateway log: "+l)
 		}
 		for _, l := range analysisview.ComparisonLines(f.Comparison) {
-			wrapped("    ", l)
+			lead := len(l) - len(strings.TrimLeft(l, " "))
+			wrapped("    "+l[:lead], l[lead:])
 		}
 		if f.Remedy != "" {
 			wrapped("    ", "Remedy: "+f.Remedy)

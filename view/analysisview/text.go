@@ -119,7 +119,7 @@ func ComparisonLines(c *diagnose.Comparison) []string {
 	for _, s := range c.Sides {
 		l := "  " + s.Who + " " + s.Role
 		if len(s.Values) > 0 {
-			l += ": " + strings.Join(s.Values, " | ")
+			l += ": " + strings.Join(s.Marked(), " | ")
 		}
 		lines = append(lines, l)
 	}
