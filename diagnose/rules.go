@@ -112,11 +112,12 @@ func saBase(sa *correlate.IKESA) baseFunc {
 func failure(sa *correlate.IKESA, fl *correlate.Failure, base baseFunc) Finding {
 	ex := sa.Exchanges[fl.Exchange]
 	msg := messageAt(ex, fl.Message)
-	at := fmt.Sprintf("%s message %d", ex.Name(), fl.Message)
-	if ex.Type == isakmp.ExchangeV1Main || ex.Type == isakmp.ExchangeV1Aggressive {
-		at = fmt.Sprintf("%s (%s%d)", ex.Name(), strings.ToUpper(ex.Name()[:1])+"M", fl.Message)
-	} else if ex.Type == isakmp.ExchangeV1Quick {
-		at = fmt.Sprintf("Quick Mode (QM%d)", fl.Message)
+	// The message whose fate the finding tells, labelled as every view
+	// labels it: "Main Mode (MM5)", "IKE_AUTH request" (the request an
+	// IKEv2 failure answers or leaves unanswered).
+	at := ex.Label(1, false)
+	if l := ex.Label(fl.Message, false); sa.Version == 1 && l != ex.Name() {
+		at = fmt.Sprintf("%s (%s)", ex.Name(), l)
 	}
 	switch fl.Kind {
 	case correlate.FailNoResponse:
@@ -373,7 +374,7 @@ func encryptedError(sa *correlate.IKESA, ex *correlate.Exchange, msg *correlate.
 		f.Remedy = "The notify inside tells which: run again with the keys (--keys), or read the peer's log (display/debugging on H3C, charon log on strongSwan). " + guide[P2Rejected].remedy
 		return f
 	case sa.Version == 2:
-		f := base(P1AuthFailed, Error, Inferred, fmt.Sprintf("%s holds only an encrypted notify (%d bytes): the peer refused the authentication", at, reply.Length), frames...)
+		f := base(P1AuthFailed, Error, Inferred, fmt.Sprintf("%s holds only an encrypted notify (%d bytes): the peer refused the authentication", ex.Label(2, true), reply.Length), frames...)
 		f.Causes = []Cause{
 			{"pre-shared key differs", "an IKE_AUTH response that is a lone notify is AUTHENTICATION_FAILED in practice"},
 			{"identity not accepted (no matching peer configuration)", "the responder answers AUTHENTICATION_FAILED as well when no connection matches the IDs"},

@@ -11,6 +11,7 @@ import (
 	"github.com/ipsecpcap/ipsecpcap/correlate"
 	"github.com/ipsecpcap/ipsecpcap/decode"
 	"github.com/ipsecpcap/ipsecpcap/diagnose"
+	"github.com/ipsecpcap/ipsecpcap/view/analysisview"
 )
 
 // The HTML report is one self-contained file: inline CSS, inline SVG, no
@@ -147,7 +148,9 @@ func (r *Report) buildLadder(sa *correlate.IKESA) ladder {
 		y += h + 12
 	}
 	addNote := func() {
-		note(failNote(sa, top), false)
+		if !noted {
+			note(failNote(sa, top), false)
+		}
 		noted = true
 	}
 	steps := r.steps(sa)
@@ -186,7 +189,7 @@ func (r *Report) buildLadder(sa *correlate.IKESA) ladder {
 		if rs := []rune(a.Payloads); len(rs) > 100 {
 			a.Payloads = string(rs[:99]) + "…"
 		}
-		a.Lost = s.Failed && sa.Failure.Kind == correlate.FailNoResponse || s.PathLoss
+		a.Lost = s.Failed && sa.Failure != nil && sa.Failure.Kind == correlate.FailNoResponse || s.PathLoss
 		a.Logged = logged[i]
 		if a.Logged != "" {
 			y += 8 // room for the line under the arrow
@@ -251,7 +254,7 @@ func (r *Report) writeHTML(w io.Writer) error {
 		}
 	}
 	d.Lifelines = r.svgLifelines()
-	for _, sa := range r.Analysis.IKESAs {
+	for _, sa := range analysisview.IKESAOrder(r.Analysis, r.Findings) {
 		t := htmlTunnel{Title: saTitle(sa), SPIs: sa.InitiatorSPI.String() + " / " + sa.ResponderSPI.String(), State: saState(sa),
 			Failed: sa.Failure != nil, Chosen: strings.Join(sa.Phase1Chosen, ", "), Filter: saFilter(sa), Ladder: r.buildLadder(sa),
 			Rows: r.exchangeRows(sa), Frames: frameSpan(sa.FirstFrame, sa.LastFrame)}

@@ -9,6 +9,7 @@ import (
 	"github.com/ipsecpcap/ipsecpcap/correlate"
 	"github.com/ipsecpcap/ipsecpcap/decode"
 	"github.com/ipsecpcap/ipsecpcap/diagnose"
+	"github.com/ipsecpcap/ipsecpcap/view/analysisview"
 )
 
 // writeMarkdown writes the Markdown report: verdict and findings first, then
@@ -37,7 +38,7 @@ func (r *Report) writeMarkdown(w io.Writer) {
 	if len(r.Analysis.IKESAs) == 0 {
 		fmt.Fprint(w, "No IKE SA in the capture.\n\n")
 	}
-	for _, sa := range r.Analysis.IKESAs {
+	for _, sa := range analysisview.IKESAOrder(r.Analysis, r.Findings) {
 		r.mdTunnel(w, sa)
 	}
 	r.mdESP(w, r.Analysis.ESP, "## ESP flows")
@@ -156,9 +157,10 @@ func (r *Report) writeMermaid(w io.Writer, sa *correlate.IKESA) {
 		arrow := "->>"
 		if s.Failed {
 			fmt.Fprint(w, "    rect rgb(255, 215, 215)\n")
-			arrow = "-x"
-			if sa.Failure.Kind != correlate.FailNoResponse {
-				arrow = "->>"
+			// A cross for a message that never arrived: unanswered, or
+			// lost between two capture points.
+			if s.PathLoss || sa.Failure != nil && sa.Failure.Kind == correlate.FailNoResponse {
+				arrow = "-x"
 			}
 		} else if s.PathLoss {
 			// Lost between two capture points: a cross, in red.
@@ -167,7 +169,9 @@ func (r *Report) writeMermaid(w io.Writer, sa *correlate.IKESA) {
 		}
 		fmt.Fprintf(w, "    %s%s%s: %s\n", from, arrow, to, mermaidText(label))
 		if s.Failed {
-			fmt.Fprintf(w, "    Note over I,R: %s\n", mermaidText(failNote(sa, top)))
+			if !noted {
+				fmt.Fprintf(w, "    Note over I,R: %s\n", mermaidText(failNote(sa, top)))
+			}
 			fmt.Fprint(w, "    end\n")
 			noted = true
 		} else if s.PathLoss {

@@ -65,7 +65,7 @@ func TestGoldenTwoCaptures(t *testing.T) {
 	}
 	var b strings.Builder
 	r.writeMermaid(&b, r.Analysis.IKESAs[0])
-	if !strings.Contains(b.String(), "R-xI: IKE_AUTH MID 1 msg 2") {
+	if !strings.Contains(b.String(), "R-xI: IKE_AUTH response · MID 1") {
 		t.Errorf("the message lost between the points is not drawn lost:\n%s", b.String())
 	}
 }

@@ -41,7 +41,7 @@ func (r *Report) writeText(w io.Writer) {
 	t.blank()
 	r.textLifelines(t)
 	t.line("", "TUNNELS")
-	for _, sa := range r.Analysis.IKESAs {
+	for _, sa := range analysisview.IKESAOrder(r.Analysis, r.Findings) {
 		r.textTunnel(t, sa)
 	}
 	if len(r.Analysis.IKESAs) == 0 {
@@ -128,6 +128,8 @@ func (r *Report) textTunnel(t *textWriter, sa *correlate.IKESA) {
 		mark := "  "
 		if s.Failed || s.PathLoss {
 			mark = "✗ "
+		} else if s.Recovered {
+			mark = "! "
 		}
 		head := fmt.Sprintf("    %s%+9.3fs %-6s %s  ", mark, s.Rel, "#"+decode.FrameLabel(s.Frames[0]), arrow)
 		label := s.Label()

@@ -2,7 +2,6 @@ package report
 
 import (
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/ipsecpcap/ipsecpcap/correlate"
@@ -11,12 +10,16 @@ import (
 	"github.com/ipsecpcap/ipsecpcap/view/analysisview"
 )
 
-// step is one message of a tunnel's ladder, as every format draws it.
+// step is one message of a tunnel's ladder, as every format draws it: the
+// label and marks come from the one ladder (analysisview.Ladder).
 type step struct {
 	Exchange  string
 	ExIndex   int
 	MessageID uint32
 	N         int // 1-based within the exchange
+	// Name labels the message as every view does: "MM5", "IKE_AUTH
+	// request".
+	Name      string
 	FromInit  bool
 	Rel       float64 // seconds since the first IPsec packet
 	Frames    []int
@@ -26,6 +29,9 @@ type step struct {
 	Encrypted bool
 	Errors    []string // error notifies in clear
 	Failed    bool     // the failure point of the IKE SA
+	Recovered bool     // an error notify the peers got past
+	// Codes are the findings citing the message.
+	Codes []string
 	// Seen says where the message was seen in a run over several
 	// captures ("seen at 1, NOT at 2"), else "".
 	Seen string
@@ -34,9 +40,9 @@ type step struct {
 	PathLoss bool
 }
 
-// Label is the arrow's text: "IKE_AUTH MID 1 msg 2 [ E{IDr…} ] 240B".
+// Label is the arrow's text: "IKE_AUTH response · MID 1 [ E{IDr…} ] 240B".
 func (s step) Label() string {
-	l := fmt.Sprintf("%s MID %d msg %d %s", s.Exchange, s.MessageID, s.N, s.Payloads)
+	l := fmt.Sprintf("%s · MID %d %s", s.Name, s.MessageID, s.Payloads)
 	if s.Encrypted {
 		l += fmt.Sprintf(" %dB", s.Length)
 	}
@@ -45,6 +51,12 @@ func (s step) Label() string {
 	}
 	for _, e := range s.Errors {
 		l += " " + e
+	}
+	if s.Recovered {
+		l += " (recovered)"
+	}
+	if len(s.Codes) > 0 {
+		l += " — evidence for " + strings.Join(s.Codes, ", ")
 	}
 	return l
 }
@@ -57,37 +69,16 @@ func capFrames(frames []int, n int) string {
 	return fmt.Sprintf("%s, …+%d", frameRanges(frames[:n]), len(frames)-n)
 }
 
-// steps lists an IKE SA's messages in order of their first transmission.
+// steps lists an IKE SA's messages as the ladder orders and marks them.
 func (r *Report) steps(sa *correlate.IKESA) []step {
 	t0 := r.t0()
-	lost := r.pathLossFrames()
 	var out []step
-	for i, ex := range sa.Exchanges {
-		for n, m := range ex.Messages {
-			s := step{Exchange: ex.Name(), ExIndex: i, MessageID: ex.MessageID, N: n + 1, FromInit: m.Dir == correlate.FromInitiator,
-				Rel: t0.rel(m.Times[0]), Frames: m.Frames, Sent: m.Sent, Payloads: m.Summary, Length: m.Length, Encrypted: m.Encrypted,
-				Seen: analysisview.SeenText(sa, m), PathLoss: messageCited(m, lost)}
-			for _, nt := range m.Notifies {
-				if nt.Error {
-					s.Errors = append(s.Errors, nt.Name)
-				}
-			}
-			if fl := sa.Failure; fl != nil && slices.Contains(m.Frames, fl.Frame) {
-				s.Failed = true
-			}
-			out = append(out, s)
-		}
-	}
-	// Stable sort by first frame: exchanges interleave (informationals).
-	// Frames of several captures do not compare: by time then.
-	before := func(a, b step) bool { return a.Frames[0] < b.Frames[0] }
-	if r.multi() {
-		before = func(a, b step) bool { return a.Rel < b.Rel }
-	}
-	for i := 1; i < len(out); i++ {
-		for j := i; j > 0 && before(out[j], out[j-1]); j-- {
-			out[j], out[j-1] = out[j-1], out[j]
-		}
+	for _, st := range analysisview.Ladder(r.Analysis, sa, r.Findings) {
+		m, ex := st.Message, st.Exchange
+		out = append(out, step{Exchange: ex.Name(), ExIndex: st.ExIndex, MessageID: ex.MessageID, N: st.N, Name: st.Label,
+			FromInit: m.Dir == correlate.FromInitiator, Rel: t0.rel(m.Times[0]), Frames: m.Frames, Sent: m.Sent,
+			Payloads: m.Summary, Length: m.Length, Encrypted: m.Encrypted, Errors: st.Errors, Failed: st.Failure,
+			Recovered: st.Recovered, Codes: st.Codes, Seen: analysisview.SeenText(sa, m), PathLoss: st.Lost})
 	}
 	return out
 }

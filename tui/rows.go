@@ -1,7 +1,6 @@
 package tui
 
 import (
-	"cmp"
 	"fmt"
 	"net/netip"
 	"path/filepath"
@@ -73,12 +72,16 @@ type row struct {
 	// failure (not a failure point for n/N).
 	hi   bool
 	logs []int // indices into Analysis.Logs of a log row
+	// recovered: a message with an error the peers got past (marked, not
+	// as a failure).
+	recovered bool
 }
 
-// buildTunnels lists the tunnels, failed ones first, each with its IKE
-// SAs beneath, and under each IKE SA its child SAs worth a look: those that
-// failed and the one up at the end (a day of rekeys is drawn in the
-// tunnel's lifeline, not listed).
+// buildTunnels lists the tunnels in the order every view does (the order
+// analyze gives their findings: the first is the failure it names), each
+// with its IKE SAs beneath, and under each IKE SA its child SAs worth a
+// look: those that failed and the one up at the end (a day of rekeys is
+// drawn in the tunnel's lifeline, not listed).
 func buildTunnels(a *correlate.Analysis, fs []diagnose.Finding) []tunnel {
 	if a == nil {
 		return nil
@@ -87,12 +90,8 @@ func buildTunnels(a *correlate.Analysis, fs []diagnose.Finding) []tunnel {
 	for _, pp := range a.Peers {
 		pairs[[2]netip.Addr{pp.A, pp.B}] = pp
 	}
-	type group struct {
-		rank    int
-		entries []tunnel
-	}
-	var groups []group
-	for _, lt := range a.Tunnels {
+	var ts []tunnel
+	for _, lt := range analysisview.TunnelOrder(a, fs) {
 		pp := pairs[[2]netip.Addr{lt.A, lt.B}]
 		if pp == nil {
 			pp = &correlate.PeerPair{A: lt.A, B: lt.B}
@@ -142,23 +141,8 @@ func buildTunnels(a *correlate.Analysis, fs []diagnose.Finding) []tunnel {
 			}
 		}
 		hdr.search = b.String()
-		// Tunnels in the order analyze gives their findings (errors
-		// first, the failure point first among them): the first row is
-		// the failure analyze names, not a failed attempt the peers got
-		// past. Tunnels with no finding come last.
-		rank := len(fs)
-		for i, f := range fs {
-			if f.Tunnel == lt.ID || f.IKESA != 0 && slices.Contains(lt.IKESAs, f.IKESA) {
-				rank = i
-				break
-			}
-		}
-		groups = append(groups, group{rank, append([]tunnel{hdr}, entries...)})
-	}
-	slices.SortStableFunc(groups, func(x, y group) int { return cmp.Compare(x.rank, y.rank) })
-	var ts []tunnel
-	for _, g := range groups {
-		ts = append(ts, g.entries...)
+		ts = append(ts, hdr)
+		ts = append(ts, entries...)
 	}
 	return ts
 }
@@ -220,69 +204,6 @@ func espOf(a *correlate.Analysis, t tunnel) []int {
 		}
 	}
 	return out
-}
-
-// shortName is the exchange's name in a ladder label.
-func shortName(ex *correlate.Exchange) string {
-	switch ex.Type {
-	case isakmp.ExchangeV1Informational, isakmp.ExchangeInformational:
-		return "INFO"
-	case isakmp.ExchangeIKESAInit:
-		return "SA_INIT"
-	case isakmp.ExchangeIKEAuth:
-		return "AUTH"
-	case isakmp.ExchangeCreateChildSA:
-		return "CHILD_SA"
-	case isakmp.ExchangeV1Transaction:
-		return "CFG"
-	}
-	return ex.Name()
-}
-
-// msgLabel names message n (1-based) of an exchange: MM5, QM1, AUTH req.
-func msgLabel(ex *correlate.Exchange, m *correlate.Message, n int) string {
-	switch ex.Type {
-	case isakmp.ExchangeV1Main:
-		return fmt.Sprintf("MM%d", n)
-	case isakmp.ExchangeV1Aggressive:
-		return fmt.Sprintf("AM%d", n)
-	case isakmp.ExchangeV1Quick:
-		return fmt.Sprintf("QM%d", n)
-	}
-	if ex.Type >= isakmp.ExchangeIKESAInit {
-		if m.Response {
-			return shortName(ex) + " rsp"
-		}
-		return shortName(ex) + " req"
-	}
-	return shortName(ex)
-}
-
-// failedAt is the status text of a failed SA: "failed at MM5 (frame 6)".
-func failedAt(sa *correlate.IKESA) string {
-	f := sa.Failure
-	if f == nil {
-		return string(sa.State)
-	}
-	where := "?"
-	if f.Exchange >= 0 && f.Exchange < len(sa.Exchanges) {
-		ex := sa.Exchanges[f.Exchange]
-		switch ex.Type {
-		case isakmp.ExchangeV1Main, isakmp.ExchangeV1Aggressive, isakmp.ExchangeV1Quick:
-			var m *correlate.Message
-			if f.Message >= 1 && f.Message <= len(ex.Messages) {
-				m = ex.Messages[f.Message-1]
-			}
-			where = msgLabel(ex, m, f.Message)
-		default:
-			where = fmt.Sprintf("%s msg %d", ex.Name(), f.Message)
-		}
-	}
-	s := fmt.Sprintf("failed at %s (frame %s)", where, decode.FrameLabel(f.Frame))
-	if f.Notify != nil {
-		s += " " + f.Notify.Name
-	}
-	return s
 }
 
 // statusMark and tone of a tunnel.
@@ -359,7 +280,7 @@ func (m *Model) tunnelRow(t tunnel) row {
 	}
 	status := string(sa.State)
 	if t.failed {
-		status = failedAt(sa)
+		status = "failed at " + analysisview.FailurePoint(sa)
 	}
 	if len(t.errs) > 0 && !t.failed {
 		status += " " + strings.Join(t.errs, " ")
@@ -388,41 +309,6 @@ func (m *Model) tunnelRow(t tunnel) row {
 	}
 	txt := fmt.Sprintf("  %s #%-2d %-13s %s → %s  %s  %s", mark, sa.ID, ver, sa.Initiator.Addr(), sa.Responder.Addr(), status, extra)
 	return row{text: m.s(txt), tone: tone, finding: -1}
-}
-
-// exchangeNote says what an exchange was in the SA's life: which child SA
-// it made (and what that replaced), the IKE SA rekey, a delete.
-func exchangeNote(a *correlate.Analysis, sa *correlate.IKESA, i int) string {
-	for j := range sa.Children {
-		c := &sa.Children[j]
-		if c.Exchange != i {
-			continue
-		}
-		s := fmt.Sprintf("child SA #%d %s", c.ID, c.Kind)
-		if c.Kind == correlate.ChildRekey {
-			s = fmt.Sprintf("child SA #%d rekeys #%d", c.ID, c.Replaces)
-		}
-		if c.Collision {
-			s += " (collision)"
-		}
-		if c.Failure != nil {
-			s += ", refused"
-		}
-		return s
-	}
-	if i == sa.RekeyedAt {
-		if next := a.IKESAByID(sa.ReplacedBy); next != nil {
-			return fmt.Sprintf("rekeys the IKE SA into #%d", next.ID)
-		}
-		return "rekeys the IKE SA"
-	}
-	ex := sa.Exchanges[i]
-	for _, m := range ex.Messages {
-		if len(m.Deletes) > 0 || !m.Decrypted && !m.Response && m.FirstInner == isakmp.PayloadV2Delete && ex.Type == isakmp.ExchangeInformational {
-			return "delete"
-		}
-	}
-	return ""
 }
 
 // lifelineRows draw a tunnel's lifeline: its status, then a bar per SA
@@ -456,26 +342,15 @@ func (m *Model) timelineRows(t tunnel, w int) []row {
 	if t.header {
 		rows = m.lifelineRows(t, w)
 	}
-	failFrames := map[int]bool{}
-	var failMsg *correlate.Message
+	// Frames of errors about the tunnel: an ESP row holding one is marked.
+	espFail := map[int]bool{}
 	if sa := t.sa; sa != nil {
-		if f := sa.Failure; f != nil {
-			failFrames[f.Frame] = true
-			if f.Exchange >= 0 && f.Exchange < len(sa.Exchanges) {
-				ex := sa.Exchanges[f.Exchange]
-				if f.Message >= 1 && f.Message <= len(ex.Messages) {
-					failMsg = ex.Messages[f.Message-1]
-				}
-			}
-		}
-		for _, c := range sa.Children {
-			if c.State == correlate.StateFailed && c.Frame != 0 {
-				failFrames[c.Frame] = true
-			}
+		for fr := range analysisview.FailureFrames(a, sa, m.res.Findings) {
+			espFail[fr] = true
 		}
 		for _, f := range m.res.Findings {
-			if f.Severity == diagnose.Error && len(f.Frames) > 0 && (f.IKESA == sa.ID || f.IKESA == 0 && findingTouches(a, f, t)) {
-				failFrames[f.Frames[0]] = true
+			if f.Severity == diagnose.Error && len(f.Frames) > 0 && f.IKESA == 0 && findingTouches(a, f, t) {
+				espFail[f.Frames[0]] = true
 			}
 		}
 		by := m.res.Analysis.FrameLogsOf(sa.ID) // nil without logs
@@ -484,10 +359,15 @@ func (m *Model) timelineRows(t tunnel, w int) []row {
 		} else if sa.BeforeCapture {
 			rows = append(rows, row{text: m.s(fmt.Sprintf("%sIKE SA #%d: up before the capture began", strings.Repeat(" ", gutter), sa.ID)), tone: "dim", finding: -1})
 		}
-		lastPhase, lastType := -1, isakmp.ExchangeType(0)
-		for xi, ex := range sa.Exchanges {
-			note := exchangeNote(a, sa, xi)
-			if ex.Phase != lastPhase || ex.Type != lastType || note != "" {
+		lastPhase, lastType, lastEx := -1, isakmp.ExchangeType(0), -1
+		steps := analysisview.Ladder(a, sa, m.res.Findings)
+		lastOf := map[int]int{} // the last step of each exchange
+		for i, st := range steps {
+			lastOf[st.ExIndex] = i
+		}
+		for si, st := range steps {
+			ex, msg := st.Exchange, st.Message
+			if st.ExIndex != lastEx && (ex.Phase != lastPhase || ex.Type != lastType || st.Note != "") {
 				label := ex.Name()
 				if ex.Phase > 0 {
 					label = fmt.Sprintf("phase %d · %s", ex.Phase, ex.Name())
@@ -495,52 +375,40 @@ func (m *Model) timelineRows(t tunnel, w int) []row {
 				if ex.Attempt > 0 {
 					label += fmt.Sprintf(", attempt %d", ex.Attempt+1)
 				}
-				if note != "" {
-					label += " · " + note
+				if st.Note != "" {
+					label += " · " + st.Note
 				}
 				rows = append(rows, row{text: m.phaseLine(label, w, ex.Phase != lastPhase), kind: rowPhase, tone: "dim", finding: -1})
 				lastPhase, lastType = ex.Phase, ex.Type
 			}
-			for i, msg := range ex.Messages {
-				label := msgLabel(ex, msg, i+1)
-				label += fmt.Sprintf(" mid=%d %s", ex.MessageID, msg.Summary)
-				if msg.Encrypted {
-					label += fmt.Sprintf(" %dB", msg.Length)
-				}
-				if msg.Sent > 1 {
-					label += fmt.Sprintf(" ×%d", msg.Sent)
-				}
-				fail := msg == failMsg
-				for _, f := range msg.Frames {
-					if failFrames[f] {
-						fail = true
-					}
-				}
-				for _, s := range msg.Seen {
-					if failFrames[s.Frame] {
-						fail = true
-					}
-				}
-				for _, n := range msg.Notifies {
-					if n.Error {
-						label += " " + n.Name
-						fail = true
-					}
-				}
-				right := msg.Dir != correlate.FromResponder
-				rows = append(rows, row{
-					text: m.s(stamp(msg.Times[0].Sub(t0), msg.Frames[0])) + m.arrow(m.s(label), m.s(seenMark(sa, msg)), lw, right),
-					kind: rowMsg, fail: fail, msg: msg, ex: ex, sa: sa, msgNo: i + 1, finding: -1,
-				})
-				if by == nil {
-					continue
-				}
+			lastEx = st.ExIndex
+			label := st.Short + fmt.Sprintf(" mid=%d %s", ex.MessageID, msg.Summary)
+			if msg.Encrypted {
+				label += fmt.Sprintf(" %dB", msg.Length)
+			}
+			if msg.Sent > 1 {
+				label += fmt.Sprintf(" ×%d", msg.Sent)
+			}
+			for _, e := range st.Errors {
+				label += " " + e
+			}
+			tone := ""
+			if st.Recovered {
+				tone = "warn" // an error the peers got past
+			}
+			right := msg.Dir != correlate.FromResponder
+			rows = append(rows, row{
+				text: m.s(stamp(msg.Times[0].Sub(t0), msg.Frames[0])) + m.arrow(m.s(label), m.s(seenMark(sa, msg)), lw, right),
+				kind: rowMsg, fail: st.Failure, recovered: st.Recovered, tone: tone, msg: msg, ex: ex, sa: sa, msgNo: st.N, finding: -1,
+			})
+			if by != nil {
 				if lr, ok := m.loggedRow(by, msg); ok {
 					rows = append(rows, lr)
 				}
-			}
-			if by != nil {
-				rows = append(rows, m.causeRows(by, ex, t.errs, w)...)
+				// The log's cause lines after the exchange's last step.
+				if lastOf[st.ExIndex] == si {
+					rows = append(rows, m.causeRows(by, ex, t.errs, w)...)
+				}
 			}
 		}
 		for _, e := range sa.ICMPErrors {
@@ -573,7 +441,7 @@ func (m *Model) timelineRows(t tunnel, w int) []row {
 			right = f.Src.Addr() == t.pair.A
 		}
 		fail := false
-		for fr := range failFrames {
+		for fr := range espFail {
 			fail = fail || fr >= f.FirstFrame && fr <= f.LastFrame
 		}
 		at := ""
@@ -777,7 +645,13 @@ func (m *Model) detailLines(r row) []string {
 	switch {
 	case r.msg != nil:
 		msg, ex := r.msg, r.ex
-		l = append(l, fmt.Sprintf("%s — %s, message %d of the exchange", msgLabel(ex, msg, r.msgNo), ex.Name(), r.msgNo), "")
+		head := ex.Label(r.msgNo, msg.Response)
+		if !strings.HasPrefix(head, ex.Name()) {
+			head += " — " + ex.Name() + ","
+		} else {
+			head += " —"
+		}
+		l = append(l, fmt.Sprintf("%s message %d of the exchange", head, r.msgNo), "")
 		add("Direction", fmt.Sprintf("%s  %s → %s", msg.Dir, msg.Src, msg.Dst))
 		add("Exchange", fmt.Sprintf("%s (%d), phase %d", ex.Name(), ex.Type, ex.Phase))
 		add("Message ID", fmt.Sprintf("%d (0x%08x)", msg.MessageID, msg.MessageID))

@@ -236,6 +236,8 @@ func (m *Model) drawRows(p *pane, h int, focused bool) []string {
 		mark := " "
 		if r.fail || r.hi {
 			mark = m.g.fail
+		} else if r.recovered {
+			mark = m.g.warn
 		}
 		text := truncate(r.text, w, m.g.ellipsis)
 		var line string
@@ -361,7 +363,8 @@ func (m *Model) helpLines() []string {
 	}
 	g := m.g
 	lines = append(lines, "", m.s(fmt.Sprintf("  marks: %s established  %s failed  %s incomplete  %s deleted  %s rekeyed  %s ESP only",
-		g.ok, g.fail, g.incomplete, g.deleted, g.rekeyed, g.esp)))
+		g.ok, g.fail, g.incomplete, g.deleted, g.rekeyed, g.esp)),
+		m.s(fmt.Sprintf("  ladder: %s the failure point  %s an error the peers got past", g.fail, g.warn)))
 	if m.hasLogs() {
 		lines = append(lines, m.s("  logs: ↳ logged: the gateway logs that recorded the message; log R:302: a line of the responder's"),
 			m.s("        log stating a cause or a notify (✗: the tunnel's failure), enter: its details"))

@@ -49,10 +49,11 @@ type Bar struct {
 	Note string
 }
 
-// Lifelines are the tunnels' lifelines, in the analysis's order.
+// Lifelines are the tunnels' lifelines, in the order every view lists
+// tunnels (TunnelOrder).
 func Lifelines(a *correlate.Analysis, fs []diagnose.Finding) []Lifeline {
 	var out []Lifeline
-	for _, t := range a.Tunnels {
+	for _, t := range TunnelOrder(a, fs) {
 		out = append(out, LifelineOf(a, t, fs))
 	}
 	return out

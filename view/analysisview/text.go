@@ -188,8 +188,7 @@ func writePeer(w io.Writer, a *correlate.Analysis, pp *correlate.PeerPair, t0 ti
 func writeIKESA(w io.Writer, a *correlate.Analysis, sa *correlate.IKESA, t0 time.Time) {
 	state := string(sa.State)
 	if sa.Failure != nil {
-		ex := sa.Exchanges[sa.Failure.Exchange]
-		state = fmt.Sprintf("failed at %s message %d (frame %s)", ex.Name(), sa.Failure.Message, decode.FrameLabel(sa.Failure.Frame))
+		state = "failed at " + FailurePoint(sa)
 	}
 	version := fmt.Sprintf("IKEv%d", sa.Version)
 	if sa.Version == 1 && sa.Mode() != "" {
