@@ -171,7 +171,7 @@ func (r *Report) buildLadder(sa *correlate.IKESA) ladder {
 		}
 		a.Head = fmt.Sprintf("%d,%d %d,%d %d,%d", a.X2, y, a.X2-10*dir, y-5, a.X2-10*dir, y+5)
 		a.Frames = "frames " + frameRanges(s.Frames)
-		a.Label = fmt.Sprintf("%s MID %d · msg %d", s.Exchange, s.MessageID, s.N)
+		a.Label = fmt.Sprintf("%s · MID %d", s.Name, s.MessageID)
 		if s.Sent > 1 {
 			a.Label += fmt.Sprintf(" · sent ×%d", s.Sent)
 		}
