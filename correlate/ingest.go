@@ -210,7 +210,7 @@ func (c *Correlator) phase1Proposals(sa *IKESA, msg *Message, m *isakmp.Message)
 	}
 	if sa.Version == 1 && len(sab.Proposals) > 0 && len(sab.Proposals[0].Transforms) > 0 {
 		for _, a := range sab.Proposals[0].Transforms[0].Attributes {
-			if a.Type == 2 { // Hash-Algorithm (RFC 2409 App. A)
+			if a.Type == isakmp.AttrV1Hash {
 				sa.v1Hash = a.Value
 			}
 		}

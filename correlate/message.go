@@ -101,7 +101,7 @@ func (msg *Message) takePayloads(pls []isakmp.Payload, decrypted, quickMode bool
 // takeNotify notes what a notify tells of the SAs' life.
 func (msg *Message) takeNotify(n *isakmp.Notify) {
 	if n.Version == 1 {
-		if n.Type == 24578 { // INITIAL-CONTACT (RFC 2407 §4.6.3.3)
+		if n.Type == isakmp.NotifyV1InitialContact {
 			msg.InitialContact = true
 		}
 		return
@@ -134,7 +134,7 @@ func (msg *Message) takeProposals(b *isakmp.SA) {
 		for i := range pr.Transforms {
 			t := &pr.Transforms[i]
 			ts = append(ts, t.String())
-			if t.Version == 2 && t.Type == 4 {
+			if t.Version == 2 && t.Type == isakmp.TransformKE {
 				if t.ID != 0 && msg.PFS == 0 {
 					msg.PFS = t.ID
 				}
@@ -142,7 +142,7 @@ func (msg *Message) takeProposals(b *isakmp.SA) {
 				suite = append(suite, t.String())
 			}
 			for _, a := range t.Attributes {
-				if t.Version == 1 && a.Space == isakmp.SpaceV1IPsec && a.Type == 3 && msg.PFS == 0 {
+				if t.Version == 1 && a.Space == isakmp.SpaceV1IPsec && a.Type == isakmp.AttrV1IPsecGroup && msg.PFS == 0 {
 					msg.PFS = uint16(a.Value)
 				}
 			}

@@ -2,6 +2,8 @@ package correlate
 
 import (
 	"slices"
+
+	"github.com/ipsecpcap/ipsecpcap/decode/isakmp"
 )
 
 // Snapshot returns an independent copy of the analysis so far, with the
@@ -91,7 +93,7 @@ func (a *Analysis) retries() {
 	for _, next := range a.IKESAs {
 		old := a.IKESAByID(next.Replaces)
 		if old == nil || next.Link == nil || next.Link.Kind != LinkRetry || old.Version != 2 ||
-			old.Failure == nil || old.Failure.Notify == nil || old.Failure.Notify.Type != 17 {
+			old.Failure == nil || old.Failure.Notify == nil || old.Failure.Notify.Type != isakmp.NotifyV2InvalidKEPayload {
 			continue
 		}
 		old.ContinuedBy, next.Continues = next.ID, old.ID

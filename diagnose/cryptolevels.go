@@ -25,12 +25,12 @@ const (
 	levelMustNot   = "MUST NOT"
 )
 
-// IKEv2 transform types (RFC 7296 section 3.3.2).
+// IKEv2 transform types (RFC 7296 section 3.3.2), as table keys.
 const (
-	transformEncr  = 1
-	transformPRF   = 2
-	transformInteg = 3
-	transformKE    = 4
+	transformEncr  = uint16(isakmp.TransformEncr)
+	transformPRF   = uint16(isakmp.TransformPRF)
+	transformInteg = uint16(isakmp.TransformInteg)
+	transformKE    = uint16(isakmp.TransformKE)
 )
 
 // rfc8247 is the level of each algorithm RFC 8247 lists, by IKEv2
@@ -59,13 +59,13 @@ var rfc8247 = map[[2]uint16]string{
 // hash MD5 1, SHA 2, SHA2-256 4, SHA2-512 6 (the PRF built on them); group.
 func v1Equivalent(a isakmp.Attribute) (typ, id uint16, ok bool) {
 	switch a.Type {
-	case 1:
+	case isakmp.AttrV1Encryption:
 		id, ok = map[uint64]uint16{1: 2, 5: 3, 7: 12}[a.Value]
 		return transformEncr, id, ok
-	case 2:
+	case isakmp.AttrV1Hash:
 		id, ok = map[uint64]uint16{1: 1, 2: 2, 4: 5, 6: 7}[a.Value]
 		return transformPRF, id, ok
-	case 4:
+	case isakmp.AttrV1Group:
 		return transformKE, uint16(a.Value), true
 	}
 	return 0, 0, false

@@ -244,31 +244,31 @@ func notifyCode(version int, ex *correlate.Exchange, n *correlate.Notify) (strin
 	t := n.Type
 	v1, v2 := version == 1, version == 2
 	switch {
-	case t == 14 && (ex.Phase == 1 || ex.Type == isakmp.ExchangeV1Informational) && ex.Type != isakmp.ExchangeIKEAuth:
+	case t == isakmp.NotifyNoProposalChosen && (ex.Phase == 1 || ex.Type == isakmp.ExchangeV1Informational) && ex.Type != isakmp.ExchangeIKEAuth:
 		return P1ProposalMismatch, []Cause{
 			{"no common phase-1 proposal", "the peer found none of the offered proposals acceptable"},
 			{"no IKE configuration for this peer", "some daemons answer NO_PROPOSAL_CHOSEN when no connection matches the peer at all"},
 		}
-	case v2 && t == 17 && ex.Type == isakmp.ExchangeCreateChildSA:
+	case v2 && t == isakmp.NotifyV2InvalidKEPayload && ex.Type == isakmp.ExchangeCreateChildSA:
 		return P2PFSMismatch, []Cause{{"PFS group not accepted", "the peer wants " + n.Detail + " for the child SA"}}
-	case v2 && t == 17:
+	case v2 && t == isakmp.NotifyV2InvalidKEPayload:
 		return P1DHGroupMismatch, []Cause{{"DH group not accepted", "the responder wants " + n.Detail}}
-	case v1 && (t == 1 || t == 16):
+	case v1 && (t == isakmp.NotifyInvalidPayloadType || t == isakmp.NotifyV1PayloadMalformed):
 		return P1AuthFailed, []Cause{
 			{"pre-shared key differs", n.Name + " to an encrypted message: with another key the peer decrypts garbage, the classic symptom of a PSK changed on one side"},
 			{"identity or certificate rejected", "less likely with this notify"},
 		}
-	case t == 24 || v1 && (t == 23 || t == 25):
+	case t == isakmp.NotifyAuthenticationFailed || v1 && (t == isakmp.NotifyV1InvalidHashInfo || t == isakmp.NotifyV1InvalidSignature):
 		return P1AuthFailed, []Cause{
 			{"pre-shared key differs", n.Name + " is what a peer sends when the authentication does not verify"},
 			{"identity not accepted (no matching peer configuration)", "the same answer when no connection matches the IDs"},
 			{"certificate not trusted", "the same answer for a failed signature check"},
 		}
-	case v1 && t == 18 || v2 && t == 38:
+	case v1 && t == isakmp.NotifyV1InvalidIDInformation || v2 && t == isakmp.NotifyV2TSUnacceptable:
 		return P2TSMismatch, []Cause{{"protected flows not mirrored", n.Name + " means the proposed traffic selectors match no policy on the peer"}}
-	case t == 14:
+	case t == isakmp.NotifyNoProposalChosen:
 		return P2ProposalMismatch, []Cause{{"no common transform set", "NO_PROPOSAL_CHOSEN for the child SA"}}
-	case v1 && t == 11 || v2 && t == 11:
+	case t == isakmp.NotifyInvalidSPI:
 		return ESPInvalidSPI, []Cause{{"an SA one side no longer has", "INVALID_SPI: the receiver does not know the SPI it was sent"}}
 	case ex.Phase == 2:
 		return P2Rejected, []Cause{{"the peer refused the child SA negotiation", n.Name}}
@@ -331,7 +331,7 @@ func recoveredErrors(sa *correlate.IKESA, failCode string, base baseFunc) []Find
 			if n == nil || failed[m.Frames[0]] {
 				continue
 			}
-			if sa.Version == 2 && n.Type == 17 && ex.Type == isakmp.ExchangeIKESAInit && i < len(sa.Exchanges)-1 {
+			if sa.Version == 2 && n.Type == isakmp.NotifyV2InvalidKEPayload && ex.Type == isakmp.ExchangeIKESAInit && i < len(sa.Exchanges)-1 {
 				continue // reported by dhRetry with both groups
 			}
 			code, causes := notifyCode(sa.Version, ex, n)
@@ -420,7 +420,7 @@ func dhRetry(sa *correlate.IKESA, base baseFunc) []Finding {
 				continue
 			}
 			for _, n := range m.Notifies {
-				if n.Type != 17 || i == len(sa.Exchanges)-1 || sa.Failure != nil && sa.Failure.Exchange == i {
+				if n.Type != isakmp.NotifyV2InvalidKEPayload || i == len(sa.Exchanges)-1 || sa.Failure != nil && sa.Failure.Exchange == i {
 					continue
 				}
 				f := base(P1DHGroupMismatch, Warning, Certain,

@@ -34,6 +34,26 @@ type Transform struct {
 // AttributeSpace says which registry an attribute's type belongs to.
 type AttributeSpace uint8
 
+// IKEv2 transform types (RFC 7296 §3.3.2).
+const (
+	TransformEncr  uint8 = 1
+	TransformPRF   uint8 = 2
+	TransformInteg uint8 = 3
+	TransformKE    uint8 = 4
+	TransformESN   uint8 = 5
+)
+
+// IKEv1 attribute types the analysis reads: phase 1 (RFC 2409 App. A) and
+// the IPsec DOI (RFC 2407 §4.5).
+const (
+	AttrV1Encryption  uint16 = 1 // phase 1 Encryption-Algorithm
+	AttrV1Hash        uint16 = 2 // phase 1 Hash-Algorithm
+	AttrV1Group       uint16 = 4 // phase 1 Group-Description
+	AttrV1IPsecGroup  uint16 = 3 // IPsec DOI Group-Description (PFS)
+	AttrV1IPsecAuth   uint16 = 5 // IPsec DOI Authentication-Algorithm
+	AttrV1IPsecKeyLen uint16 = 6 // IPsec DOI Key-Length
+)
+
 // Attribute spaces.
 const (
 	SpaceV1Phase1    AttributeSpace = iota + 1 // ISAKMP SA (RFC 2409 App. A)

@@ -112,6 +112,21 @@ const (
 // version, so names are looked up with NotifyName.
 type NotifyType uint16
 
+// Error notify types the analysis reads (RFC 2408 §3.14.1, RFC 7296
+// §3.10.1); most have the same number in both versions.
+const (
+	NotifyInvalidPayloadType     NotifyType = 1  // IKEv1 INVALID-PAYLOAD-TYPE
+	NotifyInvalidSPI             NotifyType = 11 // INVALID_SPI, both versions
+	NotifyNoProposalChosen       NotifyType = 14 // NO_PROPOSAL_CHOSEN, both versions
+	NotifyV1PayloadMalformed     NotifyType = 16
+	NotifyV1InvalidIDInformation NotifyType = 18
+	NotifyV1InvalidHashInfo      NotifyType = 23
+	NotifyAuthenticationFailed   NotifyType = 24 // AUTHENTICATION_FAILED, both versions
+	NotifyV1InvalidSignature     NotifyType = 25
+	NotifyV2TSUnacceptable       NotifyType = 38
+	NotifyV1InitialContact       NotifyType = 24578 // RFC 2407 §4.6.3.3
+)
+
 // Notify types the decoder interprets (the names come from the registries).
 const (
 	NotifyV2InvalidKEPayload   NotifyType = 17
