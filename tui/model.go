@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/ansi"
 
@@ -396,108 +397,119 @@ func (m *Model) moveBy(d int) {
 }
 
 func (m *Model) key(k tea.KeyMsg) (tea.Model, tea.Cmd) {
-	s := k.String()
-	if s == "ctrl+c" {
+	if k.String() == "ctrl+c" {
 		m.quitting = true
 		return m, tea.Quit
 	}
-	if m.filtering {
-		switch s {
-		case "enter":
-			m.filtering = false
-			return m, nil
-		case "esc":
-			m.filtering = false
-			m.filter.SetValue("")
-			m.applyFilter(true)
-			return m, nil
-		}
-		if m.filter.update(k) {
-			m.touched = true
-			m.applyFilter(true)
-		}
-		return m, nil
-	}
-	if m.help {
-		// A long help scrolls on a small terminal; any other key closes it.
-		last := max(len(m.wrapped(m.helpLines()))-(m.height-2), 0)
-		switch s {
-		case "q":
-			m.quitting = true
-			return m, tea.Quit
-		case "j", "down":
-			m.helpTop = clamp(m.helpTop+1, 0, last)
-		case "k", "up":
-			m.helpTop = clamp(m.helpTop-1, 0, last)
-		case "G", "end", "pgdown", " ":
-			m.helpTop = last
-		case "g", "home", "pgup":
-			m.helpTop = 0
-		default:
-			m.help, m.helpTop = false, 0
-		}
-		return m, nil
-	}
-	if m.detail != nil {
-		switch s {
-		case "q":
-			m.quitting = true
-			return m, tea.Quit
-		case "esc", "enter", "backspace", "h", "left":
-			m.detail = nil
-		case "j", "down":
-			m.moveBy(1)
-		case "k", "up":
-			m.moveBy(-1)
-		case "g", "home":
-			m.detailTop = 0
-		case "G", "end":
-			m.moveBy(len(m.detail))
-		case "tab":
-			return m, m.nextSighting(1)
-		case "shift+tab":
-			return m, m.nextSighting(-1)
-		case "?":
-			m.help = true
-		}
-		return m, nil
+	switch {
+	case m.filtering:
+		return m.filterKey(k)
+	case m.help:
+		return m.helpKey(k)
+	case m.detail != nil:
+		return m.detailKey(k)
 	}
 	page := max(m.paneHeight()-1, 1)
-	switch s {
-	case "q":
+	switch {
+	case key.Matches(k, bindings.Quit):
 		m.quitting = true
 		return m, tea.Quit
-	case "?":
+	case key.Matches(k, bindings.Help):
 		m.help = true
-	case "tab":
+	case key.Matches(k, bindings.NextPane):
 		m.focus = (m.focus + 1) % numPanes
-	case "shift+tab":
+	case key.Matches(k, bindings.PrevPane):
 		m.focus = (m.focus + numPanes - 1) % numPanes
-	case "j", "down":
+	case key.Matches(k, bindings.Down):
 		m.moveBy(1)
-	case "k", "up":
+	case key.Matches(k, bindings.Up):
 		m.moveBy(-1)
-	case "pgdown", "ctrl+d", " ":
+	case key.Matches(k, bindings.PageDown):
 		m.moveBy(page)
-	case "pgup", "ctrl+u":
+	case key.Matches(k, bindings.PageUp):
 		m.moveBy(-page)
-	case "g", "home":
+	case key.Matches(k, bindings.Top):
 		m.moveBy(-len(m.focused().rows))
-	case "G", "end":
+	case key.Matches(k, bindings.Bottom):
 		m.moveBy(len(m.focused().rows))
-	case "/":
+	case key.Matches(k, bindings.Filter):
 		m.filtering = true
-	case "esc":
+	case key.Matches(k, bindings.Back):
 		if m.filter.Value() != "" {
 			m.filter.SetValue("")
 			m.applyFilter(true)
 		}
-	case "n":
+	case key.Matches(k, bindings.NextFailure):
 		m.jumpFailure(1)
-	case "N":
+	case key.Matches(k, bindings.PrevFailure):
 		m.jumpFailure(-1)
-	case "enter":
+	case key.Matches(k, bindings.Open):
 		return m, m.enter()
+	}
+	return m, nil
+}
+
+// filterKey edits the filter: enter keeps it, esc clears it.
+func (m *Model) filterKey(k tea.KeyMsg) (tea.Model, tea.Cmd) {
+	switch {
+	case key.Matches(k, bindings.FilterKeep):
+		m.filtering = false
+	case key.Matches(k, bindings.FilterClear):
+		m.filtering = false
+		m.filter.SetValue("")
+		m.applyFilter(true)
+	default:
+		if m.filter.update(k) {
+			m.touched = true
+			m.applyFilter(true)
+		}
+	}
+	return m, nil
+}
+
+// helpKey scrolls a help longer than the screen; any other key closes it.
+func (m *Model) helpKey(k tea.KeyMsg) (tea.Model, tea.Cmd) {
+	last := max(len(m.wrapped(m.helpLines()))-(m.height-2), 0)
+	switch {
+	case key.Matches(k, bindings.Quit):
+		m.quitting = true
+		return m, tea.Quit
+	case key.Matches(k, bindings.Down):
+		m.helpTop = clamp(m.helpTop+1, 0, last)
+	case key.Matches(k, bindings.Up):
+		m.helpTop = clamp(m.helpTop-1, 0, last)
+	case key.Matches(k, bindings.Bottom, bindings.PageDown):
+		m.helpTop = last
+	case key.Matches(k, bindings.Top, bindings.PageUp):
+		m.helpTop = 0
+	default:
+		m.help, m.helpTop = false, 0
+	}
+	return m, nil
+}
+
+// detailKey scrolls a message's details and steps through its sightings.
+func (m *Model) detailKey(k tea.KeyMsg) (tea.Model, tea.Cmd) {
+	switch {
+	case key.Matches(k, bindings.Quit):
+		m.quitting = true
+		return m, tea.Quit
+	case key.Matches(k, bindings.Close):
+		m.detail = nil
+	case key.Matches(k, bindings.Down):
+		m.moveBy(1)
+	case key.Matches(k, bindings.Up):
+		m.moveBy(-1)
+	case key.Matches(k, bindings.Top):
+		m.detailTop = 0
+	case key.Matches(k, bindings.Bottom):
+		m.moveBy(len(m.detail))
+	case key.Matches(k, bindings.NextCapture):
+		return m, m.nextSighting(1)
+	case key.Matches(k, bindings.PrevCapture):
+		return m, m.nextSighting(-1)
+	case key.Matches(k, bindings.Help):
+		m.help = true
 	}
 	return m, nil
 }

@@ -191,8 +191,8 @@ func TestTeatestHelp(t *testing.T) {
 	tm := teaStart(t, "ikev1-main-psk-mismatch", 80, 24)
 	teaPress(tm, "?")
 	v := teaFrame(t, tm, 80, 24)
-	for _, k := range keyHelp {
-		wantIn(t, v, k[0])
+	for _, b := range bindings.helpBindings(false) {
+		wantIn(t, v, b.Help().Key)
 	}
 }
 

@@ -324,9 +324,9 @@ func TestHelpAndQuit(t *testing.T) {
 	m := open(t, "ikev1-main-psk-mismatch", Options{NoColor: true}, 80, 24)
 	press(m, "?")
 	v := m.View()
-	for _, k := range keyHelp {
-		if !strings.Contains(v, k[0]) {
-			t.Errorf("help lacks %q:\n%s", k[0], v)
+	for _, b := range bindings.helpBindings(false) {
+		if !strings.Contains(v, b.Help().Key) {
+			t.Errorf("help lacks %q:\n%s", b.Help().Key, v)
 		}
 	}
 	checkFits(t, "help", v, 80, 24)

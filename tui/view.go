@@ -316,16 +316,17 @@ func (m *Model) footer() string {
 	if m.filtering {
 		return truncate(m.s("/"+m.filter.Value()+"_  (enter keeps, esc clears)"), m.width, "")
 	}
-	s := "q quit  ? help  tab pane  j/k move  enter open  / filter  n/N failure"
+	b := footMain
 	if m.detail != nil {
-		s = "esc back  j/k scroll  q quit  ? help"
+		b = footDetail
 		if m.detailRow.msg != nil && len(m.detailRow.msg.Seen) > 1 {
-			s = "esc back  j/k scroll  tab next capture  q quit  ? help"
+			b = footDetailCaptures
 		}
 	}
 	if m.help {
-		s = "j/k scroll  any other key closes the help"
+		b = footHelp
 	}
+	s := footerHelp(b)
 	if q := m.filter.Value(); q != "" && !m.help && m.detail == nil {
 		s = fmt.Sprintf("filter %q (esc clears)  ", q) + s
 	}
@@ -335,31 +336,11 @@ func (m *Model) footer() string {
 	return m.st.paint("dim", truncate(m.s(s), m.width, m.g.ellipsis))
 }
 
-// keyHelp lists every key, for the help overlay.
-var keyHelp = [][2]string{
-	{"↑ / k", "move up"},
-	{"↓ / j", "move down"},
-	{"g / home", "first row"},
-	{"G / end", "last row"},
-	{"pgup / ctrl+u", "page up"},
-	{"pgdown / ctrl+d / space", "page down"},
-	{"mouse wheel", "scroll the focused pane"},
-	{"tab / shift+tab", "next / previous pane (Tunnels, Timeline, Findings)"},
-	{"enter", "tunnel: timeline; message: details; finding: evidence"},
-	{"esc", "close details, clear the filter"},
-	{"/", "filter: address, SPI/cookie, exchange, notify, code"},
-	{"n / N", "next / previous failure point"},
-	{"?", "this help"},
-	{"q / ctrl+c", "quit"},
-}
-
 func (m *Model) helpLines() []string {
 	lines := []string{m.titleLine("Help", true, "keys"), ""}
-	for _, k := range keyHelp {
-		lines = append(lines, m.s(fmt.Sprintf("  %-24s %s", k[0], k[1])))
-	}
-	if len(m.res.Inputs) > 1 {
-		lines = append(lines, m.s(fmt.Sprintf("  %-24s %s", "tab (in details)", "the same message as seen at the next capture")))
+	for _, b := range bindings.helpBindings(len(m.res.Inputs) > 1) {
+		h := b.Help()
+		lines = append(lines, m.s(fmt.Sprintf("  %-24s %s", h.Key, h.Desc)))
 	}
 	g := m.g
 	lines = append(lines, "", m.s(fmt.Sprintf("  marks: %s established  %s failed  %s incomplete  %s deleted  %s rekeyed  %s ESP only",

@@ -190,3 +190,32 @@ func TestTUIPointInPiecesInTmux(t *testing.T) {
 		t.Errorf("exit status not 1 (a failure found):\n%s", s)
 	}
 }
+
+// TestTUIComparisonInTmux: with the keys and both gateways' logs, the
+// findings pane sets the traffic selectors each side proposed and was
+// configured with next to each other and marks the difference.
+func TestTUIComparisonInTmux(t *testing.T) {
+	lab, _ := filepath.Abs("../../testdata/pcaps/lab/ikev2-ts-unacceptable")
+	keys, screen := startTUI(t, "ipsecpcap-tui-compare-", fmt.Sprintf("--keys %s --log %s/charon-initiator.log --log %s/charon-responder.log %s/capture.pcap", lab, lab, lab, lab))
+	screen("P2_TS_MISMATCH")
+	keys("Tab") // from the Timeline to the Findings pane
+	// Down its rows until the comparison's last side is on the screen.
+	var s string
+	for range 16 {
+		keys("j")
+		time.Sleep(150 * time.Millisecond)
+		if s = screen("Findings"); strings.Contains(s, "matched peer config lab") {
+			break
+		}
+	}
+	s = strings.Join(strings.Fields(s), " ") // the pane wraps
+	for _, want := range []string{"proposed: ≠ TSi 198.19.1.0-198.19.1.255", "refused: TS_UNACCEPTABLE", "configured: local 198.19.2.0/24 | ≠ remote"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("%q not in the findings pane:\n%s", want, s)
+		}
+	}
+	keys("q")
+	if s = screen("EXIT="); !strings.Contains(s, "EXIT=1") {
+		t.Errorf("exit status not 1 (a failure found):\n%s", s)
+	}
+}
