@@ -104,7 +104,9 @@ type Finding struct {
 	// During is when in the tunnel's life it happened: "establish",
 	// "rekey", "reauth" or "traffic" (empty for the capture as a whole).
 	During string `json:"during,omitempty"`
-	// Frames are the evidence, the failure point first.
+	// Frame is the failure point (the evidence the finding is about first),
+	// Frames all the evidence, in frame order.
+	Frame    int       `json:"frame,omitempty"`
 	Frames   []int     `json:"frames"`
 	Causes   []Cause   `json:"causes"`
 	Remedy   string    `json:"remedy"`
@@ -155,8 +157,24 @@ func pathLossRank(f Finding) int {
 }
 
 func firstFrame(f Finding) int {
-	if len(f.Frames) == 0 {
-		return 0
+	if f.Frame == 0 && len(f.Frames) > 0 {
+		return f.Frames[0]
 	}
-	return f.Frames[0]
+	return f.Frame
+}
+
+// inOrder sets a finding's failure point from its evidence, which the
+// rules list failure point first, and puts the evidence in frame order,
+// as every view lists it.
+func inOrder(f Finding) Finding {
+	if len(f.Frames) == 0 {
+		return f
+	}
+	if f.Frame == 0 {
+		f.Frame = f.Frames[0]
+	}
+	f.Frames = slices.Clone(f.Frames)
+	slices.Sort(f.Frames)
+	f.Frames = slices.Compact(f.Frames)
+	return f
 }

@@ -52,7 +52,7 @@ func Diagnose(a *correlate.Analysis) []Finding {
 	}
 	fs = mergeRepeats(fs)
 	for i := range fs {
-		fs[i] = finish(fs[i])
+		fs[i] = finish(inOrder(fs[i]))
 	}
 	sortFindings(fs)
 	return fs

@@ -405,7 +405,7 @@ func restrict(a *correlate.Analysis, fs []diagnose.Finding, ids []int) (*correla
 	}
 	var outF []diagnose.Finding
 	for _, f := range fs {
-		if f.IKESA != 0 && keep[f.IKESA] || f.IKESA == 0 && len(f.Frames) > 0 && frames[f.Frames[0]] {
+		if f.IKESA != 0 && keep[f.IKESA] || f.IKESA == 0 && f.Frame != 0 && frames[f.Frame] {
 			outF = append(outF, f)
 		}
 	}

@@ -350,7 +350,7 @@ func (m *Model) timelineRows(t tunnel, w int) []row {
 		}
 		for _, f := range m.res.Findings {
 			if f.Severity == diagnose.Error && len(f.Frames) > 0 && f.IKESA == 0 && findingTouches(a, f, t) {
-				espFail[f.Frames[0]] = true
+				espFail[f.Frame] = true
 			}
 		}
 		by := m.res.Analysis.FrameLogsOf(sa.ID) // nil without logs

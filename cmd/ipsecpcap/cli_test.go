@@ -180,6 +180,7 @@ func TestAnalyzeExitAndJSON(t *testing.T) {
 			Severity  string `json:"severity"`
 			Certainty string `json:"certainty"`
 			Summary   string `json:"summary"`
+			Frame     int    `json:"frame"`
 			Frames    []int  `json:"frames"`
 			Causes    []any  `json:"causes"`
 			Remedy    string `json:"remedy"`
@@ -197,7 +198,7 @@ func TestAnalyzeExitAndJSON(t *testing.T) {
 		t.Errorf("IKE SA: %+v", doc.IKESAs)
 	}
 	f := doc.Findings[0]
-	if f.Code != "P1_AUTH_FAILED" || f.Severity != "error" || f.Certainty != "inferred" || f.Frames[0] != 4 || len(f.Causes) == 0 || f.Remedy == "" || len(f.Commands) == 0 {
+	if f.Code != "P1_AUTH_FAILED" || f.Severity != "error" || f.Certainty != "inferred" || f.Frame != 4 || len(f.Frames) != 2 || f.Frames[0] != 3 || len(f.Causes) == 0 || f.Remedy == "" || len(f.Commands) == 0 {
 		t.Errorf("first finding %+v", f)
 	}
 	// The keys the lab left beside the capture are picked up: certain.

@@ -165,7 +165,7 @@ func printNewFindings(w *bufio.Writer, fs []diagnose.Finding, seen map[findingKe
 	for _, f := range fs {
 		k := findingKey{code: f.Code}
 		if len(f.Frames) > 0 {
-			k.frame = f.Frames[0]
+			k.frame = f.Frame
 		}
 		if seen[k] {
 			continue

@@ -138,7 +138,7 @@ func FailureFrames(a *correlate.Analysis, sa *correlate.IKESA, fs []diagnose.Fin
 	}
 	for _, f := range fs {
 		if f.Severity == diagnose.Error && f.IKESA == sa.ID && len(f.Frames) > 0 {
-			out[f.Frames[0]] = true
+			out[f.Frame] = true
 		}
 	}
 	return out

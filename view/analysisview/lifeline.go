@@ -221,7 +221,7 @@ func TunnelStatus(a *correlate.Analysis, t *correlate.Tunnel, fs []diagnose.Find
 				s += " during " + f.During
 			}
 			if len(f.Frames) > 0 {
-				s += " at frame " + decode.FrameLabel(f.Frames[0])
+				s += " at frame " + decode.FrameLabel(f.Frame)
 			}
 			break
 		}
