@@ -28,10 +28,15 @@ type keyed struct {
 	kind int // 0 tunnel change, 1 finding: at the same time a change comes first
 }
 
-// derive returns every event an analysis holds: its tunnels' state
-// changes and its findings, in time order.
-func derive(a *correlate.Analysis, fs []diagnose.Finding, src Source, now time.Time) []keyed {
-	d := deriver{a: a, src: src, now: now, times: frameTimes(a), rekeys: rekeyCounts(a), keys: map[int]string{}}
+// derive returns the events an analysis holds that want accepts (nil:
+// all): its tunnels' state changes (kind 0) and its findings (kind 1), in
+// time order. An event is built only once want has accepted its key: a live
+// capture's snapshots hold thousands of events already written.
+func derive(a *correlate.Analysis, fs []diagnose.Finding, src Source, now time.Time, want func(key string, kind int) bool) []keyed {
+	if want == nil {
+		want = func(string, int) bool { return true }
+	}
+	d := deriver{a: a, src: src, now: now, want: want, keys: map[int]string{}}
 	for i, k := range a.TunnelKeys() {
 		d.keys[a.Tunnels[i].ID] = k
 	}
@@ -46,7 +51,9 @@ func derive(a *correlate.Analysis, fs []diagnose.Finding, src Source, now time.T
 		}
 	}
 	for _, f := range fs {
-		out = append(out, d.finding(f))
+		if k, ok := d.finding(f); ok {
+			out = append(out, k)
+		}
 	}
 	slices.SortStableFunc(out, func(x, y keyed) int {
 		if c := x.at.Compare(y.at); c != 0 {
@@ -61,9 +68,10 @@ type deriver struct {
 	a      *correlate.Analysis
 	src    Source
 	now    time.Time
-	times  map[int]time.Time
-	rekeys map[int]int    // by tunnel ID
-	keys   map[int]string // by tunnel ID
+	want   func(key string, kind int) bool
+	times  map[int]time.Time // made on first use (frameTimes)
+	rekeys map[int]int       // by tunnel ID, made on first use
+	keys   map[int]string    // by tunnel ID
 }
 
 // frameTimes maps the frames an event may name to their times: every IKE
@@ -116,6 +124,9 @@ func rekeyCounts(a *correlate.Analysis) map[int]int {
 // timeOf is when a frame was seen, else fallback, else the analysis's last
 // time, else now (a capture without IPsec has no time of its own).
 func (d *deriver) timeOf(frame int, fallback time.Time) time.Time {
+	if d.times == nil {
+		d.times = frameTimes(d.a)
+	}
 	if t, ok := d.times[frame]; ok && !t.IsZero() {
 		return t
 	}
@@ -140,6 +151,9 @@ func (d *deriver) base(at time.Time) Event {
 }
 
 func (d *deriver) tunnelDoc(t *correlate.Tunnel, key string) *Tunnel {
+	if d.rekeys == nil {
+		d.rekeys = rekeyCounts(d.a)
+	}
 	return &Tunnel{ID: t.ID, Key: key, PeerA: addr(t.A), PeerB: addr(t.B), Selectors: t.Selectors, State: string(t.State), Rekeys: d.rekeys[t.ID]}
 }
 
@@ -150,7 +164,17 @@ func (d *deriver) tunnel(t *correlate.Tunnel) []keyed {
 	key := d.keys[t.ID]
 	pair := addr(t.A) + "-" + addr(t.B)
 	var out []keyed
-	add := func(action string, frame int, at time.Time, id string, fill func(*Event)) {
+	add := func(action string, frame int, when func() time.Time, id string, fill func(*Event)) {
+		// The key names the change by what does not move between
+		// snapshots: the peers and the frame that shows it. Not the SA:
+		// a snapshot numbers child SAs afresh, and a CREATE_CHILD_SA
+		// read as a child SA rekey may turn out to have rekeyed the IKE
+		// SA once its successor is seen; one change per frame.
+		ek := action + "|" + pair + "|" + strconv.Itoa(frame) + "|" + id
+		if !d.want(ek, 0) {
+			return
+		}
+		at := when()
 		ev := d.base(at)
 		code, typ, outcome, sev, level := "", []string{"connection"}, "success", 6, "info"
 		switch action {
@@ -179,24 +203,19 @@ func (d *deriver) tunnel(t *correlate.Tunnel) []keyed {
 		if fill != nil {
 			fill(&ev)
 		}
-		// The key names the change by what does not move between
-		// snapshots: the peers and the frame that shows it. Not the SA:
-		// a snapshot numbers child SAs afresh, and a CREATE_CHILD_SA
-		// read as a child SA rekey may turn out to have rekeyed the IKE
-		// SA once its successor is seen; one change per frame.
-		out = append(out, keyed{key: action + "|" + pair + "|" + strconv.Itoa(frame) + "|" + id, at: at, ev: ev})
+		out = append(out, keyed{key: ek, at: at, ev: ev})
 	}
 	for _, iv := range t.Up {
 		if iv.SinceBefore {
-			add(ActionUp, 0, iv.From, "before", func(ev *Event) {
+			add(ActionUp, 0, func() time.Time { return iv.From }, "before", func(ev *Event) {
 				ev.IPsec.Tunnel.SinceBeforeCapture = true
 				ev.Message += " (up since before the capture)"
 			})
 		} else {
-			add(ActionUp, iv.FromFrame, d.timeOf(iv.FromFrame, iv.From), "", nil)
+			add(ActionUp, iv.FromFrame, func() time.Time { return d.timeOf(iv.FromFrame, iv.From) }, "", nil)
 		}
 		if !iv.UntilEnd {
-			add(ActionDown, iv.ToFrame, d.timeOf(iv.ToFrame, iv.To), "", nil)
+			add(ActionDown, iv.ToFrame, func() time.Time { return d.timeOf(iv.ToFrame, iv.To) }, "", nil)
 		}
 	}
 	for _, id := range t.IKESAs {
@@ -206,7 +225,7 @@ func (d *deriver) tunnel(t *correlate.Tunnel) []keyed {
 		}
 		if sa.Renewed() {
 			at, frame := d.a.UpSince(sa)
-			add(ActionRekeyed, frame, d.timeOf(frame, at), "", func(ev *Event) {
+			add(ActionRekeyed, frame, func() time.Time { return d.timeOf(frame, at) }, "", func(ev *Event) {
 				ev.IPsec.IKESA = ikeSADoc(sa)
 				d.endpoints(ev, t, sa)
 				ev.Message += fmt.Sprintf(": IKE SA #%d (%s)", sa.ID, sa.Link.Kind)
@@ -217,7 +236,7 @@ func (d *deriver) tunnel(t *correlate.Tunnel) []keyed {
 			if c.Tunnel != t.ID || !c.Rekeyed() {
 				continue
 			}
-			add(ActionRekeyed, c.Frame, d.timeOf(c.Frame, c.Time), "", func(ev *Event) {
+			add(ActionRekeyed, c.Frame, func() time.Time { return d.timeOf(c.Frame, c.Time) }, "", func(ev *Event) {
 				ev.IPsec.IKESA = ikeSADoc(sa)
 				ev.IPsec.ChildSA = childDoc(c)
 				d.endpoints(ev, t, sa)
@@ -243,7 +262,7 @@ func (d *deriver) tunnel(t *correlate.Tunnel) []keyed {
 				frame = last.LastFrame
 			}
 		}
-		add(ActionFailed, frame, d.timeOf(frame, fallback), "", func(ev *Event) {
+		add(ActionFailed, frame, func() time.Time { return d.timeOf(frame, fallback) }, "", func(ev *Event) {
 			if last != nil {
 				ev.IPsec.IKESA = ikeSADoc(last)
 				d.endpoints(ev, t, last)
@@ -253,9 +272,17 @@ func (d *deriver) tunnel(t *correlate.Tunnel) []keyed {
 	return out
 }
 
-// finding makes a finding's event; its key is live's (code and first
-// frame).
-func (d *deriver) finding(f diagnose.Finding) keyed {
+// finding makes a finding's event, if want accepts its key: live's (code
+// and first frame).
+func (d *deriver) finding(f diagnose.Finding) (keyed, bool) {
+	first := 0
+	if len(f.Frames) > 0 {
+		first = f.Frames[0]
+	}
+	key := f.Code + "|" + strconv.Itoa(first)
+	if !d.want(key, 1) {
+		return keyed{}, false
+	}
 	var sa *correlate.IKESA
 	if f.IKESA != 0 {
 		sa = d.a.IKESAByID(f.IKESA)
@@ -268,16 +295,15 @@ func (d *deriver) finding(f diagnose.Finding) keyed {
 	if sa != nil {
 		fallback = sa.First
 	}
-	first := 0
 	at := time.Time{}
+	if d.times == nil {
+		d.times = frameTimes(d.a)
+	}
 	for _, fr := range f.Frames {
 		if tm, ok := d.times[fr]; ok && !tm.IsZero() {
 			at = tm
 			break
 		}
-	}
-	if len(f.Frames) > 0 {
-		first = f.Frames[0]
 	}
 	if at.IsZero() {
 		at = d.timeOf(first, fallback)
@@ -318,7 +344,7 @@ func (d *deriver) finding(f diagnose.Finding) keyed {
 		}
 	}
 	d.endpoints(&ev, t, sa)
-	return keyed{key: f.Code + "|" + strconv.Itoa(first), at: at, ev: ev, kind: 1}
+	return keyed{key: key, at: at, ev: ev, kind: 1}, true
 }
 
 // endpoints fills source, destination and network: the IKE SA's initiator

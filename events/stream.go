@@ -11,7 +11,7 @@ import (
 // --events` writes for a capture file. now stands in for the time of
 // events that have none (a capture without IPsec).
 func All(a *correlate.Analysis, fs []diagnose.Finding, src Source, now time.Time) []Event {
-	ks := derive(a, fs, src, now)
+	ks := derive(a, fs, src, now, nil)
 	out := make([]Event, len(ks))
 	for i := range ks {
 		out[i] = ks[i].ev
@@ -47,21 +47,21 @@ func NewStream(src Source) *Stream {
 // The findings given are remembered for the run (there are as many as the
 // analysis's capped SAs allow).
 func (s *Stream) Next(a *correlate.Analysis, fs []diagnose.Finding, now time.Time) []Event {
-	ks := derive(a, fs, s.src, now)
-	var out []Event
 	current := make(map[string]bool, len(s.changes))
+	ks := derive(a, fs, s.src, now, func(key string, kind int) bool {
+		if kind == 1 {
+			return !s.findings[key]
+		}
+		current[key] = true
+		_, seen := s.changes[key]
+		return !seen
+	})
+	out := make([]Event, 0, len(ks))
 	for _, k := range ks {
-		if k.kind == 0 {
-			current[k.key] = true
-			if _, ok := s.changes[k.key]; ok {
-				continue
-			}
-			s.changes[k.key] = k.at
-		} else {
-			if s.findings[k.key] {
-				continue
-			}
+		if k.kind == 1 {
 			s.findings[k.key] = true
+		} else {
+			s.changes[k.key] = k.at
 		}
 		out = append(out, k.ev)
 	}
