@@ -148,16 +148,18 @@ func runLive(args []string, stdout, stderr io.Writer) int {
 		}
 	}()
 	seen := map[findingKey]bool{}
-	tick := time.NewTicker(liveSnapshotEvery)
+	tick := time.NewTimer(liveSnapshotEvery)
 	defer tick.Stop()
 	var runErr error
 wait:
 	for {
 		select {
 		case <-tick.C:
+			began := time.Now()
 			res := run.Snapshot()
 			printNewFindings(bw, res.Findings, seen, asJSON)
 			sen.observe(res)
+			tick.Reset(nextSnapshotIn(time.Since(began)))
 		case runErr = <-done:
 			break wait
 		}

@@ -103,16 +103,28 @@ func (s *sensor) watch(ctx context.Context, run *pipeline.Run) {
 	if s == nil {
 		return
 	}
-	tick := time.NewTicker(liveSnapshotEvery)
+	tick := time.NewTimer(liveSnapshotEvery)
 	defer tick.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-tick.C:
+			began := time.Now()
 			s.observe(run.Snapshot())
+			tick.Reset(nextSnapshotIn(time.Since(began)))
 		}
 	}
+}
+
+// nextSnapshotIn is how long live waits for its next snapshot after one
+// that took took: liveSnapshotEvery, or three times as long as the last
+// one took, so that snapshots (a copy of the analysis, its diagnosis, the
+// new findings and events) take at most a quarter of a core from the
+// capture. With thousands of tunnels a snapshot takes a tenth of a second
+// or more, and every 250 ms it would starve the reader into kernel drops.
+func nextSnapshotIn(took time.Duration) time.Duration {
+	return max(liveSnapshotEvery, 3*took)
 }
 
 // close stops the endpoint and closes the events file.
