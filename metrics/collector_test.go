@@ -236,3 +236,23 @@ func TestNoPanicOnOddAnalyses(t *testing.T) {
 		testutil.CollectAndCount(c)
 	}
 }
+
+// TestTenThousandTunnels: with 10 000 tunnels and the default bound, a
+// scrape has the series of 1000 tunnels and one aggregate, whatever the
+// number of tunnels past the bound (BenchmarkScrape10kTunnels times it).
+func TestTenThousandTunnels(t *testing.T) {
+	a, fs := synthAnalysis(10_000)
+	c := NewCollector(0, "test")
+	c.Publish(&Snapshot{Analysis: a, Findings: fs, Taken: time.Now()})
+	n := testutil.CollectAndCount(c)
+	const fixed = 2 + 1 + 2 + 4 + 2 + 1 + 4 + 1 + 1
+	// 10 failed tunnels among the first 1000, each with a finding; the
+	// aggregate's tunnels are in 3 states and its findings one code.
+	if want := DefaultMaxTunnels*perTunnel + 10 + (perTunnel - 2 + 3 + 1) + fixed; n != want {
+		t.Errorf("%d series, want %d", n, want)
+	}
+	m := gather(t, c)
+	if v := value(m["ipsecpcap_tunnels_aggregated"][0]); v != 9000 {
+		t.Errorf("aggregated %v", v)
+	}
+}
