@@ -39,7 +39,8 @@ const (
 // tunnel's series with its state and the packet counts of the capture,
 // and the repository's alert rules (deploy/prometheus, with their for:
 // set to 0s) must fire IPsecESPOneWay for it and nothing else. The events
-// file live writes meanwhile must validate and hold the finding. Needs
+// file live writes meanwhile, reopened on SIGHUP after it was moved away,
+// must validate and hold the finding. Needs
 // root and the prometheus binary; skipped cleanly without them.
 func TestPrometheusScrapesLive(t *testing.T) {
 	if os.Getenv("IPSECPCAP_PROM_CHILD") == "" {
@@ -259,6 +260,16 @@ scrape_configs:
 	// Prometheus has scraped the sensor before the capture is sent.
 	if !poll(15*time.Second, func() bool { return len(promQuery(t, `up{job="ipsecpcap"} == 1`)) == 1 }) {
 		t.Fatalf("prometheus does not scrape the sensor\n%s", dump())
+	}
+
+	// A rotation before the traffic: the file moved away, SIGHUP, and the
+	// sensor writes on into a new file at the path.
+	if err := os.Rename(eventsPath, eventsPath+".1"); err != nil {
+		t.Fatal(err)
+	}
+	live.cmd.Process.Signal(syscall.SIGHUP)
+	if !poll(5*time.Second, func() bool { _, err := os.Stat(eventsPath); return err == nil }) {
+		t.Fatalf("no new events file after SIGHUP\n%s", dump())
 	}
 
 	sent := replay(t, pcap, "ipl-pr0")
