@@ -32,7 +32,7 @@ func runAnalyze(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&eventsPath, "events", "", "also write every finding and tunnel state change as JSON lines (Elastic Common Schema, docs/events.md) to FILE, in time order; - writes them alone to standard output")
 	fs.BoolVar(&separate, "separate", false, "analyse each capture point on its own instead of merging them as captures from several points of one path")
 	fs.Usage = func() {
-		fmt.Fprint(stderr, "Usage: ipsecpcap analyze [--json] [--separate] [--no-digest] [--keys PATH] [--log FILE] [--point NAME=FILES] [--ike-port N] [--natt-port N] FILE|DIR...\n"+
+		fmt.Fprint(stderr, "Usage: ipsecpcap analyze [--json] [--events FILE|-] [--separate] [--no-digest] [--keys PATH] [--log FILE] [--point NAME=FILES] [--ike-port N] [--natt-port N] FILE|DIR...\n"+
 			"FILEs whose times follow one another (a rotated capture: tcpdump -C/-G, a ring buffer, editcap -c) are one capture\n"+
 			"point, read in time order; a DIR stands for the captures in it. FILEs whose times overlap are captures of the same\n"+
 			"tunnels at different points (both gateways, inside and outside a NAT): they are merged into one timeline, unless\n"+
