@@ -169,3 +169,17 @@ func TestEventsFileAndUsage(t *testing.T) {
 		t.Errorf("--events - --json: exit %d, stdout %q", st, out.String())
 	}
 }
+
+// TestSensorFlagsRefused: the sensor flags' mistakes are usage errors,
+// found before the capture is opened (no root needed).
+func TestSensorFlagsRefused(t *testing.T) {
+	for _, args := range [][]string{
+		{"live", "-i", "lo", "--metrics", "127.0.0.1:0", "--metrics-max-tunnels", "0"},
+		{"live", "-i", "lo", "--metrics-max-tunnels", "x"},
+	} {
+		var out, errb bytes.Buffer
+		if st := run(args, &out, &errb); st != exitUnreadable || !strings.Contains(errb.String(), "metrics-max-tunnels") {
+			t.Errorf("%v: exit %d\n%s", args, st, errb.String())
+		}
+	}
+}

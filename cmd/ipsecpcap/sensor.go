@@ -55,10 +55,11 @@ func startSensor(f sensorFlags, iface string, stdout, stderr io.Writer) (*sensor
 		}
 		host, _ := os.Hostname()
 		s.writer, s.stream = w, events.NewStream(events.Source{Hostname: host, Interface: iface, Version: Version})
-		s.hup = make(chan os.Signal, 1)
-		signal.Notify(s.hup, syscall.SIGHUP)
+		hup := make(chan os.Signal, 1)
+		s.hup = hup
+		signal.Notify(hup, syscall.SIGHUP)
 		go func() {
-			for range s.hup {
+			for range hup {
 				if err := w.Reopen(); err != nil {
 					fmt.Fprintf(stderr, "ipsecpcap: %v\n", err)
 				}
