@@ -112,6 +112,9 @@ func runLive(args []string, stdout, stderr io.Writer) int {
 	}
 	sen, err := startSensor(sf, iface, stdout, stderr)
 	if err != nil {
+		if w != nil {
+			w.Close()
+		}
 		live.Close()
 		fmt.Fprintf(stderr, "ipsecpcap: %v\n", err)
 		return exitUnreadable
