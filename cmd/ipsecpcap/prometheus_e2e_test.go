@@ -22,6 +22,7 @@ import (
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
+	"github.com/ipsecpcap/ipsecpcap/capture"
 	"github.com/ipsecpcap/ipsecpcap/pipeline"
 )
 
@@ -56,7 +57,11 @@ func TestPrometheusScrapesLive(t *testing.T) {
 		lockNetns(t)
 		dir := t.TempDir()
 		bin := filepath.Join(dir, "ipsecpcap")
-		if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		build := []string{"build", "-o", bin}
+		if capture.LiveBackend == "libpcap" {
+			build = append(build, "-tags", "libpcap") // test what this build captures with
+		}
+		if out, err := exec.Command("go", append(build, ".")...).CombinedOutput(); err != nil {
 			t.Fatalf("go build: %v\n%s", err, out)
 		}
 		ns := fmt.Sprintf("ipl-pr-%d", os.Getpid())
