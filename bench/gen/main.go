@@ -7,7 +7,7 @@
 // (raw and UDP/4500 encapsulated, with sequence gaps and replays), NAT-T
 // keepalives and unrelated TCP/UDP traffic.
 //
-//	go run ./bench/gen -o FILE [-size 2GB | -packets N] [-format pcap|pcapng] [-seed S]
+//	go run ./bench/gen -o FILE [-size 2GB | -packets N] [-tunnels N] [-format pcap|pcapng] [-seed S]
 //
 // The same flags always give the same bytes. The file is streamed through a
 // buffered writer: memory use does not depend on its size.
@@ -15,6 +15,7 @@ package main
 
 import (
 	"bufio"
+	"cmp"
 	"encoding/binary"
 	"errors"
 	"flag"
@@ -22,6 +23,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -38,12 +40,13 @@ func main() {
 	format := flag.String("format", "pcap", "pcap or pcapng")
 	seed := flag.Uint64("seed", 1, "random seed; the same seed gives the same file")
 	quiet := flag.Bool("q", false, "do not print a summary on stderr")
+	tunnels := flag.Int("tunnels", 0, "number of tunnels (default: one per ~600 packets, at most 400)")
 	flag.Parse()
 	if *out == "" || flag.NArg() != 0 {
 		fmt.Fprintln(os.Stderr, "usage: gen -o FILE [-size 2GB|-packets N] [-format pcap|pcapng] [-seed S]")
 		os.Exit(2)
 	}
-	cfg := Config{Format: *format, Seed: *seed, Packets: *packets}
+	cfg := Config{Format: *format, Seed: *seed, Packets: *packets, Tunnels: *tunnels}
 	if *size != "" || *packets == 0 {
 		s := *size
 		if s == "" {
@@ -103,6 +106,10 @@ type Config struct {
 	Seed    uint64
 	Size    int64
 	Packets int64
+	// Tunnels, when set, is the number of tunnels instead of one per ~600
+	// packets up to 400: a big concentrator's mirror port (the metrics
+	// endpoint's 10 000 tunnels, docs/sensors.md).
+	Tunnels int
 }
 
 // Stats counts what was written.
@@ -242,6 +249,9 @@ func newGen(cfg Config) *gen {
 	// that 200 MB and 2 GB captures differ only in traffic volume.
 	n := int(g.expected / 600)
 	n = max(4, min(n, 400))
+	if cfg.Tunnels > 0 {
+		n = cfg.Tunnels
+	}
 	g.st.Tunnels = n
 	for i := 0; i < n; i++ {
 		t := &tunnel{
@@ -271,18 +281,9 @@ func newGen(cfg Config) *gen {
 		g.firstNegotiation(t)
 	}
 	g.waiting = append([]*tunnel(nil), g.tunnels...)
-	sortByStart(g.waiting)
+	slices.SortStableFunc(g.waiting, func(x, y *tunnel) int { return cmp.Compare(x.start, y.start) })
 	g.nextRekey = g.expected / 50
 	return g
-}
-
-func sortByStart(ts []*tunnel) {
-	// insertion sort: a few hundred tunnels, stable and deterministic
-	for i := 1; i < len(ts); i++ {
-		for j := i; j > 0 && ts[j].start < ts[j-1].start; j-- {
-			ts[j], ts[j-1] = ts[j-1], ts[j]
-		}
-	}
 }
 
 func (g *gen) done(written int64) bool {

@@ -8,6 +8,7 @@ import (
 	"runtime"
 
 	"github.com/ipsecpcap/ipsecpcap/diagnose"
+	"github.com/ipsecpcap/ipsecpcap/events"
 	"github.com/ipsecpcap/ipsecpcap/pipeline"
 	"github.com/ipsecpcap/ipsecpcap/view/analysisview"
 )
@@ -23,13 +24,15 @@ func runAnalyze(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("analyze", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var asJSON, separate, noDigest bool
+	var eventsPath string
 	var in inputFlags
 	in.register(fs)
 	fs.BoolVar(&asJSON, "json", false, "print the analysis as one JSON document (docs/analysis-schema.md)")
 	fs.BoolVar(&noDigest, "no-digest", false, "with --json, do not compute the inputs' SHA-256 (input.sha256 stays empty): on a large file the digest is the slowest part of a run (the text output does not show it, so it is computed only for --json)")
+	fs.StringVar(&eventsPath, "events", "", "also write every finding and tunnel state change as JSON lines (Elastic Common Schema, docs/events.md) to FILE, in time order; - writes them alone to standard output")
 	fs.BoolVar(&separate, "separate", false, "analyse each capture point on its own instead of merging them as captures from several points of one path")
 	fs.Usage = func() {
-		fmt.Fprint(stderr, "Usage: ipsecpcap analyze [--json] [--separate] [--no-digest] [--keys PATH] [--log FILE] [--point NAME=FILES] [--ike-port N] [--natt-port N] FILE|DIR...\n"+
+		fmt.Fprint(stderr, "Usage: ipsecpcap analyze [--json] [--events FILE|-] [--separate] [--no-digest] [--keys PATH] [--log FILE] [--point NAME=FILES] [--ike-port N] [--natt-port N] FILE|DIR...\n"+
 			"FILEs whose times follow one another (a rotated capture: tcpdump -C/-G, a ring buffer, editcap -c) are one capture\n"+
 			"point, read in time order; a DIR stands for the captures in it. FILEs whose times overlap are captures of the same\n"+
 			"tunnels at different points (both gateways, inside and outside a NAT): they are merged into one timeline, unless\n"+
@@ -40,6 +43,19 @@ func runAnalyze(args []string, stdout, stderr io.Writer) int {
 	files, status, ok := parseFiles(fs, args)
 	if !ok {
 		return status
+	}
+	if eventsPath == "-" && asJSON {
+		fmt.Fprintln(stderr, "ipsecpcap analyze: --events - and --json both want standard output; give --events a FILE")
+		return exitUnreadable
+	}
+	evw, err := openEvents(eventsPath, stdout)
+	if err != nil {
+		fmt.Fprintf(stderr, "ipsecpcap: %v\n", err)
+		return exitUnreadable
+	}
+	defer closeEvents(evw, stderr)
+	if eventsPath == "-" {
+		stdout = io.Discard // standard output carries the events alone
 	}
 	cfg := in.decodeConfig()
 	// The digest is for the JSON's chain of custody; the text does not show
@@ -55,7 +71,7 @@ func runAnalyze(args []string, stdout, stderr io.Writer) int {
 	}
 	if !separate {
 		dec, used := in.decrypterForPoints(points, stderr)
-		return analyzePoints(points, pipeline.Options{Decode: cfg, Decrypt: dec, Logs: logs, NoDigest: noDigest}, used, asJSON, out, stderr)
+		return analyzePoints(points, pipeline.Options{Decode: cfg, Decrypt: dec, Logs: logs, NoDigest: noDigest}, used, asJSON, evw, out, stderr)
 	}
 	status = exitOK
 	for i, p := range points {
@@ -63,7 +79,7 @@ func runAnalyze(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintln(out)
 		}
 		dec, used := in.decrypterForPoints(points[i:i+1], stderr)
-		code := analyzePoints([]pipeline.Point{p}, pipeline.Options{Decode: cfg, Decrypt: dec, Logs: logs, NoDigest: noDigest}, used, asJSON, out, stderr)
+		code := analyzePoints([]pipeline.Point{p}, pipeline.Options{Decode: cfg, Decrypt: dec, Logs: logs, NoDigest: noDigest}, used, asJSON, evw, out, stderr)
 		status = worseStatus(status, code)
 	}
 	return status
@@ -72,7 +88,7 @@ func runAnalyze(args []string, stdout, stderr io.Writer) int {
 // analyzePoints correlates and diagnoses captures (several: from several
 // points, as one analysis), with the gateways' logs, and prints the
 // result. Its status: 0 healthy, 1 a failure found, 2 not analysable.
-func analyzePoints(points []pipeline.Point, opt pipeline.Options, keyFiles []string, asJSON bool, out *bufio.Writer, stderr io.Writer) int {
+func analyzePoints(points []pipeline.Point, opt pipeline.Options, keyFiles []string, asJSON bool, evw *events.Writer, out *bufio.Writer, stderr io.Writer) int {
 	problems := flushing{out, stderr}
 	opt.Problem = func(s string) { fmt.Fprintln(problems, s) }
 	res, err := runWithProgress(points, opt, &problems)
@@ -91,6 +107,10 @@ func analyzePoints(points []pipeline.Point, opt pipeline.Options, keyFiles []str
 		if ri.SuppressedProblems > 0 {
 			fmt.Fprintf(problems, "%s: %d more problems not shown\n", ri.Name, ri.SuppressedProblems)
 		}
+	}
+	if err := writeAllEvents(evw, res); err != nil {
+		fmt.Fprintf(stderr, "ipsecpcap: %v\n", err)
+		return exitUnreadable
 	}
 	return printAnalysis(out, stderr, res, keyFiles, asJSON)
 }

@@ -37,6 +37,7 @@ func runLive(args []string, stdout, stderr io.Writer) int {
 		count, ring                  int
 		noTUI, asJSON, ascii         bool
 		in                           inputFlags
+		sf                           sensorFlags
 	)
 	fs.StringVar(&iface, "i", "", "the interface to capture on (e.g. the mirror port)")
 	fs.StringVar(&out, "w", "", "also write what was captured to this file (pcapng if it ends in .pcapng, else pcap)")
@@ -49,8 +50,9 @@ func runLive(args []string, stdout, stderr io.Writer) int {
 	fs.BoolVar(&asJSON, "json", false, "print each new finding as a JSON line, and the JSON document at the end")
 	fs.BoolVar(&ascii, "ascii", false, "draw the terminal UI with plain ASCII only")
 	in.register(fs)
+	sf.register(fs)
 	fs.Usage = func() {
-		fmt.Fprint(stderr, "Usage: ipsecpcap live -i IFACE [-w OUT.pcap [--ring N --ring-size SIZE]] [--duration D] [--count N] [--keys PATH] [--no-tui | --json]\n"+
+		fmt.Fprint(stderr, "Usage: ipsecpcap live -i IFACE [-w OUT.pcap [--ring N --ring-size SIZE]] [--duration D] [--count N] [--keys PATH] [--no-tui | --json] [--metrics ADDR] [--events FILE|-]\n"+
 			"Captures IKE, NAT-T, ESP, AH, GRE/ERSPAN, ICMP errors and fragments on IFACE (promiscuous) and analyses them as they arrive.\n"+
 			"Needs CAP_NET_RAW (root, or setcap cap_net_raw,cap_net_admin=eip on the binary).\n")
 		fs.PrintDefaults()
@@ -77,6 +79,8 @@ func runLive(args []string, stdout, stderr io.Writer) int {
 		return usageErr("--ring N and --ring-size SIZE go together")
 	case ring == 1:
 		return usageErr("--ring needs at least 2 files")
+	case sf.maxTunnels < 1:
+		return usageErr("--metrics-max-tunnels must be at least 1")
 	}
 	var wopt capture.WriterOptions
 	if ringSize != "" {
@@ -106,6 +110,20 @@ func runLive(args []string, stdout, stderr io.Writer) int {
 		}
 		src = capture.Tee(live, w)
 	}
+	sen, err := startSensor(sf, iface, stdout, stderr)
+	if err != nil {
+		if w != nil {
+			w.Close()
+		}
+		live.Close()
+		fmt.Fprintf(stderr, "ipsecpcap: %v\n", err)
+		return exitUnreadable
+	}
+	defer sen.close()
+	if sf.events == "-" {
+		// standard output carries the events alone
+		noTUI, stdout = true, io.Discard
+	}
 	what := "the built-in IPsec filter"
 	if filter != "" {
 		what = "filter " + strconv.Quote(filter)
@@ -113,7 +131,7 @@ func runLive(args []string, stdout, stderr io.Writer) int {
 	fmt.Fprintf(stderr, "ipsecpcap: capturing on %s (%s, %s); Ctrl-C stops\n", iface, capture.LiveBackend, what)
 
 	if !noTUI && !asJSON && terminalOut(stdout) {
-		return liveTUI(iface, src, live, w, cfg, decrypters, keyFiles, ascii, stop, stdout, stderr)
+		return liveTUI(iface, src, live, w, cfg, decrypters, keyFiles, ascii, stop, sen, stdout, stderr)
 	}
 	problems := func(s string) { fmt.Fprintln(stderr, s) }
 	run := pipeline.StartSource(iface, src, pipeline.Options{Decode: cfg, Decrypt: dec, Problem: problems})
@@ -133,20 +151,25 @@ func runLive(args []string, stdout, stderr io.Writer) int {
 		}
 	}()
 	seen := map[findingKey]bool{}
-	tick := time.NewTicker(liveSnapshotEvery)
+	tick := time.NewTimer(liveSnapshotEvery)
 	defer tick.Stop()
 	var runErr error
 wait:
 	for {
 		select {
 		case <-tick.C:
-			printNewFindings(bw, run.Snapshot().Findings, seen, asJSON)
+			began := time.Now()
+			res := run.Snapshot()
+			printNewFindings(bw, res.Findings, seen, asJSON)
+			sen.observe(res)
+			tick.Reset(nextSnapshotIn(time.Since(began)))
 		case runErr = <-done:
 			break wait
 		}
 	}
 	res := run.Snapshot()
 	printNewFindings(bw, res.Findings, seen, asJSON)
+	sen.observe(res)
 	run.Close() // the writer is complete from here
 	if runErr != nil {
 		fmt.Fprintf(stderr, "ipsecpcap: %v\n", runErr)
@@ -219,7 +242,7 @@ func terminalOut(stdout io.Writer) bool {
 
 // liveTUI shows the terminal UI while capturing; after the user quits the
 // capture is stopped and the summary printed.
-func liveTUI(iface string, src capture.Source, live *capture.Live, w *capture.Writer, cfg decode.Config, decrypters func() func(*decode.Packet, []byte), keyFiles []string, ascii bool, stop func(), stdout, stderr io.Writer) int {
+func liveTUI(iface string, src capture.Source, live *capture.Live, w *capture.Writer, cfg decode.Config, decrypters func() func(*decode.Packet, []byte), keyFiles []string, ascii bool, stop func(), sen *sensor, stdout, stderr io.Writer) int {
 	var problems []string
 	// The run's frame store keeps the IKE frames and the first and last
 	// frame of each ESP flow: the detail view shows them without the -w
@@ -230,6 +253,10 @@ func liveTUI(iface string, src capture.Source, live *capture.Live, w *capture.Wr
 		}
 	}})
 	defer run.Close()
+	// --metrics and --events: snapshots of their own while the UI runs
+	watchCtx, endWatch := context.WithCancel(context.Background())
+	watched := make(chan struct{})
+	go func() { sen.watch(watchCtx, run); close(watched) }()
 	topt := tui.Options{ASCII: ascii, NoColor: os.Getenv("NO_COLOR") != "", Live: true}
 	_, err := tui.Run(run, topt, os.Stdin, stdout)
 	// The UI's reader goroutine ends once the capture stops.
@@ -240,6 +267,9 @@ func liveTUI(iface string, src capture.Source, live *capture.Live, w *capture.Wr
 		time.Sleep(50 * time.Millisecond)
 		res = run.Snapshot()
 	}
+	endWatch()
+	<-watched
+	sen.observe(res)
 	run.Close()
 	for _, p := range problems {
 		fmt.Fprintln(stderr, p)

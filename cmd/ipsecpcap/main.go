@@ -1,10 +1,10 @@
 // Command ipsecpcap analyses IPsec (IKEv1, IKEv2, ESP) in packet captures.
 //
 //	ipsecpcap FILE...              (the terminal UI on a terminal)
-//	ipsecpcap analyze [--json] [--separate] [--log FILE] FILE...
+//	ipsecpcap analyze [--json] [--events FILE|-] [--separate] [--log FILE] FILE...
 //	ipsecpcap decode [-v|--json] [--frame LIST] [--ike-port N] [--natt-port N] FILE...
 //	ipsecpcap report FILE... --format md|html|text|json [-o OUT] [--tunnel SEL] [--slice OUT.pcap] [--redact] [--log FILE]
-//	ipsecpcap live -i IFACE [-w OUT.pcap] [--duration D] [--count N] [--no-tui|--json]
+//	ipsecpcap live -i IFACE [-w OUT.pcap] [--duration D] [--count N] [--no-tui|--json] [--metrics ADDR] [--events FILE|-]
 //
 // FILE may be pcap or pcapng, gzip-compressed or not, or "-" for standard
 // input. Exit status: 0 done (analyze: healthy), 1 analyze found a failure,
@@ -30,7 +30,7 @@ Usage:
                                      --frame 17,20-25: only those frames)
   ipsecpcap report FILE... [--format md|html|text|json] [-o OUT] [--tunnel SEL] [--slice OUT.pcap] [--redact]
                                      a timeline to attach to a ticket
-  ipsecpcap live -i IFACE [-w OUT.pcap] [--duration D] [--count N] [--no-tui | --json]
+  ipsecpcap live -i IFACE [-w OUT.pcap] [--duration D] [--count N] [--no-tui | --json] [--metrics ADDR] [--events FILE|-]
                                      capture on an interface (a mirror port) and analyse as packets arrive
   ipsecpcap codes [-v | --json]      every finding code: meaning, severity, phase, category (-v: remedy, commands)
   ipsecpcap version
