@@ -273,13 +273,9 @@ func (d *deriver) tunnel(t *correlate.Tunnel) []keyed {
 }
 
 // finding makes a finding's event, if want accepts its key: live's (code
-// and first frame).
+// and failure point).
 func (d *deriver) finding(f diagnose.Finding) (keyed, bool) {
-	first := 0
-	if len(f.Frames) > 0 {
-		first = f.Frames[0]
-	}
-	key := f.Code + "|" + strconv.Itoa(first)
+	key := f.Code + "|" + strconv.Itoa(f.Frame)
 	if !d.want(key, 1) {
 		return keyed{}, false
 	}
@@ -299,14 +295,15 @@ func (d *deriver) finding(f diagnose.Finding) (keyed, bool) {
 	if d.times == nil {
 		d.times = frameTimes(d.a)
 	}
-	for _, fr := range f.Frames {
+	// When the failure point was seen, else the first evidence that was.
+	for _, fr := range append([]int{f.Frame}, f.Frames...) {
 		if tm, ok := d.times[fr]; ok && !tm.IsZero() {
 			at = tm
 			break
 		}
 	}
 	if at.IsZero() {
-		at = d.timeOf(first, fallback)
+		at = d.timeOf(f.Frame, fallback)
 	}
 	ev := d.base(at)
 	sev, level := severity(f.Severity)

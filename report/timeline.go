@@ -32,6 +32,8 @@ type step struct {
 	Recovered bool     // an error notify the peers got past
 	// Codes are the findings citing the message.
 	Codes []string
+	// Content is what the arrow carries after the label (Step.Content).
+	Content string
 	// Seen says where the message was seen in a run over several
 	// captures ("seen at 1, NOT at 2"), else "".
 	Seen string
@@ -42,16 +44,7 @@ type step struct {
 
 // Label is the arrow's text: "IKE_AUTH response · MID 1 [ E{IDr…} ] 240B".
 func (s step) Label() string {
-	l := fmt.Sprintf("%s · MID %d %s", s.Name, s.MessageID, s.Payloads)
-	if s.Encrypted {
-		l += fmt.Sprintf(" %dB", s.Length)
-	}
-	if s.Sent > 1 {
-		l += fmt.Sprintf(" ×%d", s.Sent)
-	}
-	for _, e := range s.Errors {
-		l += " " + e
-	}
+	l := fmt.Sprintf("%s · MID %d %s", s.Name, s.MessageID, s.Content)
 	if s.Recovered {
 		l += " (recovered)"
 	}
@@ -78,7 +71,7 @@ func (r *Report) steps(sa *correlate.IKESA) []step {
 		out = append(out, step{Exchange: ex.Name(), ExIndex: st.ExIndex, MessageID: ex.MessageID, N: st.N, Name: st.Label,
 			FromInit: m.Dir == correlate.FromInitiator, Rel: t0.rel(m.Times[0]), Frames: m.Frames, Sent: m.Sent,
 			Payloads: m.Summary, Length: m.Length, Encrypted: m.Encrypted, Errors: st.Errors, Failed: st.Failure,
-			Recovered: st.Recovered, Codes: st.Codes, Seen: analysisview.SeenText(sa, m), PathLoss: st.Lost})
+			Recovered: st.Recovered, Codes: st.Codes, Content: st.Content(), Seen: analysisview.SeenText(sa, m), PathLoss: st.Lost})
 	}
 	return out
 }

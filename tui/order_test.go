@@ -3,6 +3,7 @@ package tui
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -17,10 +18,11 @@ func exists(p string) bool {
 	return err == nil
 }
 
-// TestTunnelOrderIsAnalyzes: on every lab capture the UI's first tunnel is
-// the one of the failure analyze names first (a failed attempt the peers
-// got past, a warning, does not come before it).
-func TestTunnelOrderIsAnalyzes(t *testing.T) {
+// allCaptures lists every lab capture and, when present, the public
+// captures with one of the extensions: several tunnels in one file, failed
+// attempts the peers got past beside real failures.
+func allCaptures(t *testing.T, exts ...string) []string {
+	t.Helper()
 	dirs, err := os.ReadDir(lab)
 	if err != nil {
 		t.Fatal(err)
@@ -31,16 +33,22 @@ func TestTunnelOrderIsAnalyzes(t *testing.T) {
 			paths = append(paths, p)
 		}
 	}
-	// The public captures too, when present: several tunnels in one file,
-	// failed attempts the peers got past beside real failures.
 	for _, root := range []string{"../../shared/captures", "../../shared/captures2"} {
 		filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
-			if err == nil && !d.IsDir() && (filepath.Ext(p) == ".pcap" || filepath.Ext(p) == ".pcapng" || filepath.Ext(p) == ".cap") {
+			if err == nil && !d.IsDir() && slices.Contains(exts, filepath.Ext(p)) {
 				paths = append(paths, p)
 			}
 			return nil
 		})
 	}
+	return paths
+}
+
+// TestTunnelOrderIsAnalyzes: on every lab capture the UI's first tunnel is
+// the one of the failure analyze names first (a failed attempt the peers
+// got past, a warning, does not come before it).
+func TestTunnelOrderIsAnalyzes(t *testing.T) {
+	paths := allCaptures(t, ".pcap", ".pcapng", ".cap")
 	n := 0
 	for _, path := range paths {
 		r, err := pipeline.Start(path, pipeline.Options{})

@@ -382,16 +382,7 @@ func (m *Model) timelineRows(t tunnel, w int) []row {
 				lastPhase, lastType = ex.Phase, ex.Type
 			}
 			lastEx = st.ExIndex
-			label := st.Short + fmt.Sprintf(" mid=%d %s", ex.MessageID, msg.Summary)
-			if msg.Encrypted {
-				label += fmt.Sprintf(" %dB", msg.Length)
-			}
-			if msg.Sent > 1 {
-				label += fmt.Sprintf(" ×%d", msg.Sent)
-			}
-			for _, e := range st.Errors {
-				label += " " + e
-			}
+			label := fmt.Sprintf("%s mid=%d %s", st.Short, ex.MessageID, st.Content())
 			tone := ""
 			if st.Recovered {
 				tone = "warn" // an error the peers got past

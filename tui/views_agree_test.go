@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"html"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -24,24 +22,7 @@ import (
 // failure (its code, and the IKE SA's failure point labelled the same) and
 // list the tunnels in the same order.
 func TestViewsAgree(t *testing.T) {
-	dirs, err := os.ReadDir(lab)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var paths []string
-	for _, d := range dirs {
-		if p := filepath.Join(lab, d.Name(), "capture.pcap"); exists(p) {
-			paths = append(paths, p)
-		}
-	}
-	for _, root := range []string{"../../shared/captures", "../../shared/captures2"} {
-		filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
-			if err == nil && !d.IsDir() && (filepath.Ext(p) == ".pcap" || filepath.Ext(p) == ".pcapng") {
-				paths = append(paths, p)
-			}
-			return nil
-		})
-	}
+	paths := allCaptures(t, ".pcap", ".pcapng")
 	failures, ordered := 0, 0
 	for _, path := range paths {
 		r, err := pipeline.Start(path, pipeline.Options{})

@@ -44,6 +44,24 @@ type Step struct {
 	Lost  bool
 }
 
+// Content is what a step's arrow carries after its label, as every view
+// writes it: the payloads, the encrypted size, how often it was sent and
+// the error notifies ("[ E{IDr…} ] 160B ×2 TS_UNACCEPTABLE").
+func (s Step) Content() string {
+	m := s.Message
+	c := m.Summary
+	if m.Encrypted {
+		c += fmt.Sprintf(" %dB", m.Length)
+	}
+	if m.Sent > 1 {
+		c += fmt.Sprintf(" ×%d", m.Sent)
+	}
+	for _, e := range s.Errors {
+		c += " " + e
+	}
+	return c
+}
+
 // Ladder lists an IKE SA's messages in order of their first transmission
 // (frame order; time order over several captures, whose frame numbers do
 // not compare), with their labels and marks.
