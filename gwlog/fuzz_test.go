@@ -3,6 +3,7 @@ package gwlog
 import (
 	"bytes"
 	"path/filepath"
+	"strings"
 	"testing"
 	"unicode/utf8"
 
@@ -39,6 +40,13 @@ func FuzzParse(f *testing.F) {
 			}
 			if utf8.ValidString(string(data)) && !utf8.ValidString(e.Text) {
 				t.Fatalf("valid input, invalid text %q", e.Text)
+			}
+			if s := e.Setting; s != nil {
+				for _, v := range s.Values {
+					if len(v) > maxValue+len("…") || strings.ContainsFunc(v, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
+						t.Fatalf("setting value %q not cleaned", v)
+					}
+				}
 			}
 			if e.Format != FormatComware && secretLine(e.Text) {
 				t.Fatalf("a dump line became an event: %q", e.Text)

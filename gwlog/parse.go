@@ -167,6 +167,7 @@ func (p *parser) emit(e Event) {
 func (p *parser) finish() {
 	p.comware.flush(p)
 	p.charon.finish(p)
+	p.log.cleanSettings()
 	best := 0
 	for _, f := range []Format{FormatCharon, FormatPluto, FormatComware} {
 		if p.counts[f] > best {

@@ -195,3 +195,42 @@ func splitList(s string) []string {
 	}
 	return out
 }
+
+// maxValue caps a setting's value: a log is foreign input.
+const maxValue = 256
+
+// cleanSettings makes the settings and connections of a log safe to print,
+// as capText makes its events' text: one printable line, capped.
+func (l *Log) cleanSettings() {
+	clean := func(vs []string) {
+		for i, v := range vs {
+			if len(v) > maxValue {
+				v = v[:maxValue]
+			}
+			vs[i] = strings.ToValidUTF8(capText(v), "")
+		}
+	}
+	for i := range l.Events {
+		if s := l.Events[i].Setting; s != nil {
+			clean(s.Values)
+		}
+	}
+	for i := range l.Configs {
+		c := &l.Configs[i]
+		one := []string{c.Conn, c.LocalID, c.RemoteID}
+		clean(one)
+		c.Conn, c.LocalID, c.RemoteID = one[0], one[1], one[2]
+		clean(c.LocalAddrs)
+		clean(c.RemoteAddrs)
+		clean(c.Proposals)
+		for j := range c.Children {
+			ch := &c.Children[j]
+			name := []string{ch.Name}
+			clean(name)
+			ch.Name = name[0]
+			clean(ch.Proposals)
+			clean(ch.LocalTS)
+			clean(ch.RemoteTS)
+		}
+	}
+}
