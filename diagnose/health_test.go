@@ -96,4 +96,21 @@ func TestNoResponseCodes(t *testing.T) {
 	if f := noResponse(sa, mm, msg, "MM1", saBase(sa)); f.Code != P1NoResponse {
 		t.Errorf("unanswered MM1: %s", f.Code)
 	}
+	// An IKE_AUTH request after an answered IKE_SA_INIT: IP-fragmented and
+	// never answered, P1_FRAGMENTATION; the same request whole, not (the
+	// first encrypted message dropped: P1_AUTH_FAILED).
+	initReq := &correlate.Message{Frames: []int{1}, Sent: 1, Times: []time.Time{t0}}
+	initResp := &correlate.Message{Frames: []int{2}, Sent: 1, Times: []time.Time{t0}, Response: true, Dir: correlate.FromResponder}
+	sainit := &correlate.Exchange{Phase: 1, Type: isakmp.ExchangeIKESAInit, Messages: []*correlate.Message{initReq, initResp}}
+	big := &correlate.Message{Frames: []int{3, 5, 7}, Sent: 3, Times: []time.Time{t0, t0.Add(time.Second), t0.Add(3 * time.Second)},
+		Encrypted: true, Length: 2400, IPFragmented: true}
+	auth := &correlate.Exchange{Phase: 1, Type: isakmp.ExchangeIKEAuth, MessageID: 1, Messages: []*correlate.Message{big}}
+	v2 := &correlate.IKESA{ID: 2, Version: 2, Exchanges: []*correlate.Exchange{sainit, auth}}
+	if f := noResponse(v2, auth, big, "IKE_AUTH request", saBase(v2)); f.Code != P1Fragmentation || f.Severity != Error {
+		t.Errorf("unanswered IP-fragmented IKE_AUTH: %s %s, want P1_FRAGMENTATION", f.Severity, f.Code)
+	}
+	big.IPFragmented, big.Length = false, 400
+	if f := noResponse(v2, auth, big, "IKE_AUTH request", saBase(v2)); f.Code == P1Fragmentation {
+		t.Errorf("an unanswered IKE_AUTH in one packet is P1_FRAGMENTATION")
+	}
 }
