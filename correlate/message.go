@@ -70,10 +70,8 @@ func (msg *Message) takePayloads(pls []isakmp.Payload, decrypted, quickMode bool
 		case *isakmp.Delete:
 			msg.Deletes = append(msg.Deletes, deletion(b))
 		case *isakmp.Identification:
-			if !decrypted {
-				continue // phase-1 IDs in clear (Aggressive Mode) are shown by decode
-			}
-			// In Quick Mode the IDs are the protected flows (IDci, IDcr).
+			// In Quick Mode the IDs are the protected flows (IDci, IDcr);
+			// in phase 1 the identities, in clear in Aggressive Mode.
 			if quickMode {
 				name := "IDci"
 				if idCount > 0 {

@@ -214,6 +214,39 @@ func TestGoldenAnalyzeMerged(t *testing.T) {
 	}
 }
 
+// TestGoldenAnalyzeLogs pins analyze on every lab capture with its keys
+// and both gateways' logs: the failure block sets both sides' settings
+// next to each other (what was offered or sent, what the refusing gateway
+// was configured with or expected) and marks where they differ.
+func TestGoldenAnalyzeLogs(t *testing.T) {
+	m, err := lab.Load(filepath.Join(labCaptures, "manifest.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, compared := 0, 0
+	for _, sc := range m.Scenarios {
+		if len(sc.Logs) == 0 || len(sc.Captures) > 0 {
+			continue
+		}
+		n++
+		args := []string{"analyze"}
+		for _, l := range sc.Logs {
+			args = append(args, "--log", m.Path(l))
+		}
+		t.Run(sc.Name, func(t *testing.T) {
+			stdout, stderr, code := runCLI(append(args, m.Path(sc.Capture))...)
+			got := stdout + "--- stderr\n" + stderr + "--- exit " + strconv.Itoa(code) + "\n"
+			golden(t, filepath.Join("testdata/golden/analyze/logs", sc.Name+".txt"), []byte(got))
+			if strings.Contains(stdout, "≠ ") {
+				compared++
+			}
+		})
+	}
+	if n < 20 || compared < 8 {
+		t.Errorf("%d lab captures with logs, %d with a marked difference", n, compared)
+	}
+}
+
 // sharedCaptures2 is the second public corpus; its uat-keys/ holds
 // Wireshark key tables for its captures, one folder per capture.
 const sharedCaptures2 = "../../../shared/captures2"
