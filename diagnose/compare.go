@@ -93,13 +93,15 @@ func comparePhase1(a *correlate.Analysis, sa *correlate.IKESA, f *Finding, ini, 
 		c.Differs = "the key-exchange group: the responder wants " + fl.Notify.Detail
 	}
 	logged := false
+	var quiet *gatewayLog
 	for _, g := range gatewayLogs(a, sa, 0) {
 		if g.role != "responder" {
 			continue
 		}
 		configured := g.proposals(true)
 		side := Side{Who: g.who(sa), Role: "configured", Values: append(slices.Clone(configured), g.matched()...)}
-		if len(configured) == 0 && len(side.Values) == 0 {
+		if len(side.Values) == 0 {
+			quiet = g
 			continue
 		}
 		logged = true
@@ -112,7 +114,10 @@ func comparePhase1(a *correlate.Analysis, sa *correlate.IKESA, f *Finding, ini, 
 		}
 		c.Sides = append(c.Sides, side)
 	}
-	if !logged {
+	switch {
+	case !logged && quiet != nil:
+		c.Needs = quiet.silent(sa, "configured proposals")
+	case !logged:
 		c.Needs = "the responder's configured proposals are not on the wire: its log (--log) names what it expected"
 	}
 	return c
@@ -194,6 +199,7 @@ func compareChild(a *correlate.Analysis, sa *correlate.IKESA, f *Finding, ini, r
 		c.Sides = append(c.Sides, answer)
 	}
 	logged := false
+	var quiet *gatewayLog
 	upTo := 0
 	if resp != nil {
 		upTo = resp.Frames[len(resp.Frames)-1]
@@ -209,6 +215,7 @@ func compareChild(a *correlate.Analysis, sa *correlate.IKESA, f *Finding, ini, r
 			side = proposalSide(g, sa, ex, req, offered, &c.Sides[0], &c.Differs)
 		}
 		if len(side.Values) == 0 {
+			quiet = g
 			continue
 		}
 		logged = true
@@ -217,6 +224,8 @@ func compareChild(a *correlate.Analysis, sa *correlate.IKESA, f *Finding, ini, r
 	switch {
 	case req.Encrypted && !req.Decrypted:
 		c.Needs = "the proposals and traffic selectors are encrypted: the keys (--keys, or a charon log at level 4) or the gateways' logs (--log) show them"
+	case !logged && quiet != nil:
+		c.Needs = quiet.silent(sa, subject)
 	case !logged:
 		c.Needs = fmt.Sprintf("what %s expected is in its configuration, not on the wire: its log (--log) names it", answerer)
 	}
@@ -361,19 +370,18 @@ func compareIdentities(a *correlate.Analysis, sa *correlate.IKESA, f *Finding, i
 		}
 		side.Values = append(side.Values, g.matched()...)
 		if cfg := g.config; cfg != nil {
+			idAt := -1
 			if cfg.RemoteID != "" {
+				idAt = len(side.Values)
 				side.Values = append(side.Values, fmt.Sprintf("connection %s expects remote id %s", cfg.Conn, cfg.RemoteID))
 			}
 			if len(cfg.RemoteAddrs) > 0 {
 				side.Values = append(side.Values, fmt.Sprintf("connection %s expects peer address %s", cfg.Conn, strings.Join(cfg.RemoteAddrs, ", ")))
 			}
-			if want := cfg.RemoteID; want != "" && !strings.ContainsAny(want, "*%") {
+			if want := cfg.RemoteID; idAt >= 0 && !strings.ContainsAny(want, "*%") {
 				if got := idValue(sentIni); got != "" && !strings.EqualFold(strings.TrimPrefix(got, "@"), strings.TrimPrefix(want, "@")) {
 					c.Sides[0].Differ = []int{0}
-					side.Differ = []int{len(side.Values) - 2}
-					if len(cfg.RemoteAddrs) == 0 {
-						side.Differ = []int{len(side.Values) - 1}
-					}
+					side.Differ = []int{idAt}
 					c.Differs = fmt.Sprintf("the initiator identifies as %s; the responder's connection %s expects %s", got, cfg.Conn, want)
 				}
 			}

@@ -175,3 +175,9 @@ func (g *gatewayLog) matched() []string {
 	}
 	return out
 }
+
+// silent says that a log was given but states none of what a comparison
+// needs, and which logging would.
+func (g *gatewayLog) silent(sa *correlate.IKESA, what string) string {
+	return fmt.Sprintf("%s states no %s: charon writes them at log level cfg 2 (\"configured proposals\", \"proposing traffic selectors\" and the connections it loads), pluto when it adds a connection", g.who(sa), what)
+}
