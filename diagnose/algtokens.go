@@ -75,19 +75,10 @@ func parseProposal(s string) algSet {
 			continue
 		case "ENCR", "INTEG", "PRF", "KE", "DH", "ESN", "":
 		default:
-			if strings.HasPrefix(key, "KEY_") || strings.HasPrefix(key, "ESP_") {
-				// IKEv1 transform ID: "ESP_AES-CBC"
-				if strings.HasPrefix(key, "ESP_") {
-					encr = v1Name(strings.TrimPrefix(key, "ESP_"))
-				}
-				continue
-			}
-			if !kv {
-				break
-			}
 			continue // Life-Type, Encapsulation-Mode, Authentication-Method ...
 		}
 		if key == "" && strings.HasPrefix(val, "ESP_") {
+			// an IKEv1 ESP transform ID: "ESP_AES-CBC"
 			encr = v1Name(strings.TrimPrefix(val, "ESP_"))
 			continue
 		}

@@ -65,3 +65,24 @@ func TestSelectorCover(t *testing.T) {
 		}
 	}
 }
+
+// FuzzProposalDiff: proposals read from a log are foreign input; no
+// string panics the reading, and a difference names only proposals that
+// exist.
+func FuzzProposalDiff(f *testing.F) {
+	f.Add("ENCR=ENCR_AES_CBC_128, INTEG=AUTH_HMAC_SHA2_256_128, KE=MODP_2048", "IKE:AES_CBC_256/HMAC_SHA2_256_128/MODP_2048")
+	f.Add("KEY_IKE Encryption-Algorithm=AES-CBC Key-Length=128 Hash-Algorithm=SHA", "1:IKE=AES_CBC_128-HMAC_SHA2_256-NONE")
+	f.Add("1:ESP:ENCR=AES_GCM_C_256;ESN=DISABLED", "=:=-")
+	f.Fuzz(func(t *testing.T, offered, configured string) {
+		o, c := []string{offered, offered + "," + configured}, []string{configured}
+		d, oi, ci := proposalDiff(o, c)
+		if d != "" && (oi < 0 || oi >= len(o) || ci < 0 || ci >= len(c)) {
+			t.Fatalf("difference %q names proposals %d, %d", d, oi, ci)
+		}
+		withoutKE(c)
+		_, p, ok := selector(offered)
+		if ok {
+			coveredBy(p, c)
+		}
+	})
+}
