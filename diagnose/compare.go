@@ -198,13 +198,26 @@ func compareChild(a *correlate.Analysis, sa *correlate.IKESA, f *Finding, ini, r
 		}
 		c.Sides = append(c.Sides, answer)
 	}
-	logged := false
+	logged, fromLog := false, false
 	var quiet *gatewayLog
 	upTo := 0
 	if resp != nil {
 		upTo = resp.Frames[len(resp.Frames)-1]
 	}
-	for _, g := range gatewayLogs(a, sa, upTo) {
+	logs := gatewayLogs(a, sa, upTo)
+	if len(offered) == 0 && subject != "traffic selectors" {
+		// Encrypted without keys: the answering gateway's log says what
+		// it received.
+		for _, g := range logs {
+			if rp := g.received(false); g.role == answererRole && len(rp) > 0 {
+				offered, fromLog = slices.Clone(rp), true
+				c.Sides[0].Role = fmt.Sprintf("proposed, as %s received them", g.who(sa))
+				c.Sides[0].Values = append(slices.Clone(rp), c.Sides[0].Values...)
+				break
+			}
+		}
+	}
+	for _, g := range logs {
 		if g.role != answererRole {
 			continue
 		}
@@ -222,6 +235,8 @@ func compareChild(a *correlate.Analysis, sa *correlate.IKESA, f *Finding, ini, r
 		c.Sides = append(c.Sides, side)
 	}
 	switch {
+	case req.Encrypted && !req.Decrypted && fromLog:
+		c.Needs = "the traffic selectors are encrypted: the keys (--keys, or a charon log at level 4) show them"
 	case req.Encrypted && !req.Decrypted:
 		c.Needs = "the proposals and traffic selectors are encrypted: the keys (--keys, or a charon log at level 4) or the gateways' logs (--log) show them"
 	case !logged && quiet != nil:

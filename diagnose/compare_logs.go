@@ -129,6 +129,18 @@ func (g *gatewayLog) proposals(ike bool) []string {
 	return nil
 }
 
+// received are the proposals the gateway says it received from its peer
+// for phase 1 (ike) or a child SA: the last "received proposals" of that
+// kind.
+func (g *gatewayLog) received(ike bool) []string {
+	for i := len(g.all) - 1; i >= 0; i-- {
+		if s := g.all[i]; s.Kind == "received proposals" && len(s.Values) > 0 && isIKEProposal(s.Values[0]) == ike {
+			return s.Values
+		}
+	}
+	return nil
+}
+
 func isIKEProposal(s string) bool {
 	return strings.HasPrefix(s, "IKE") || strings.Contains(s, ":IKE")
 }

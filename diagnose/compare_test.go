@@ -35,6 +35,8 @@ func TestComparisons(t *testing.T) {
 		{"ikev2-id-mismatch", true, true, "identities", []string{"sent: ≠ IDi ID_FQDN \"initiator.lab\"", "looked up local responder.lab, remote initiator.lab", "matched no peer config", "≠ connection lab expects remote id branch-office.lab", "the initiator identifies as initiator.lab; the responder's connection lab expects branch-office.lab"}},
 		{"ikev2-psk-mismatch", true, true, "identities", []string{"connection lab expects remote id initiator.lab", "the identities agree as far as the log shows", "compare them on both gateways"}},
 		{"ikev2-psk-mismatch", false, false, "identities", []string{"the identities are encrypted: the keys (--keys)"}},
+		// Without keys, the proposals the responder's log received.
+		{"ikev1-p2-transform-mismatch", false, true, "child SA proposals", []string{"proposed, as responder 198.18.1.2's log (charon-responder.log) received them: ≠ ESP:AES_CBC_128/HMAC_SHA2_256_128/NO_EXT_SEQ", "encryption: offered AES_CBC_128, configured AES_CBC_256; integrity: offered HMAC_SHA2_256_128, configured HMAC_SHA1_96", "the traffic selectors are encrypted"}},
 		{"ikev2-ok", true, true, "", nil},
 		{"ikev2-ike-proposal-mismatch", false, false, "phase-1 proposals", []string{"offered: ENCR=ENCR_AES_CBC_128", "refused: NO_PROPOSAL_CHOSEN", "its log (--log)"}},
 		{"ikev2-ts-unacceptable", true, false, "traffic selectors", []string{"proposed: TSi 198.19.1.0-198.19.1.255", "refused: TS_UNACCEPTABLE"}},
