@@ -276,3 +276,25 @@ func IKESAOrder(a *correlate.Analysis, fs []diagnose.Finding) []*correlate.IKESA
 	}
 	return out
 }
+
+// PeerOrder is the order of the peer pairs in views that list them: by
+// the first of their IKE SAs in order (IKESAOrder), pairs without one
+// last, as the analysis has them.
+func PeerOrder(a *correlate.Analysis, order []*correlate.IKESA) []*correlate.PeerPair {
+	pos := make(map[int]int, len(order))
+	for i, sa := range order {
+		pos[sa.ID] = i
+	}
+	rank := make(map[*correlate.PeerPair]int, len(a.Peers))
+	for _, pp := range a.Peers {
+		rank[pp] = len(order)
+		for _, id := range pp.IKESAs {
+			if p, ok := pos[id]; ok && p < rank[pp] {
+				rank[pp] = p
+			}
+		}
+	}
+	out := slices.Clone(a.Peers)
+	slices.SortStableFunc(out, func(x, y *correlate.PeerPair) int { return rank[x] - rank[y] })
+	return out
+}

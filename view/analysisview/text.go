@@ -10,6 +10,7 @@ package analysisview
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -67,8 +68,9 @@ func WriteText(w io.Writer, in Input, a *correlate.Analysis, fs []diagnose.Findi
 		fmt.Fprintln(w)
 	}
 	writeLifelines(w, Lifelines(a, fs))
-	for _, pp := range a.Peers {
-		writePeer(w, a, pp, t0)
+	order := IKESAOrder(a, fs)
+	for _, pp := range PeerOrder(a, order) {
+		writePeer(w, a, pp, t0, fs, order)
 	}
 }
 
@@ -147,14 +149,16 @@ func VerdictFinding(a *correlate.Analysis, fs []diagnose.Finding) *diagnose.Find
 	return nil
 }
 
-func writePeer(w io.Writer, a *correlate.Analysis, pp *correlate.PeerPair, t0 time.Time) {
+func writePeer(w io.Writer, a *correlate.Analysis, pp *correlate.PeerPair, t0 time.Time, fs []diagnose.Finding, order []*correlate.IKESA) {
 	fmt.Fprintf(w, "Peers %s ↔ %s", pp.A, pp.B)
 	if pp.NATKeepalives > 0 {
 		fmt.Fprintf(w, "  (%d NAT keepalives)", pp.NATKeepalives)
 	}
 	fmt.Fprintln(w)
-	for _, id := range pp.IKESAs {
-		writeIKESA(w, a, a.IKESAByID(id), t0)
+	for _, sa := range order {
+		if slices.Contains(pp.IKESAs, sa.ID) {
+			writeIKESA(w, a, sa, t0, fs)
+		}
 	}
 	if len(pp.ESP) > 0 {
 		fmt.Fprintln(w, "  ESP")
@@ -185,7 +189,7 @@ func writePeer(w io.Writer, a *correlate.Analysis, pp *correlate.PeerPair, t0 ti
 	fmt.Fprintln(w)
 }
 
-func writeIKESA(w io.Writer, a *correlate.Analysis, sa *correlate.IKESA, t0 time.Time) {
+func writeIKESA(w io.Writer, a *correlate.Analysis, sa *correlate.IKESA, t0 time.Time, fs []diagnose.Finding) {
 	state := string(sa.State)
 	if sa.Failure != nil {
 		state = "failed at " + FailurePoint(sa)
@@ -202,47 +206,64 @@ func writeIKESA(w io.Writer, a *correlate.Analysis, sa *correlate.IKESA, t0 time
 	if len(sa.Phase1Chosen) > 0 {
 		fmt.Fprintf(w, "    phase 1 proposal chosen: %s\n", strings.Join(sa.Phase1Chosen, ", "))
 	}
-	for _, ex := range sa.Exchanges {
-		label := map[int]string{0: "", 1: "phase 1  ", 2: "phase 2  "}[ex.Phase]
-		fmt.Fprintf(w, "    %s%s", label, ex.Name())
-		if ex.Phase != 1 {
-			fmt.Fprintf(w, " (MID %d)", ex.MessageID)
-		}
-		if ex.Attempt > 0 {
-			fmt.Fprintf(w, ", attempt %d", ex.Attempt+1)
-		}
-		fmt.Fprintln(w)
-		for i, m := range ex.Messages {
-			fmt.Fprintf(w, "      %+9.3fs  #%-5s %s  %d. %s", m.Times[0].Sub(t0).Seconds(), decode.FrameLabel(m.Frames[0]), m.Dir, i+1, m.Summary)
-			if m.Encrypted {
-				fmt.Fprintf(w, " %dB", m.Length)
+	steps := Ladder(a, sa, fs)
+	lastOf := map[int]int{} // the last step of each exchange
+	for i, st := range steps {
+		lastOf[st.ExIndex] = i
+	}
+	lastEx := -1
+	for i, st := range steps {
+		ex, m := st.Exchange, st.Message
+		if st.ExIndex != lastEx {
+			label := map[int]string{0: "", 1: "phase 1  ", 2: "phase 2  "}[ex.Phase]
+			fmt.Fprintf(w, "    %s%s", label, ex.Name())
+			if ex.Phase != 1 {
+				fmt.Fprintf(w, " (MID %d)", ex.MessageID)
 			}
-			if m.Decrypted {
-				fmt.Fprintf(w, " → decrypted %s", m.Inner)
-			} else if m.DecryptFailure != "" {
-				fmt.Fprintf(w, " (not decrypted: %s)", m.DecryptFailure)
+			if ex.Attempt > 0 {
+				fmt.Fprintf(w, ", attempt %d", ex.Attempt+1)
 			}
-			if m.Sent > 1 {
-				fmt.Fprintf(w, "  ×%d (frames %s)", m.Sent, FrameList(m.Frames, 8))
-			}
-			if len(sa.Points) > 1 {
-				fmt.Fprintf(w, "  %s", SeenText(sa, m))
-			}
-			for _, n := range m.Notifies {
-				if n.Error {
-					fmt.Fprintf(w, "  %s", n.Name)
-				}
+			if st.Note != "" {
+				fmt.Fprintf(w, " · %s", st.Note)
 			}
 			fmt.Fprintln(w)
-			for _, x := range append(append([]string(nil), m.IDs...), m.TS...) {
-				fmt.Fprintf(w, "%23s%s\n", "", x)
-			}
-			if l := loggedAs(a, sa, m); l != "" {
+			lastEx = st.ExIndex
+		}
+		mark := "  "
+		if st.Failure {
+			mark = "✗ "
+		} else if st.Recovered {
+			mark = "! "
+		}
+		fmt.Fprintf(w, "    %s%+9.3fs  #%-5s %s  %s %s", mark, m.Times[0].Sub(t0).Seconds(), decode.FrameLabel(m.Frames[0]), m.Dir, st.Label, m.Summary)
+		if m.Encrypted {
+			fmt.Fprintf(w, " %dB", m.Length)
+		}
+		if m.Decrypted {
+			fmt.Fprintf(w, " → decrypted %s", m.Inner)
+		} else if m.DecryptFailure != "" {
+			fmt.Fprintf(w, " (not decrypted: %s)", m.DecryptFailure)
+		}
+		if m.Sent > 1 {
+			fmt.Fprintf(w, "  ×%d (frames %s)", m.Sent, FrameList(m.Frames, 8))
+		}
+		if len(sa.Points) > 1 {
+			fmt.Fprintf(w, "  %s", SeenText(sa, m))
+		}
+		for _, e := range st.Errors {
+			fmt.Fprintf(w, "  %s", e)
+		}
+		fmt.Fprintln(w)
+		for _, x := range append(append([]string(nil), m.IDs...), m.TS...) {
+			fmt.Fprintf(w, "%23s%s\n", "", x)
+		}
+		if l := loggedAs(a, sa, m); l != "" {
+			fmt.Fprintf(w, "%23s%s\n", "", l)
+		}
+		if lastOf[st.ExIndex] == i {
+			for _, l := range causeLines(a, sa, ex) {
 				fmt.Fprintf(w, "%23s%s\n", "", l)
 			}
-		}
-		for _, l := range causeLines(a, sa, ex) {
-			fmt.Fprintf(w, "%23s%s\n", "", l)
 		}
 	}
 	for _, e := range sa.ICMPErrors {
