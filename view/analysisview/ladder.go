@@ -31,8 +31,9 @@ type Step struct {
 	// Errors are the error notifies the message carries in clear (or
 	// decrypted).
 	Errors []string
-	// Failure marks the failure point: the message where the IKE SA or a
-	// child SA failed, or the first a failure finding cites. Recovered
+	// Failure marks the failure point: the message holding the frame where
+	// the IKE SA or a child SA failed (the refusal, or the request left
+	// unanswered), or the first frame a failure finding cites. Recovered
 	// marks an error notify that is not a failure: the peers got past it
 	// (INVALID_KE_PAYLOAD and a retry, a cookie).
 	Failure, Recovered bool
@@ -82,13 +83,6 @@ func Ladder(a *correlate.Analysis, sa *correlate.IKESA, fs []diagnose.Finding) [
 			}
 		}
 	}
-	var failMsg *correlate.Message
-	if fl := sa.Failure; fl != nil && fl.Exchange >= 0 && fl.Exchange < len(sa.Exchanges) {
-		ex := sa.Exchanges[fl.Exchange]
-		if fl.Message >= 1 && fl.Message <= len(ex.Messages) {
-			failMsg = ex.Messages[fl.Message-1]
-		}
-	}
 	var steps []Step
 	for xi, ex := range sa.Exchanges {
 		note := ExchangeNote(a, sa, xi)
@@ -104,7 +98,6 @@ func Ladder(a *correlate.Analysis, sa *correlate.IKESA, fs []diagnose.Finding) [
 					s.Errors = append(s.Errors, nt.Name)
 				}
 			}
-			s.Failure = m == failMsg
 			for _, fr := range messageFrames(m) {
 				s.Failure = s.Failure || failFrames[fr]
 				s.Lost = s.Lost || lost[fr]
