@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/ipsecpcap/ipsecpcap/correlate"
+	"github.com/ipsecpcap/ipsecpcap/decode"
 	"github.com/ipsecpcap/ipsecpcap/decode/isakmp"
 )
 
@@ -171,7 +172,7 @@ func compareChild(a *correlate.Analysis, sa *correlate.IKESA, f *Finding, ini, r
 	fl := sa.Failure
 	switch {
 	case resp == nil && fl != nil && fl.Answer != nil && f.Code != P2NoResponse:
-		role := fmt.Sprintf("refused in an encrypted Informational (frame %d)", fl.Answer.Frames[0])
+		role := fmt.Sprintf("refused in an encrypted Informational (frame %s)", decode.FrameLabel(fl.Answer.Frames[0]))
 		for _, n := range fl.Answer.Notifies {
 			if n.Error {
 				role = "refused: " + n.Name
