@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/ipsecpcap/ipsecpcap/correlate"
+	"github.com/ipsecpcap/ipsecpcap/decode"
 	"github.com/ipsecpcap/ipsecpcap/decode/isakmp"
 )
 
@@ -171,7 +172,7 @@ func compareChild(a *correlate.Analysis, sa *correlate.IKESA, f *Finding, ini, r
 	fl := sa.Failure
 	switch {
 	case resp == nil && fl != nil && fl.Answer != nil && f.Code != P2NoResponse:
-		role := fmt.Sprintf("refused in an encrypted Informational (frame %d)", fl.Answer.Frames[0])
+		role := fmt.Sprintf("refused in an encrypted Informational (frame %s)", decode.FrameLabel(fl.Answer.Frames[0]))
 		for _, n := range fl.Answer.Notifies {
 			if n.Error {
 				role = "refused: " + n.Name
@@ -213,6 +214,25 @@ func compareChild(a *correlate.Analysis, sa *correlate.IKESA, f *Finding, ini, r
 				offered, fromLog = slices.Clone(rp), true
 				c.Sides[0].Role = fmt.Sprintf("proposed, as %s received them", g.who(sa))
 				c.Sides[0].Values = append(slices.Clone(rp), c.Sides[0].Values...)
+				break
+			}
+		}
+	}
+	if len(req.TS) == 0 && subject == "traffic selectors" {
+		// Encrypted without keys: the selectors the answering gateway's
+		// log says it received (local === remote, as it reads them) stand
+		// for the request's.
+		for _, g := range logs {
+			if s := g.last["received traffic selectors"]; g.role == answererRole && s != nil && len(s.Values) == 2 {
+				i, r := "TSi ", "TSr "
+				if sa.Version == 1 {
+					i, r = "IDci ", "IDcr "
+				}
+				logged := *req
+				logged.TS = []string{i + s.Values[1], r + s.Values[0]}
+				req, fromLog = &logged, true
+				c.Sides[0].Role = fmt.Sprintf("proposed, as %s received them", g.who(sa))
+				c.Sides[0].Values = append(slices.Clone(logged.TS), c.Sides[0].Values...)
 				break
 			}
 		}
@@ -330,8 +350,52 @@ func flowSide(g *gatewayLog, sa *correlate.IKESA, req *correlate.Message, propos
 	}
 	if len(notes) > 0 && *differs == "" {
 		*differs = strings.Join(notes, "; ") + ": the protected flows are not mirror images"
+		if o := mirroringConfig(g, req); o != nil {
+			*differs += fmt.Sprintf("; its connection %s%s has them mirrored, but the peer was matched to %s%s: the identity it sent selects another connection than the one for this flow",
+				o.Conn, remoteIDNote(o), g.config.Conn, remoteIDNote(g.config))
+		}
 	}
 	return side
+}
+
+// mirroringConfig is another connection of the answering gateway (a hub's
+// other site) with a child whose selectors mirror every one the request
+// proposed: the flow is configured, under a connection the peer was not
+// matched to.
+func mirroringConfig(g *gatewayLog, req *correlate.Message) *correlate.LoggedConfig {
+	for _, o := range g.others {
+		for _, ch := range o.Children {
+			n, ok := 0, true
+			for _, ts := range req.TS {
+				name, p, valid := selector(ts)
+				if !valid {
+					continue
+				}
+				against := ch.RemoteTS
+				if name == "TSr" || name == "IDcr" {
+					against = ch.LocalTS
+				}
+				if len(against) == 0 || !coveredBy(p, against) {
+					ok = false
+					break
+				}
+				n++
+			}
+			if ok && n > 0 {
+				return o
+			}
+		}
+	}
+	return nil
+}
+
+// remoteIDNote is " (remote id X)" for a connection that names the peer's
+// identity.
+func remoteIDNote(c *correlate.LoggedConfig) string {
+	if c.RemoteID == "" {
+		return ""
+	}
+	return " (remote id " + c.RemoteID + ")"
 }
 
 // compareIdentities sets the identities each side sent next to what the

@@ -24,6 +24,9 @@ type gatewayLog struct {
 	// proposals").
 	all    []*correlate.LoggedSetting
 	config *correlate.LoggedConfig
+	// others are the other connections the log had loaded then (a hub's
+	// other sites), for a flow the matched one refuses.
+	others []*correlate.LoggedConfig
 }
 
 // gatewayLogs returns the view of each log with lines about the IKE SA, in
@@ -56,6 +59,7 @@ func gatewayLogs(a *correlate.Analysis, sa *correlate.IKESA, upTo int) []*gatewa
 	}
 	for _, g := range out {
 		g.config = loadedConfig(a, g, firstLine[g.name])
+		g.others = otherConfigs(a, g)
 	}
 	return out
 }
@@ -90,6 +94,40 @@ func loadedConfig(a *correlate.Analysis, g *gatewayLog, before int) *correlate.L
 		return nil // several connections and no line says which one
 	}
 	return found
+}
+
+// otherConfigs are the connections the log had loaded when it selected a
+// peer config for the SA, besides the one it matched (the last load of
+// each), in the order first loaded. None when no line names the peer
+// config it selected.
+func otherConfigs(a *correlate.Analysis, g *gatewayLog) []*correlate.LoggedConfig {
+	before := g.line["peer config"]
+	if g.config == nil || before == 0 {
+		return nil
+	}
+	var out []*correlate.LoggedConfig
+	at := map[string]int{}
+	for _, f := range a.LogFiles {
+		if f.Name != g.name {
+			continue
+		}
+		for i := range f.Configs {
+			c := &f.Configs[i]
+			if c.Line > before {
+				break
+			}
+			if c.Conn == g.config.Conn {
+				continue
+			}
+			if j, ok := at[c.Conn]; ok {
+				out[j] = c
+				continue
+			}
+			at[c.Conn] = len(out)
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 // who names a log's gateway: "responder 198.18.1.2's log (charon.log)".

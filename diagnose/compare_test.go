@@ -37,12 +37,21 @@ func TestComparisons(t *testing.T) {
 		{"ikev2-psk-mismatch", false, false, "identities", []string{"the identities are encrypted: the keys (--keys)"}},
 		// Without keys, the proposals the responder's log received.
 		{"ikev1-p2-transform-mismatch", false, true, "child SA proposals", []string{"proposed, as responder 198.18.1.2's log (charon-responder.log) received them: ≠ ESP:AES_CBC_128/HMAC_SHA2_256_128/NO_EXT_SEQ", "encryption: offered AES_CBC_128, configured AES_CBC_256; integrity: offered HMAC_SHA2_256_128, configured HMAC_SHA1_96", "the traffic selectors are encrypted"}},
+		// A hub with two connections: the identity the initiator sent
+		// selected site-a, whose selectors are not the mirror; lab's are.
+		{"ikev2-wrong-peer-config", true, true, "traffic selectors", []string{"matched peer config site-a", "≠ remote 198.19.3.0/24", "TSi 198.19.1.0/24 is not within the responder's remote selector 198.19.3.0/24", "its connection lab (remote id initiator.lab) has them mirrored, but the peer was matched to site-a (remote id site-a.lab)"}},
+		{"ikev1-id-mismatch", true, true, "identities", []string{"sent: ≠ ID ID_FQDN \"initiator.lab\"", "looked up remote initiator.lab", "matched no peer config", "the initiator identifies as initiator.lab; the responder's connection lab expects branch-office.lab"}},
+		{"ikev2-ike-proposal-several", false, true, "phase-1 proposals", []string{"configured: ≠ IKE:AES_CBC_256/HMAC_SHA2_384_192/PRF_HMAC_SHA2_384/ECP_384", "DH group: offered MODP_3072, configured ECP_384"}},
 		{"ikev2-ok", true, true, "", nil},
 		{"ikev2-ike-proposal-mismatch", false, false, "phase-1 proposals", []string{"offered: ENCR=ENCR_AES_CBC_128", "refused: NO_PROPOSAL_CHOSEN", "its log (--log)"}},
 		{"ikev2-ts-unacceptable", true, false, "traffic selectors", []string{"proposed: TSi 198.19.1.0-198.19.1.255", "refused: TS_UNACCEPTABLE"}},
 		{"ikev1-ts-not-mirrored", true, false, "traffic selectors", []string{"proposed: IDci 198.19.1.0/24", "refused: INVALID_ID_INFORMATION"}},
 		{"ikev1-pfs-group-mismatch", true, false, "child SA proposals", []string{"PFS MODP_2048", "refused: NO_PROPOSAL_CHOSEN"}},
 		{"ikev1-p2-transform-mismatch", false, false, "child SA proposals", []string{"refused in an encrypted Informational", "the keys (--keys"}},
+		// Without keys, the traffic selectors the responder's log received
+		// (IKEv1 logs them in the initiator's order).
+		{"ikev2-wrong-peer-config", false, true, "traffic selectors", []string{"received them: ≠ TSi 198.19.1.0/24 | TSr 198.19.2.0/24", "read the proposal as 198.19.2.0/24 === 198.19.1.0/24", "its connection lab (remote id initiator.lab) has them mirrored"}},
+		{"ikev1-ts-not-mirrored", false, true, "traffic selectors", []string{"received them: ≠ IDci 198.19.1.0/24 | IDcr 198.19.2.0/24", "read the proposal as 198.19.2.0/24 === 198.19.1.0/24", "IDci 198.19.1.0/24 is not within the responder's remote selector 198.19.3.0/24"}},
 		{"ikev2-ok", true, false, "", nil},
 	} {
 		name := c.scenario

@@ -163,7 +163,7 @@ var charonCauses = []causeRule{
 	rule(`^peer didn't accept (?:DH group|key exchange method) \S+, it requested`, BasisPeerNotify, "the peer wants another key exchange group", dhByExchange),
 	rule(`but MAC mismatched`, BasisLocalCheck, "the AUTH payload does not verify: the pre-shared keys differ", fixed(CodeP1AuthFailed)),
 	rule(`^no shared key found for`, BasisLocalCheck, "no pre-shared key for these identities", fixed(CodeP1AuthFailed)),
-	rule(`^no matching peer config found`, BasisLocalCheck, "the peer's identity matches no configuration (identity mismatch)", fixed(CodeP1AuthFailed)),
+	rule(`^no (?:matching )?peer config found`, BasisLocalCheck, "the peer's identity matches no configuration (identity mismatch)", fixed(CodeP1AuthFailed)),
 	rule(`^calculated HASH does not match HASH payload`, BasisLocalCheck, "the peer's HASH does not verify: the pre-shared keys differ", fixed(CodeP1AuthFailed)),
 	rule(`^invalid \S+ payload length, decryption failed\?`, BasisLocalCheck, "the peer's message does not decrypt: the keys derived from the pre-shared key differ", fixed(CodeP1AuthFailed)),
 	rule(`^(?:signature validation failed|verification of .* failed|constraint check failed)`, BasisLocalCheck, "the peer's authentication does not verify", fixed(CodeP1AuthFailed)),

@@ -174,6 +174,7 @@ func TestCharonCauses(t *testing.T) {
 		{"12:26:57 09[IKE] tried 1 shared key for 'responder.lab' - 'initiator.lab', but MAC mismatched", CodeP1AuthFailed, BasisLocalCheck},
 		{"12:26:57 09[IKE] no shared key found for 'responder.lab' - 'initiator.lab'", CodeP1AuthFailed, BasisLocalCheck},
 		{"12:26:57 09[CFG] no matching peer config found", CodeP1AuthFailed, BasisLocalCheck},
+		{"01:35:20 07[IKE] no peer config found", CodeP1AuthFailed, BasisLocalCheck},
 		{"12:26:57 06[IKE] received AUTHENTICATION_FAILED notify error", CodeP1AuthFailed, BasisPeerNotify},
 		{"12:23:14 11[IKE] calculated HASH does not match HASH payload", CodeP1AuthFailed, BasisLocalCheck},
 		{"12:23:24 06[ENC] invalid HASH_V1 payload length, decryption failed?", CodeP1AuthFailed, BasisLocalCheck},

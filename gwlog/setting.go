@@ -99,6 +99,11 @@ var (
 	reComwarePolicy    = lazyRegexp(`does not match the flow, Name = (\S+?), Seqnum\s*=\s*(\d+)`)
 )
 
+// reCharonPeerLookupV1: IKEv1 (phase1.c) names the authentication method
+// and no local identity: "looking for pre-shared key peer configs matching
+// A...B[id]".
+var reCharonPeerLookupV1 = lazyRegexp(`^looking for \S.*? peer configs matching [^\s\[]+\.\.\.\S+?\[([^\]]*)\]`)
+
 // charonSetting reads the setting a charon message states, if any. The
 // traffic selector lists continue on the lines after it (charonList).
 func charonSetting(msg string) *Setting {
@@ -120,6 +125,11 @@ func charonSetting(msg string) *Setting {
 		}
 	case strings.Contains(msg, " === "):
 		if m := reCharonChildFor().FindStringSubmatch(msg); m != nil {
+			if strings.HasPrefix(msg, "no matching CHILD_SA config found") {
+				// IKEv1 Quick Mode logs the initiator's IDci === IDcr:
+				// for the responder that logs it, remote === local
+				return &Setting{Kind: SettingTSReceived, Values: []string{m[2], m[1]}}
+			}
 			return &Setting{Kind: SettingTSReceived, Values: []string{m[1], m[2]}}
 		}
 		if m := reCharonTSUnacc().FindStringSubmatch(msg); m != nil {
@@ -129,11 +139,15 @@ func charonSetting(msg string) *Setting {
 		if m := reCharonPeerLookup().FindStringSubmatch(msg); m != nil {
 			return &Setting{Kind: SettingIdentities, Values: []string{"local " + m[1], "remote " + m[2]}}
 		}
+	case strings.HasPrefix(msg, "looking for ") && strings.Contains(msg, " peer configs matching "):
+		if m := reCharonPeerLookupV1().FindStringSubmatch(msg); m != nil {
+			return &Setting{Kind: SettingIdentities, Values: []string{"remote " + m[1]}}
+		}
 	case strings.HasPrefix(msg, "selected peer config "):
 		if m := reCharonPeerCfg().FindStringSubmatch(msg); m != nil {
 			return &Setting{Kind: SettingPeerConfig, Values: []string{m[1]}}
 		}
-	case strings.HasPrefix(msg, "no matching peer config found"):
+	case strings.HasPrefix(msg, "no matching peer config found"), strings.HasPrefix(msg, "no peer config found"): // IKEv2, IKEv1
 		return &Setting{Kind: SettingPeerConfig, Values: []string{"none"}}
 	case strings.HasPrefix(msg, "found matching ike config: "):
 		if m := reCharonIKECfg().FindStringSubmatch(msg); m != nil {
