@@ -255,6 +255,8 @@ func compareChild(a *correlate.Analysis, sa *correlate.IKESA, f *Finding, ini, r
 		c.Sides = append(c.Sides, side)
 	}
 	switch {
+	case req.Encrypted && !req.Decrypted && fromLog && subject == "traffic selectors":
+		c.Needs = "the request is encrypted: its selectors are as the answering gateway's log read them; the keys (--keys, or a charon log at level 4) show them on the wire"
 	case req.Encrypted && !req.Decrypted && fromLog:
 		c.Needs = "the traffic selectors are encrypted: the keys (--keys, or a charon log at level 4) show them"
 	case req.Encrypted && !req.Decrypted:
