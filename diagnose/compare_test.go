@@ -113,3 +113,29 @@ func TestComparisons(t *testing.T) {
 		})
 	}
 }
+
+// TestLoggedCauseFirst: an authentication failure the responder's log
+// blames on the identity lists the identity first; one it blames on the
+// key keeps the pre-shared key first.
+func TestLoggedCauseFirst(t *testing.T) {
+	for _, c := range []struct {
+		scenario, first string
+	}{
+		{"ikev2-id-mismatch", "identity not accepted"},
+		{"ikev2-psk-mismatch", "pre-shared key differs"},
+	} {
+		dir := "../testdata/pcaps/lab/" + c.scenario
+		l, err := gwlog.ParseFile(dir + "/charon-responder.log")
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := pipeline.Analyze(dir+"/capture.pcap", pipeline.Options{Logs: []*gwlog.Log{l}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		f := res.Findings[0]
+		if f.Code != diagnose.P1AuthFailed || len(f.Causes) == 0 || !strings.HasPrefix(f.Causes[0].Cause, c.first) {
+			t.Errorf("%s: %s, first cause %+v, want %q", c.scenario, f.Code, f.Causes, c.first)
+		}
+	}
+}

@@ -78,6 +78,7 @@ func applyLogs(a *correlate.Analysis, fs []Finding) []Finding {
 			if f.Code == cause.Cause {
 				f.Certainty = Certain
 				f.Logs = append(f.Logs, logRef(cause))
+				f.Causes = loggedFirst(f.Causes, cause.Reason)
 				confirmed = true
 				continue
 			}
@@ -199,4 +200,21 @@ func misleading(sa *correlate.IKESA, cause *correlate.LogEvent, notify, got, wan
 		f.Frames = []int{frame}
 	}
 	return f
+}
+
+// loggedFirst puts first the cause a log's stated reason picks among
+// those the wire left open: an authentication failure the responder's log
+// blames on the identity ("no matching peer config found") is an identity
+// mismatch, not the pre-shared key the wire makes most likely.
+func loggedFirst(causes []Cause, reason string) []Cause {
+	if !strings.Contains(reason, "identity") {
+		return causes
+	}
+	for i, c := range causes {
+		if i > 0 && strings.Contains(c.Cause, "identity") {
+			out := append([]Cause{c}, causes[:i]...)
+			return append(out, causes[i+1:]...)
+		}
+	}
+	return causes
 }
