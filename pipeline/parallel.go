@@ -1,0 +1,372 @@
+package pipeline
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"net/netip"
+	"os"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/ipsecpcap/ipsecpcap/capture"
+	"github.com/ipsecpcap/ipsecpcap/correlate"
+	"github.com/ipsecpcap/ipsecpcap/decode"
+)
+
+// A plain capture file of one capture point is read on every core: cut
+// into byte ranges (capture.PlanRanges), one per GOMAXPROCS, each read and
+// decoded by its own goroutine with its own decoder, with no hand-over of
+// packets between goroutines. A range keeps what the correlator needs in
+// order, few: its IKE messages, ICMP errors and NAT keepalives with their
+// frames and times, its problem reports, and per ESP flow a summary
+// (correlate.ESPRange). The merge then feeds them to the correlator range
+// after range, in frame order, through the same code as a sequential run,
+// with frame numbers offset by the records of the ranges before.
+//
+// Whatever the parallel reading cannot do exactly as the sequential one
+// makes the run read the file sequentially instead, from the start, before
+// anything was reported: a range boundary guessed wrong (the range before
+// did not end where it starts), records out of time order (the sequential
+// run puts them back in order), IP fragments (reassembly crosses ranges),
+// any read error (its message names frames the range cannot number),
+// pcapng interfaces or sections after the first record, more kinds of
+// other traffic than a decoder tallies, and an ESP flow whose anti-replay
+// window a range cannot take over. Each of these costs time, never a
+// different result.
+
+// rangeEvent is one thing a range keeps for the merge, at its frame.
+type rangeEvent struct {
+	frame   int            // the range's own number
+	last    time.Time      // latest packet time in the range up to here
+	p       *decode.Packet // IKE, ICMP error, NAT keepalive
+	esp     *correlate.ESPRange
+	problem string // a problem report, after "file: frame N, "
+}
+
+// rangeResult is what one range read.
+type rangeResult struct {
+	start, end          int64 // where it started, and really ended
+	records             int
+	firstRec, lastRec   time.Time // times of its first and last records
+	firstPkt, lastPkt   time.Time // earliest and latest IPsec packet times
+	events              []rangeEvent
+	stats               decode.Stats
+	traffic             []decode.Traffic
+	drops               uint64
+	bad                 string // why the ranges cannot be merged
+	restructured, other bool
+}
+
+// parallelOut replaces the source decoder's counts after a parallel read.
+type parallelOut struct {
+	stats   decode.Stats
+	traffic []decode.Traffic
+	drops   uint64
+}
+
+// espFlowKey is a flow as the correlator keys it in a single-capture run.
+type espFlowKey struct {
+	spi      uint32
+	src, dst netip.Addr
+}
+
+// tryParallel reads the run's file in ranges when it can (see above); it
+// returns with the run done, or with nothing read and r.parallel saying
+// why not. The caller holds no lock.
+func (r *Run) tryParallel() {
+	r.mu.Lock()
+	why := r.parallelEligible()
+	if why != "" {
+		r.parallel = why
+		r.mu.Unlock()
+		return
+	}
+	s := r.srcs[0]
+	name := s.files[0].name
+	n := r.ranges
+	if n == 0 {
+		n = runtime.GOMAXPROCS(0)
+	}
+	r.mu.Unlock()
+
+	plan, err := capture.PlanRanges(name, n)
+	if err != nil {
+		r.setParallel("sequential: " + err.Error())
+		return
+	}
+	r.parTotal.Store(plan.Size)
+	r.parActive.Store(true)
+	defer r.parActive.Store(false)
+
+	var digest chan digestResult
+	if !r.opt.NoDigest {
+		digest = make(chan digestResult, 1)
+		go func() { digest <- digestFile(name) }()
+	}
+	results := r.readRanges(plan)
+	var dr digestResult
+	if digest != nil {
+		dr = <-digest
+	}
+
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if why := r.mergeRanges(plan, results); why != "" {
+		r.parallel = "sequential: " + why
+		r.cor = correlate.New(r.ccfg)
+		return
+	}
+	if digest != nil && dr.err != nil {
+		// The file could not be read again for its digest: let the
+		// sequential run read it (and report what it finds).
+		r.parallel = "sequential: digest: " + dr.err.Error()
+		r.cor = correlate.New(r.ccfg)
+		return
+	}
+	r.parallel = fmt.Sprintf("parallel: %d ranges", plan.Ranges())
+	f := s.files[0]
+	if f.raw != nil {
+		f.raw.Sum() // the sequential reader's digest of the header it read
+	}
+	if s.opened != nil {
+		s.opened.Close() // opened for the sequential reader, which never came to it
+	}
+	f.raw = newHashingReader(nil, false)
+	f.raw.n, f.total, f.sum, f.done = plan.Size, plan.Size, dr.sum, true
+	r.finish()
+}
+
+func (r *Run) setParallel(why string) {
+	r.mu.Lock()
+	r.parallel = why
+	r.mu.Unlock()
+}
+
+// parallelEligible is "" when the run can read in ranges, else why not.
+func (r *Run) parallelEligible() string {
+	switch {
+	case r.noParallel:
+		return "sequential: not asked"
+	case len(r.srcs) != 1:
+		return "sequential: several capture points"
+	case r.done || r.srcs[0].frames > 0 || r.srcs[0].next != nil:
+		return "sequential: already reading"
+	case r.srcs[0].chain == nil || len(r.srcs[0].files) != 1:
+		return "sequential: not one file"
+	case r.srcs[0].files[0].name == "-":
+		return "sequential: standard input"
+	case r.opt.Packet != nil || r.opt.Decrypt != nil || r.frames != nil || r.scan != nil:
+		return "sequential: packets are seen one by one (decode, decryption, frame store, scan)"
+	}
+	return ""
+}
+
+// readRanges reads every range of the plan, each on its own goroutine.
+func (r *Run) readRanges(plan *capture.RangePlan) []*rangeResult {
+	results := make([]*rangeResult, plan.Ranges())
+	var abort atomic.Bool
+	var wg sync.WaitGroup
+	for i := range results {
+		results[i] = &rangeResult{start: plan.Starts[i]}
+		wg.Add(1)
+		go func(res *rangeResult) {
+			defer wg.Done()
+			r.readRange(plan, i, res, &abort)
+			if res.bad != "" {
+				abort.Store(true)
+			}
+		}(results[i])
+	}
+	wg.Wait()
+	return results
+}
+
+// espHead is the head an ESPRange keeps (a variable for the tests).
+var espHead = correlate.ESPRangeHead
+
+// progressEvery is how many records a range reads between progress
+// updates.
+const progressEvery = 4096
+
+// readRange reads range i into res.
+func (r *Run) readRange(plan *capture.RangePlan, i int, res *rangeResult, abort *atomic.Bool) {
+	rr, err := plan.Open(i)
+	if err != nil {
+		res.bad = err.Error()
+		return
+	}
+	defer rr.Close()
+	dec := decode.NewDecoder(r.opt.Decode)
+	dec.ReusePackets(true)
+	flows := map[espFlowKey]*correlate.ESPRange{}
+	fileOrder := r.opt.FileOrder
+	var last time.Time // latest packet time so far
+	reported := res.start
+	for {
+		if res.records%progressEvery == 0 {
+			if abort.Load() {
+				res.bad = "another range failed"
+				return
+			}
+			off := rr.Offset()
+			r.parRead.Add(off - reported)
+			reported = off
+		}
+		rec, err := rr.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			res.bad = "read error: " + err.Error()
+			return
+		}
+		res.records++
+		if res.records == 1 {
+			res.firstRec = rec.Time
+		} else if !fileOrder && rec.Time.Before(res.lastRec) {
+			res.bad = "records out of time order"
+			return
+		}
+		res.lastRec = rec.Time
+		p, err := dec.Decode(rec)
+		if dec.Fragmented() {
+			res.bad = "IP fragments"
+			return
+		}
+		if err != nil {
+			res.events = append(res.events, rangeEvent{frame: rec.Frame, problem: err.Error()})
+			continue
+		}
+		if p == nil {
+			continue
+		}
+		for _, pr := range p.Problems {
+			where := "byte offset"
+			if pr.InReassembled {
+				where = "reassembled datagram offset"
+			}
+			res.events = append(res.events, rangeEvent{frame: rec.Frame, problem: fmt.Sprintf("%s %d: %s", where, pr.Offset, pr.Reason)})
+		}
+		if res.firstPkt.IsZero() || p.Time.Before(res.firstPkt) {
+			res.firstPkt = p.Time
+		}
+		if p.Time.After(last) {
+			last = p.Time
+		}
+		switch p.Kind {
+		case decode.KindESP:
+			k := espFlowKey{p.ESP.SPI, p.Src.Addr(), p.Dst.Addr()}
+			fr := flows[k]
+			if fr == nil {
+				fr = correlate.NewESPRange(p, espHead)
+				flows[k] = fr
+				res.events = append(res.events, rangeEvent{frame: rec.Frame, esp: fr})
+			}
+			fr.Add(p)
+		case decode.KindNATKeepalive:
+			cp := *p // the decoder reuses it
+			res.events = append(res.events, rangeEvent{frame: rec.Frame, last: last, p: &cp})
+		default:
+			res.events = append(res.events, rangeEvent{frame: rec.Frame, last: last, p: p})
+		}
+	}
+	r.parRead.Add(rr.Offset() - reported)
+	res.end, res.lastPkt = rr.Offset(), last
+	res.stats, res.traffic, res.drops = dec.Stats(), dec.Traffic(), rr.Drops()
+	res.restructured = rr.Restructured()
+	for _, t := range res.traffic {
+		res.other = res.other || t.Layer == "other"
+	}
+}
+
+// maxTrafficKinds is the decoder's bound on the kinds of other traffic it
+// tallies (decode).
+const maxTrafficKinds = 256
+
+// mergeRanges feeds the ranges' results to the correlator in frame order;
+// it returns why it could not (the correlator must then be replaced).
+// Problems are reported only once the merge succeeded.
+func (r *Run) mergeRanges(plan *capture.RangePlan, results []*rangeResult) string {
+	for i, res := range results {
+		switch {
+		case res.bad != "":
+			return fmt.Sprintf("range %d: %s", i+1, res.bad)
+		case res.restructured:
+			return fmt.Sprintf("range %d: a pcapng section or interface after the first record", i+1)
+		case res.other:
+			return fmt.Sprintf("range %d: more than %d kinds of other traffic", i+1, maxTrafficKinds)
+		case i > 0 && res.start != results[i-1].end:
+			return fmt.Sprintf("range %d: starts at byte offset %d, not where range %d ended (%d): a boundary guessed wrong", i+1, res.start, i, results[i-1].end)
+		case i > 0 && !r.opt.FileOrder && res.records > 0 && results[i-1].records > 0 && res.firstRec.Before(results[i-1].lastRec):
+			return fmt.Sprintf("range %d: records out of time order", i+1)
+		}
+	}
+	s := r.srcs[0]
+	var out parallelOut
+	var tallies [][]decode.Traffic
+	for _, res := range results {
+		out.stats.Add(res.stats)
+		out.drops += res.drops
+		tallies = append(tallies, res.traffic)
+	}
+	out.traffic = decode.MergeTraffic(tallies...)
+	if len(out.traffic) > maxTrafficKinds {
+		return fmt.Sprintf("more than %d kinds of other traffic", maxTrafficKinds)
+	}
+	file := s.files[0].name
+	var problems []string
+	frames := 0
+	for i, res := range results {
+		for _, ev := range res.events {
+			switch {
+			case ev.problem != "":
+				problems = append(problems, fmt.Sprintf("%s: frame %d, %s", file, frames+ev.frame, ev.problem))
+			case ev.esp != nil:
+				if !r.cor.AddESPRange(ev.esp, frames) {
+					return fmt.Sprintf("range %d: an ESP flow's anti-replay window differs across the boundary", i+1)
+				}
+			default:
+				ev.p.Frame += frames
+				if ev.p.ICMP != nil && ev.p.ICMP.Quoted != nil {
+					ev.p.ICMP.Quoted.Frame += frames
+				}
+				r.cor.AddAfter(ev.p, ev.last)
+			}
+		}
+		r.cor.SeeTimes(res.firstPkt, res.lastPkt)
+		frames += res.records
+	}
+	s.frames = frames
+	s.par = &out
+	if frames > 0 {
+		r.t0 = results[0].firstRec
+	}
+	for _, msg := range problems {
+		r.problem(s, msg)
+	}
+	return ""
+}
+
+type digestResult struct {
+	sum string
+	err error
+}
+
+// digestFile is the SHA-256 of a file, read beside the ranges.
+func digestFile(name string) digestResult {
+	f, err := os.Open(name)
+	if err != nil {
+		return digestResult{err: err}
+	}
+	defer f.Close()
+	d := sha256.New()
+	buf := make([]byte, 1<<20)
+	if _, err := io.CopyBuffer(d, struct{ io.Reader }{f}, buf); err != nil {
+		return digestResult{err: err}
+	}
+	return digestResult{sum: hex.EncodeToString(d.Sum(nil))}
+}
