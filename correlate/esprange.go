@@ -25,40 +25,37 @@ import (
 // addresses). Frames are the range's own numbers; AddESPRange adds the
 // records before the range.
 type ESPRange struct {
-	spi             uint32
-	src, dst        netip.AddrPort // the first packet's
-	udpEncapsulated bool
-	headLen         int
-	packets         uint64 // head included
-	head            []espHeadPacket
-
-	// shadow is the flow as if the range were the whole capture: its
-	// sequence-number state after the head is atHead.
-	shadow ESPFlow
-	atHead seqState
-
-	// The tail: the packets after the head.
+	// What every packet after the head updates, together.
+	seq         seqTail
 	tailPackets uint64
 	tailBytes   uint64
 	lastFrame   int
-	last        time.Time
-	recent      [recentFrames]frameNanos
+	last        time.Time // of the last packet, head or tail
 	next        int
-	lostAdd     int64  // a of max(v+a, b)
-	lostMin     uint64 // b
-	gapEvents   int
-	replays     uint64
-	outOfOrder  uint64
-	gapFrames   []int
+	recent      [recentFrames]frameNanos
+
+	// SameSPI chains the ranges of the flows of one SPI, for the
+	// caller's index (as the correlator's flows).
+	SameSPI         *ESPRange
+	spi             uint32
+	src, dst        netip.AddrPort // the first packet's
+	udpEncapsulated bool
+	first           time.Time
+	headLen         int
+	packets         uint64 // head included
+	head            []espHeadPacket
+	atHead          seqState // the sequence state the head left, from nothing
 }
 
+// espHeadPacket is a packet of a range's head, without pointers.
 type espHeadPacket struct {
 	frame  int
-	time   time.Time
+	nanos  int64
 	seq    uint32
-	noSeq  bool
-	length int
+	length uint32 // the top bit: no sequence number
 }
+
+const headNoSeq = 1 << 31
 
 type seqState struct {
 	seen   bool
@@ -68,6 +65,57 @@ type seqState struct {
 
 func (f *ESPFlow) seqState() seqState { return seqState{f.seen, f.MaxSeq, f.window} }
 
+// seqTail is ESPFlow.sequence's state and what the steps after a point did
+// to the counters: lost as max(v+lostAdd, lostMin) of the v it was.
+type seqTail struct {
+	seqState
+	lostAdd    int64
+	lostMin    uint64
+	gapEvents  int
+	replays    uint64
+	outOfOrder uint64
+	gapFrames  []int
+}
+
+// step is ESPFlow.sequence, with lost kept as a function of the lost
+// before (an out-of-order fill decrements it only while positive).
+func (t *seqTail) step(seq uint32, frame int) {
+	if !t.seen {
+		t.seen, t.max, t.window = true, seq, 1
+		return
+	}
+	if seq > t.max {
+		diff := uint64(seq - t.max)
+		if diff > 1 {
+			t.lostAdd += int64(diff - 1)
+			t.lostMin += diff - 1
+			t.gapEvents++
+			if len(t.gapFrames) < maxGapFrames {
+				t.gapFrames = append(t.gapFrames, frame)
+			}
+		}
+		if diff >= replayWindow {
+			t.window = 1
+		} else {
+			t.window = t.window<<diff | 1
+		}
+		t.max = seq
+		return
+	}
+	diff := uint64(t.max - seq)
+	switch {
+	case diff >= replayWindow, t.window&(1<<diff) != 0:
+		t.replays++
+	default:
+		t.window |= 1 << diff
+		t.outOfOrder++
+		t.lostAdd--
+		if t.lostMin > 0 {
+			t.lostMin--
+		}
+	}
+}
+
 // ESPRangeHead is the head length NewESPRange is given in practice: twice
 // the replay window, so that an in-order flow's window after its head is
 // full whatever came before.
@@ -76,57 +124,45 @@ const ESPRangeHead = 2 * replayWindow
 // NewESPRange starts the range summary of the flow of ESP packet p (whose
 // Add follows), keeping the first head packets as they are (at least 1).
 func NewESPRange(p *decode.Packet, head int) *ESPRange {
-	return &ESPRange{spi: p.ESP.SPI, src: p.Src, dst: p.Dst, udpEncapsulated: p.UDPEncapsulated, headLen: max(head, 1)}
+	return &ESPRange{spi: p.ESP.SPI, src: p.Src, dst: p.Dst, udpEncapsulated: p.UDPEncapsulated, headLen: max(head, 1), first: p.Time}
+}
+
+// Is reports whether the range is of the flow of SPI spi from src to dst.
+func (r *ESPRange) Is(spi uint32, src, dst netip.Addr) bool {
+	return r.spi == spi && r.src.Addr() == src && r.dst.Addr() == dst
 }
 
 // Add takes the flow's next ESP packet in the range.
 func (r *ESPRange) Add(p *decode.Packet) {
-	r.packets++
+	r.last = p.Time
 	if len(r.head) < r.headLen {
-		r.head = append(r.head, espHeadPacket{p.Frame, p.Time, p.ESP.Seq, p.ESP.NoSeq, p.Length})
-		if !p.ESP.NoSeq {
-			r.shadow.sequence(p.ESP.Seq, p.Frame)
+		r.packets++
+		l := uint32(p.Length)
+		if p.ESP.NoSeq {
+			l |= headNoSeq
+		} else {
+			r.seq.step(p.ESP.Seq, p.Frame)
 		}
+		r.head = append(r.head, espHeadPacket{p.Frame, p.Time.UnixNano(), p.ESP.Seq, l})
 		if len(r.head) == r.headLen {
-			r.atHead = r.shadow.seqState()
+			// From here on the steps are the tail's.
+			r.atHead = r.seq.seqState
+			r.seq = seqTail{seqState: r.seq.seqState}
 		}
 		return
 	}
 	r.tailPackets++
 	r.tailBytes += uint64(p.Length)
-	r.lastFrame, r.last = p.Frame, p.Time
+	r.lastFrame = p.Frame
 	r.recent[r.next] = frameNanos{p.Frame, p.Time.UnixNano()}
 	r.next = (r.next + 1) % recentFrames
-	if p.ESP.NoSeq {
-		return
+	if !p.ESP.NoSeq {
+		r.seq.step(p.ESP.Seq, p.Frame)
 	}
-	s := &r.shadow
-	lost, gaps, replays, ooo := s.Lost, s.GapEvents, s.Replays, s.OutOfOrder
-	s.sequence(p.ESP.Seq, p.Frame)
-	switch {
-	case s.OutOfOrder > ooo:
-		// A fill: lost-1 while positive, whatever the shadow's lost is.
-		r.outOfOrder++
-		r.lostAdd--
-		if r.lostMin > 0 {
-			r.lostMin--
-		}
-	case s.GapEvents > gaps:
-		d := s.Lost - lost
-		r.lostAdd += int64(d)
-		r.lostMin += d
-		r.gapEvents++
-		if len(r.gapFrames) < maxGapFrames {
-			r.gapFrames = append(r.gapFrames, p.Frame)
-		}
-	case s.Replays > replays:
-		r.replays++
-	}
-	s.GapFrames = s.GapFrames[:0] // the shadow's are not needed
 }
 
 // Packets is the number of the flow's packets in the range.
-func (r *ESPRange) Packets() uint64 { return r.packets }
+func (r *ESPRange) Packets() uint64 { return r.packets + r.tailPackets }
 
 // AddESPRange applies a range's summary of a flow as adding its packets one
 // by one would, frames numbered after the frames records before the range.
@@ -135,16 +171,16 @@ func (r *ESPRange) Packets() uint64 { return r.packets }
 // boundary); the flow is then left with the head applied, and the
 // correlator must be discarded.
 func (c *Correlator) AddESPRange(r *ESPRange, frames int) bool {
-	c.a.ESPPackets += int(r.packets)
+	packets := r.packets + r.tailPackets
+	c.a.ESPPackets += int(packets)
 	f := c.flow(r.spi, r.src.Addr(), r.dst.Addr(), 0)
 	if f == nil {
 		if c.nflows >= c.cfg.MaxESPFlows {
 			// Every packet of a flow not tracked is counted.
-			c.a.DroppedESPFlows += int(r.packets)
+			c.a.DroppedESPFlows += int(packets)
 			return true
 		}
-		h := r.head[0]
-		f = &ESPFlow{SPI: r.spi, Src: r.src, Dst: r.dst, UDPEncapsulated: r.udpEncapsulated, FirstFrame: h.frame + frames, First: h.time}
+		f = &ESPFlow{SPI: r.spi, Src: r.src, Dst: r.dst, UDPEncapsulated: r.udpEncapsulated, FirstFrame: r.head[0].frame + frames, First: r.first}
 		if c.flowsPerSPI(r.spi) < maxFlowsPerSPI {
 			f.sameSPI = c.flows[r.spi]
 			c.flows[r.spi] = f
@@ -158,15 +194,16 @@ func (c *Correlator) AddESPRange(r *ESPRange, frames int) bool {
 	}
 	for _, h := range r.head {
 		fr := h.frame + frames
-		f.LastFrame, f.Last = fr, h.time
+		f.LastFrame = fr
 		f.Packets++
-		f.recent[f.next] = frameNanos{fr, h.time.UnixNano()}
+		f.recent[f.next] = frameNanos{fr, h.nanos}
 		f.next = (f.next + 1) % recentFrames
-		f.Bytes += uint64(h.length)
-		if !h.noSeq {
+		f.Bytes += uint64(h.length &^ headNoSeq)
+		if h.length&headNoSeq == 0 {
 			f.sequence(h.seq, fr)
 		}
 	}
+	f.Last = r.last
 	if r.tailPackets == 0 {
 		return true
 	}
@@ -175,7 +212,7 @@ func (c *Correlator) AddESPRange(r *ESPRange, frames int) bool {
 	}
 	f.Packets += r.tailPackets
 	f.Bytes += r.tailBytes
-	f.LastFrame, f.Last = r.lastFrame+frames, r.last
+	f.LastFrame = r.lastFrame + frames
 	n, from := int(min(r.tailPackets, recentFrames)), 0
 	if r.tailPackets >= recentFrames {
 		from = r.next
@@ -186,13 +223,13 @@ func (c *Correlator) AddESPRange(r *ESPRange, frames int) bool {
 		f.recent[f.next] = e
 		f.next = (f.next + 1) % recentFrames
 	}
-	s := r.shadow.seqState()
-	f.seen, f.MaxSeq, f.window = s.seen, s.max, s.window
-	f.Lost = uint64(max(int64(f.Lost)+r.lostAdd, int64(r.lostMin)))
-	f.GapEvents += r.gapEvents
-	f.Replays += r.replays
-	f.OutOfOrder += r.outOfOrder
-	for _, g := range r.gapFrames {
+	t := &r.seq
+	f.seen, f.MaxSeq, f.window = t.seen, t.max, t.window
+	f.Lost = uint64(max(int64(f.Lost)+t.lostAdd, int64(t.lostMin)))
+	f.GapEvents += t.gapEvents
+	f.Replays += t.replays
+	f.OutOfOrder += t.outOfOrder
+	for _, g := range t.gapFrames {
 		if len(f.GapFrames) >= maxGapFrames {
 			break
 		}

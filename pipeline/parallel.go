@@ -5,7 +5,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
-	"net/netip"
 	"os"
 	"runtime"
 	"sync"
@@ -66,12 +65,6 @@ type parallelOut struct {
 	stats   decode.Stats
 	traffic []decode.Traffic
 	drops   uint64
-}
-
-// espFlowKey is a flow as the correlator keys it in a single-capture run.
-type espFlowKey struct {
-	spi      uint32
-	src, dst netip.Addr
 }
 
 // tryParallel reads the run's file in ranges when it can (see above); it
@@ -202,7 +195,8 @@ func (r *Run) readRange(plan *capture.RangePlan, i int, res *rangeResult, abort 
 	defer rr.Close()
 	dec := decode.NewDecoder(r.opt.Decode)
 	dec.ReusePackets(true)
-	flows := map[espFlowKey]*correlate.ESPRange{}
+	flows := map[uint32]*correlate.ESPRange{} // by SPI, chained (ESPRange.SameSPI)
+	var lastFlow *correlate.ESPRange
 	fileOrder := r.opt.FileOrder
 	var last time.Time // latest packet time so far
 	reported := res.start
@@ -259,14 +253,24 @@ func (r *Run) readRange(plan *capture.RangePlan, i int, res *rangeResult, abort 
 		}
 		switch p.Kind {
 		case decode.KindESP:
-			k := espFlowKey{p.ESP.SPI, p.Src.Addr(), p.Dst.Addr()}
-			fr := flows[k]
+			spi, src, dst := p.ESP.SPI, p.Src.Addr(), p.Dst.Addr()
+			if lastFlow != nil && lastFlow.Is(spi, src, dst) {
+				lastFlow.Add(p) // a burst of one flow
+				continue
+			}
+			first := flows[spi]
+			fr := first
+			for fr != nil && !fr.Is(spi, src, dst) {
+				fr = fr.SameSPI
+			}
 			if fr == nil {
 				fr = correlate.NewESPRange(p, espHead)
-				flows[k] = fr
+				fr.SameSPI = first
+				flows[spi] = fr
 				res.events = append(res.events, rangeEvent{frame: rec.Frame, esp: fr})
 			}
 			fr.Add(p)
+			lastFlow = fr
 		case decode.KindNATKeepalive:
 			cp := *p // the decoder reuses it
 			res.events = append(res.events, rangeEvent{frame: rec.Frame, last: last, p: &cp})
