@@ -205,16 +205,20 @@ type RangeReader struct {
 }
 
 // Open reads range i. The caller closes the reader.
-func (p *RangePlan) Open(i int) (*RangeReader, error) {
+func (p *RangePlan) Open(i int) (*RangeReader, error) { return p.OpenSpan(p.Starts[i], p.End(i)) }
+
+// OpenSpan reads the records from byte offset start (a record boundary:
+// what lies there is read as a record) up to the last one that starts
+// before end, or to the end of the file when end is its size.
+func (p *RangePlan) OpenSpan(start, end int64) (*RangeReader, error) {
 	osf, err := os.Open(p.Path)
 	if err != nil {
 		return nil, err
 	}
-	start := p.Starts[i]
 	st := p.first.st
 	f := &File{Name: p.Path, Format: st.format, closer: osf, path: p.Path, ms: st}
-	f.counter = &countingReader{r: io.NewSectionReader(osf, start, p.Size-start), n: start}
-	rr := &RangeReader{f: f, end: p.End(i), last: i == len(p.Starts)-1, start: start}
+	f.counter = &countingReader{r: io.NewSectionReader(osf, start, max(p.Size-start, 0)), n: start}
+	rr := &RangeReader{f: f, end: end, last: end >= p.Size, start: start}
 	if st.format == FormatPcap {
 		f.buf = bufio.NewReaderSize(f.counter, maxSnaplen+pcapRecordHeaderLen)
 		f.pcap = pcapRecords{r: f.buf, order: st.order, nsecMul: st.nsecMul}

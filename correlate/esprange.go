@@ -217,6 +217,9 @@ func (c *Correlator) AddESPRange(r *ESPRange, frames int) bool {
 	if r.tailPackets >= recentFrames {
 		from = r.next
 	}
+	// The ring turns once per packet: the tail's packets before its last
+	// n were written and overwritten.
+	f.next = int((uint64(f.next) + r.tailPackets - uint64(n)) % recentFrames)
 	for i := range n {
 		e := r.recent[(from+i)%recentFrames]
 		e.frame += frames
@@ -257,3 +260,14 @@ func (c *Correlator) SeeTimes(first, last time.Time) {
 		c.a.LastTime = last
 	}
 }
+
+// HeadLen is how many of the flow's first packets in the range the head
+// kept: when AddESPRange returns false, the range's packets of the flow
+// after these are to be added again with AddESPTail.
+func (r *ESPRange) HeadLen() int { return len(r.head) }
+
+// AddESPTail adds one ESP packet of a flow whose range AddESPRange could
+// not apply, one of the packets after the head, read again: as Add would,
+// but for the counts and times of the analysis, which AddESPRange and
+// SeeTimes took.
+func (c *Correlator) AddESPTail(p *decode.Packet) { c.addESP(p) }

@@ -121,6 +121,9 @@ func (r *Run) tryParallel() {
 		return
 	}
 	r.parallel = fmt.Sprintf("parallel: %d ranges", plan.Ranges())
+	if r.parRereads > 0 {
+		r.parallel += fmt.Sprintf(", %d read again", r.parRereads)
+	}
 	f := s.files[0]
 	if f.raw != nil {
 		f.raw.Sum() // the sequential reader's digest of the header it read
@@ -159,17 +162,20 @@ func (r *Run) parallelEligible() string {
 }
 
 // readRanges reads every range of the plan, each on its own goroutine.
+// A range that fails does not stop the others, unless it is the first
+// (whose start is certain): a range whose start was guessed wrong fails
+// for that, and is read again from where the range before ended.
 func (r *Run) readRanges(plan *capture.RangePlan) []*rangeResult {
 	results := make([]*rangeResult, plan.Ranges())
 	var abort atomic.Bool
 	var wg sync.WaitGroup
 	for i := range results {
-		results[i] = &rangeResult{start: plan.Starts[i]}
+		results[i] = &rangeResult{}
 		wg.Add(1)
 		go func(res *rangeResult) {
 			defer wg.Done()
-			r.readRange(plan, i, res, &abort)
-			if res.bad != "" {
+			r.readRange(plan, plan.Starts[i], plan.End(i), res, &abort)
+			if i == 0 && res.bad != "" {
 				abort.Store(true)
 			}
 		}(results[i])
@@ -185,9 +191,11 @@ var espHead = correlate.ESPRangeHead
 // updates.
 const progressEvery = 4096
 
-// readRange reads range i into res.
-func (r *Run) readRange(plan *capture.RangePlan, i int, res *rangeResult, abort *atomic.Bool) {
-	rr, err := plan.Open(i)
+// readRange reads the range from start to end into res; abort, when set,
+// stops it.
+func (r *Run) readRange(plan *capture.RangePlan, start, end int64, res *rangeResult, abort *atomic.Bool) {
+	res.start = start
+	rr, err := plan.OpenSpan(start, end)
 	if err != nil {
 		res.bad = err.Error()
 		return
@@ -202,7 +210,7 @@ func (r *Run) readRange(plan *capture.RangePlan, i int, res *rangeResult, abort 
 	reported := res.start
 	for {
 		if res.records%progressEvery == 0 {
-			if abort.Load() {
+			if abort != nil && abort.Load() {
 				res.bad = "another range failed"
 				return
 			}
@@ -293,9 +301,27 @@ const maxTrafficKinds = 256
 
 // mergeRanges feeds the ranges' results to the correlator in frame order;
 // it returns why it could not (the correlator must then be replaced).
-// Problems are reported only once the merge succeeded.
+// A range that does not start where the range before it ended (a boundary
+// guessed wrong) is read again from there; the tail of an ESP flow whose
+// range summary cannot be applied is read again from its range. Problems
+// are reported only once the merge succeeded.
 func (r *Run) mergeRanges(plan *capture.RangePlan, results []*rangeResult) string {
+	s := r.srcs[0]
+	file := s.files[0].name
+	var out parallelOut
+	var tallies [][]decode.Traffic
+	var problems []string
+	frames := 0
 	for i, res := range results {
+		if i > 0 {
+			prev := results[i-1]
+			if res.start != prev.end {
+				r.parRereads++
+				res = &rangeResult{}
+				r.readRange(plan, prev.end, plan.End(i), res, nil)
+				results[i] = res
+			}
+		}
 		switch {
 		case res.bad != "":
 			return fmt.Sprintf("range %d: %s", i+1, res.bad)
@@ -303,35 +329,20 @@ func (r *Run) mergeRanges(plan *capture.RangePlan, results []*rangeResult) strin
 			return fmt.Sprintf("range %d: a pcapng section or interface after the first record", i+1)
 		case res.other:
 			return fmt.Sprintf("range %d: more than %d kinds of other traffic", i+1, maxTrafficKinds)
-		case i > 0 && res.start != results[i-1].end:
-			return fmt.Sprintf("range %d: starts at byte offset %d, not where range %d ended (%d): a boundary guessed wrong", i+1, res.start, i, results[i-1].end)
 		case i > 0 && !r.opt.FileOrder && res.records > 0 && results[i-1].records > 0 && res.firstRec.Before(results[i-1].lastRec):
 			return fmt.Sprintf("range %d: records out of time order", i+1)
 		}
-	}
-	s := r.srcs[0]
-	var out parallelOut
-	var tallies [][]decode.Traffic
-	for _, res := range results {
 		out.stats.Add(res.stats)
 		out.drops += res.drops
 		tallies = append(tallies, res.traffic)
-	}
-	out.traffic = decode.MergeTraffic(tallies...)
-	if len(out.traffic) > maxTrafficKinds {
-		return fmt.Sprintf("more than %d kinds of other traffic", maxTrafficKinds)
-	}
-	file := s.files[0].name
-	var problems []string
-	frames := 0
-	for i, res := range results {
+		var tails []*correlate.ESPRange
 		for _, ev := range res.events {
 			switch {
 			case ev.problem != "":
 				problems = append(problems, fmt.Sprintf("%s: frame %d, %s", file, frames+ev.frame, ev.problem))
 			case ev.esp != nil:
 				if !r.cor.AddESPRange(ev.esp, frames) {
-					return fmt.Sprintf("range %d: an ESP flow's anti-replay window differs across the boundary", i+1)
+					tails = append(tails, ev.esp)
 				}
 			default:
 				ev.p.Frame += frames
@@ -341,8 +352,19 @@ func (r *Run) mergeRanges(plan *capture.RangePlan, results []*rangeResult) strin
 				r.cor.AddAfter(ev.p, ev.last)
 			}
 		}
+		if len(tails) > 0 {
+			// Nothing but its own packets reads or changes a flow: its
+			// tail is added now, before the ranges after this one.
+			if why := r.rereadTails(plan, res, tails, frames); why != "" {
+				return fmt.Sprintf("range %d: %s", i+1, why)
+			}
+		}
 		r.cor.SeeTimes(res.firstPkt, res.lastPkt)
 		frames += res.records
+	}
+	out.traffic = decode.MergeTraffic(tallies...)
+	if len(out.traffic) > maxTrafficKinds {
+		return fmt.Sprintf("more than %d kinds of other traffic", maxTrafficKinds)
 	}
 	s.frames = frames
 	s.par = &out
@@ -351,6 +373,49 @@ func (r *Run) mergeRanges(plan *capture.RangePlan, results []*rangeResult) strin
 	}
 	for _, msg := range problems {
 		r.problem(s, msg)
+	}
+	return ""
+}
+
+// rereadTails reads a range again for the packets of the flows after
+// their heads, and adds them to the correlator (frames: the records
+// before the range).
+func (r *Run) rereadTails(plan *capture.RangePlan, res *rangeResult, flows []*correlate.ESPRange, frames int) string {
+	r.parRereads++
+	rr, err := plan.OpenSpan(res.start, res.end)
+	if err != nil {
+		return err.Error()
+	}
+	defer rr.Close()
+	dec := decode.NewDecoder(r.opt.Decode)
+	dec.ReusePackets(true)
+	seen := make([]int, len(flows))
+	for {
+		rec, err := rr.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return "reading again: " + err.Error()
+		}
+		p, _ := dec.Decode(rec)
+		if p == nil || p.Kind != decode.KindESP {
+			continue
+		}
+		for k, f := range flows {
+			if f.Is(p.ESP.SPI, p.Src.Addr(), p.Dst.Addr()) {
+				if seen[k]++; seen[k] > f.HeadLen() {
+					p.Frame += frames
+					r.cor.AddESPTail(p)
+				}
+				break
+			}
+		}
+	}
+	for k, f := range flows {
+		if uint64(seen[k]) != f.Packets() {
+			return "reading again: the file changed"
+		}
 	}
 	return ""
 }

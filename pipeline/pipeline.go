@@ -145,6 +145,7 @@ type Run struct {
 	ccfg       correlate.Config // what the correlator was made with
 	parallel   string           // how RunToEnd read: "parallel: ...", or "sequential: why"
 	ranges     int              // ranges to read in; 0: GOMAXPROCS (tests set it)
+	parRereads int              // ranges read again in the merge (a wrong boundary, ESP tails)
 	noParallel bool             // read sequentially (tests)
 	parRead    atomic.Int64     // bytes the ranges read so far
 	parTotal   atomic.Int64     // the file's size
