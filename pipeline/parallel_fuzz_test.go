@@ -1,0 +1,316 @@
+package pipeline_test
+
+import (
+	"bytes"
+	"encoding/binary"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ipsecpcap/ipsecpcap/capture"
+	"github.com/ipsecpcap/ipsecpcap/pipeline"
+	"github.com/ipsecpcap/ipsecpcap/view/analysisview"
+)
+
+// Captures built to fool the range boundary search: besides real frames
+// (IKE and ESP from lab captures, ESP made up), frames whose bytes are a
+// chain of plausible records (pcap record headers, pcapng packet blocks)
+// with times inside the capture's. A range guessed to start inside one
+// starts at the wrong place; the run must read it again from where the
+// range before it really ended, to the sequential run's result.
+
+// labFrames are the frames of a few lab captures, material for crafted
+// captures.
+func labFrames(t testing.TB) [][]byte {
+	t.Helper()
+	var frames [][]byte
+	for _, name := range []string{"ikev2-life-rekeys", "ikev1-life-rekeys", "ikev2-nat-t-ok"} {
+		f, err := capture.Open(filepath.Join("../testdata/pcaps/lab", name, "capture.pcap"))
+		if err != nil {
+			continue
+		}
+		for {
+			rec, err := f.Next()
+			if err != nil {
+				break
+			}
+			frames = append(frames, bytes.Clone(rec.Data))
+		}
+		f.Close()
+	}
+	if len(frames) == 0 {
+		t.Fatal("no lab frames")
+	}
+	return frames
+}
+
+type craftRec struct {
+	t    time.Time
+	data []byte
+}
+
+// decoy is an Ethernet frame (an experimental EtherType) whose payload
+// chains like records of the format stamped between from and to.
+func decoy(rng *rand.Rand, ng bool, from, to time.Time) []byte {
+	b := make([]byte, 16) // Ethernet, and 2 bytes so pcapng blocks stay aligned
+	b[12], b[13] = 0x88, 0xb5
+	span := max(to.Sub(from), time.Microsecond)
+	for range 8 + rng.IntN(12) {
+		ts := from.Add(time.Duration(rng.Int64N(int64(span))))
+		n := rng.IntN(120)
+		if rng.IntN(8) == 0 {
+			n = rng.IntN(4000)
+		}
+		data := make([]byte, n)
+		for i := range data {
+			data[i] = byte(rng.Uint32())
+		}
+		if ng {
+			b = appendEPB(b, ts, data)
+		} else {
+			b = appendPcapRecord(b, ts, data)
+		}
+	}
+	return b
+}
+
+func appendPcapRecord(b []byte, ts time.Time, data []byte) []byte {
+	b = binary.LittleEndian.AppendUint32(b, uint32(ts.Unix()))
+	b = binary.LittleEndian.AppendUint32(b, uint32(ts.Nanosecond()/1000))
+	b = binary.LittleEndian.AppendUint32(b, uint32(len(data)))
+	b = binary.LittleEndian.AppendUint32(b, uint32(len(data)))
+	return append(b, data...)
+}
+
+func appendEPB(b []byte, ts time.Time, data []byte) []byte {
+	pad := (4 - len(data)%4) % 4
+	l := uint32(32 + len(data) + pad)
+	us := uint64(ts.UnixMicro())
+	b = binary.LittleEndian.AppendUint32(b, 6)
+	b = binary.LittleEndian.AppendUint32(b, l)
+	b = binary.LittleEndian.AppendUint32(b, 0)
+	b = binary.LittleEndian.AppendUint32(b, uint32(us>>32))
+	b = binary.LittleEndian.AppendUint32(b, uint32(us))
+	b = binary.LittleEndian.AppendUint32(b, uint32(len(data)))
+	b = binary.LittleEndian.AppendUint32(b, uint32(len(data)))
+	b = append(b, data...)
+	b = append(b, make([]byte, pad)...)
+	return binary.LittleEndian.AppendUint32(b, l)
+}
+
+// espFrameBytes is an Ethernet/IPv4 frame of raw ESP.
+func espFrameBytes(spi, seq uint32, n int) []byte {
+	f := make([]byte, 14+20+8+n)
+	f[12], f[13] = 0x08, 0x00
+	ip := f[14:]
+	ip[0] = 0x45
+	binary.BigEndian.PutUint16(ip[2:], uint16(20+8+n))
+	ip[8], ip[9] = 64, 50
+	copy(ip[12:], []byte{198, 18, 0, byte(spi), 198, 19, 0, 1})
+	binary.BigEndian.PutUint32(ip[20:], spi)
+	binary.BigEndian.PutUint32(ip[24:], seq)
+	return f
+}
+
+// craft builds a capture (pcap, or pcapng with ng) of n records.
+func craft(seed uint64, ng bool, n int, pool [][]byte) []byte {
+	rng := rand.New(rand.NewPCG(seed, 21))
+	t0 := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	t := t0
+	seqs := map[uint32]uint32{}
+	var recs []craftRec
+	for range n {
+		var data []byte
+		switch r := rng.IntN(10); {
+		case r < 5:
+			data = pool[rng.IntN(len(pool))]
+		case r < 6:
+			data = decoy(rng, ng, t0, t.Add(time.Second))
+		default:
+			spi := uint32(1 + rng.IntN(6))
+			seqs[spi] += uint32(1 + rng.IntN(2))
+			if rng.IntN(30) == 0 {
+				seqs[spi] -= uint32(rng.IntN(int(seqs[spi])))
+			}
+			data = espFrameBytes(spi, seqs[spi], 16+rng.IntN(200))
+		}
+		recs = append(recs, craftRec{t, data})
+		if rng.IntN(5) != 0 {
+			t = t.Add(time.Duration(1+rng.IntN(3000)) * time.Microsecond)
+		}
+	}
+	var b []byte
+	if ng {
+		b = binary.LittleEndian.AppendUint32(b, 0x0a0d0d0a)
+		b = binary.LittleEndian.AppendUint32(b, 28)
+		b = binary.LittleEndian.AppendUint32(b, 0x1a2b3c4d)
+		b = binary.LittleEndian.AppendUint16(b, 1)
+		b = binary.LittleEndian.AppendUint16(b, 0)
+		b = binary.LittleEndian.AppendUint64(b, ^uint64(0))
+		b = binary.LittleEndian.AppendUint32(b, 28)
+		b = binary.LittleEndian.AppendUint32(b, 1) // interface description
+		b = binary.LittleEndian.AppendUint32(b, 20)
+		b = binary.LittleEndian.AppendUint16(b, 1) // Ethernet
+		b = binary.LittleEndian.AppendUint16(b, 0)
+		b = binary.LittleEndian.AppendUint32(b, 262144)
+		b = binary.LittleEndian.AppendUint32(b, 20)
+		for _, r := range recs {
+			b = appendEPB(b, r.t, r.data)
+		}
+		return b
+	}
+	b = binary.LittleEndian.AppendUint32(b, 0xa1b2c3d4)
+	b = binary.LittleEndian.AppendUint16(b, 2)
+	b = binary.LittleEndian.AppendUint16(b, 4)
+	b = binary.LittleEndian.AppendUint64(b, 0)
+	b = binary.LittleEndian.AppendUint32(b, 262144)
+	b = binary.LittleEndian.AppendUint32(b, 1)
+	for _, r := range recs {
+		b = appendPcapRecord(b, r.t, r.data)
+	}
+	return b
+}
+
+// analyzeDoc is analyze --json's document of path read in ranges (0:
+// sequentially) with the problems reported, or the run's error.
+func analyzeDoc(path string, ranges int) (string, error) {
+	var probs []string
+	res, how, err := pipeline.AnalyzeIn(path, pipeline.Options{Problem: func(s string) { probs = append(probs, s) }}, ranges)
+	if err != nil {
+		return "", err
+	}
+	var b bytes.Buffer
+	if err := analysisview.WriteJSON(&b, analysisview.BuildDocument(analysisview.InputOf(res), "test", res.Analysis, res.Findings)); err != nil {
+		return "", err
+	}
+	return b.String() + "\n" + strings.Join(probs, "\n") + "\n" + how, nil
+}
+
+// compareRanges checks that the capture in data reads in ranges as it reads
+// sequentially; it returns how the runs read.
+func compareRanges(t *testing.T, data []byte, counts ...int) []string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "c.pcap")
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	want, werr := analyzeDoc(path, 0)
+	want, _, _ = strings.Cut(want, "\nsequential: ")
+	var hows []string
+	for _, n := range counts {
+		got, err := analyzeDoc(path, n)
+		if (err == nil) != (werr == nil) || err != nil && err.Error() != werr.Error() {
+			t.Fatalf("%d ranges: error %v, sequentially %v", n, err, werr)
+		}
+		if err != nil {
+			continue
+		}
+		i := strings.LastIndexByte(got, '\n')
+		got, how := got[:i], got[i+1:]
+		hows = append(hows, how)
+		if got != want {
+			a, b := strings.Split(want, "\n"), strings.Split(got, "\n")
+			for j := range min(len(a), len(b)) {
+				if a[j] != b[j] {
+					t.Fatalf("%d ranges (%s): line %d differs:\n got %s\nwant %s", n, how, j+1, b[j], a[j])
+				}
+			}
+			t.Fatalf("%d ranges (%s): %d lines, want %d", n, how, len(b), len(a))
+		}
+	}
+	return hows
+}
+
+// TestRangesFooled: captures full of frames that chain like records read
+// in ranges to the sequential result, some ranges read again.
+func TestRangesFooled(t *testing.T) {
+	pool := labFrames(t)
+	again := 0
+	for seed := range uint64(24) {
+		for _, ng := range []bool{false, true} {
+			for _, how := range compareRanges(t, craft(seed, ng, 300+int(seed)*40, pool), 2, 3, 7, 64) {
+				if !strings.HasPrefix(how, "parallel") {
+					t.Errorf("seed %d, pcapng %v: %s", seed, ng, how)
+				}
+				if strings.Contains(how, "read again") {
+					again++
+				}
+			}
+		}
+	}
+	t.Logf("%d runs read a range again", again)
+	if again == 0 {
+		t.Error("no boundary was fooled")
+	}
+}
+
+// TestRangesCorrupt: a record broken in the middle of a range gives the
+// errors and the partial result of the sequential reader.
+func TestRangesCorrupt(t *testing.T) {
+	pool := labFrames(t)
+	for seed := range uint64(12) {
+		for _, ng := range []bool{false, true} {
+			b := craft(seed, ng, 400, pool)
+			rng := rand.New(rand.NewPCG(seed, 5))
+			switch seed % 3 {
+			case 0: // a length clobbered
+				at := len(b)/3 + rng.IntN(len(b)/3)
+				binary.LittleEndian.PutUint32(b[at&^3:], 0x7fffffff)
+			case 1: // bytes zeroed
+				at := len(b)/3 + rng.IntN(len(b)/3)
+				clear(b[at : at+64])
+			case 2: // cut short
+				b = b[:len(b)-1-rng.IntN(200)]
+			}
+			compareRanges(t, b, 2, 3, 7)
+		}
+	}
+}
+
+// FuzzRanges reads a capture in ranges and sequentially; the seeds
+// (testdata/fuzz/FuzzRanges) are crafted captures, whole and corrupt.
+func FuzzRanges(f *testing.F) {
+	pool := labFrames(f)
+	f.Add(craft(1, false, 30, pool))
+	f.Add(craft(2, true, 30, pool))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if len(data) > 1<<20 {
+			return
+		}
+		compareRanges(t, data, 2, 3, 7)
+	})
+}
+
+// TestWriteFuzzSeeds writes FuzzRanges' seed corpus (IPSECPCAP_WRITE_SEEDS=1).
+func TestWriteFuzzSeeds(t *testing.T) {
+	if os.Getenv("IPSECPCAP_WRITE_SEEDS") == "" {
+		t.Skip("IPSECPCAP_WRITE_SEEDS not set")
+	}
+	pool := labFrames(t)
+	dir := filepath.Join("testdata", "fuzz", "FuzzRanges")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	write := func(name string, b []byte) {
+		var s strings.Builder
+		fmt.Fprintf(&s, "go test fuzz v1\n[]byte(%q)\n", b)
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(s.String()), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for seed := range uint64(3) {
+		write(fmt.Sprintf("pcap-decoys-%d", seed), craft(seed+10, false, 40, pool))
+		write(fmt.Sprintf("pcapng-decoys-%d", seed), craft(seed+10, true, 40, pool))
+	}
+	b := craft(20, false, 40, pool)
+	binary.LittleEndian.PutUint32(b[len(b)/2&^3:], 0x7fffffff)
+	write("pcap-corrupt-length", b)
+	b = craft(21, true, 40, pool)
+	clear(b[len(b)/2 : len(b)/2+40])
+	write("pcapng-corrupt-block", b)
+	write("pcap-cut", craft(22, false, 40, pool)[:3000])
+}
