@@ -83,6 +83,12 @@ func (r *Run) tryParallel() {
 	n := r.ranges
 	if n == 0 {
 		n = runtime.GOMAXPROCS(0)
+		if !r.opt.NoDigest {
+			// The digest is one chain on one core, as long as the
+			// analysis on several: a range more would only take turns
+			// with it.
+			n = max(n-1, 1)
+		}
 	}
 	r.mu.Unlock()
 

@@ -7,6 +7,10 @@
 // TUI, reports) call it, and it never prints. A Run can be stepped in
 // batches while another goroutine takes snapshots or frames, which is how
 // the TUI fills in while a large file loads.
+//
+// RunToEnd reads one plain capture file on every core instead, in byte
+// ranges merged exactly (parallel.go), when nothing needs to see the
+// packets one by one as they are read.
 package pipeline
 
 import (
