@@ -317,6 +317,7 @@ func (r *Run) mergeRanges(plan *capture.RangePlan, results []*rangeResult) strin
 	var out parallelOut
 	var tallies [][]decode.Traffic
 	var problems []string
+	var lastRec time.Time // of the last range with records
 	frames := 0
 	for i, res := range results {
 		if i > 0 {
@@ -335,8 +336,11 @@ func (r *Run) mergeRanges(plan *capture.RangePlan, results []*rangeResult) strin
 			return fmt.Sprintf("range %d: a pcapng section or interface after the first record", i+1)
 		case res.other:
 			return fmt.Sprintf("range %d: more than %d kinds of other traffic", i+1, maxTrafficKinds)
-		case i > 0 && !r.opt.FileOrder && res.records > 0 && results[i-1].records > 0 && res.firstRec.Before(results[i-1].lastRec):
+		case !r.opt.FileOrder && res.records > 0 && frames > 0 && res.firstRec.Before(lastRec):
 			return fmt.Sprintf("range %d: records out of time order", i+1)
+		}
+		if res.records > 0 {
+			lastRec = res.lastRec
 		}
 		out.stats.Add(res.stats)
 		out.drops += res.drops
