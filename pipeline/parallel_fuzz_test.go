@@ -116,8 +116,49 @@ func espFrameBytes(spi, seq uint32, n int) []byte {
 	return f
 }
 
+// What a crafted capture has besides (craftWith).
+const (
+	craftPlain      = iota
+	craftDisorder   // records out of time order
+	craftFragments  // IP fragments of ESP in UDP
+	craftLateIface  // pcapng: an interface declared in the middle
+	craftSimplePkts // pcapng: simple packet blocks (no time stamp)
+)
+
+// fragments are the two IPv4 fragments of a datagram of ESP in UDP.
+func fragments(id uint16, spi, seq uint32) [][]byte {
+	payload := make([]byte, 8+8+200)
+	binary.BigEndian.PutUint16(payload[0:], 4500)
+	binary.BigEndian.PutUint16(payload[2:], 4500)
+	binary.BigEndian.PutUint16(payload[4:], uint16(len(payload)))
+	binary.BigEndian.PutUint32(payload[8:], spi)
+	binary.BigEndian.PutUint32(payload[12:], seq)
+	var out [][]byte
+	for i, part := range [][]byte{payload[:104], payload[104:]} {
+		f := make([]byte, 14+20, 14+20+len(part))
+		f[12], f[13] = 0x08, 0x00
+		ip := f[14:]
+		ip[0] = 0x45
+		binary.BigEndian.PutUint16(ip[2:], uint16(20+len(part)))
+		binary.BigEndian.PutUint16(ip[4:], id)
+		flags := uint16(104/8) * uint16(i)
+		if i == 0 {
+			flags |= 0x2000 // more fragments
+		}
+		binary.BigEndian.PutUint16(ip[6:], flags)
+		ip[8], ip[9] = 64, 17
+		copy(ip[12:], []byte{198, 18, 0, 9, 198, 19, 0, 9})
+		out = append(out, append(f, part...))
+	}
+	return out
+}
+
 // craft builds a capture (pcap, or pcapng with ng) of n records.
 func craft(seed uint64, ng bool, n int, pool [][]byte) []byte {
+	return craftWith(seed, ng, n, pool, craftPlain)
+}
+
+func craftWith(seed uint64, ng bool, n int, pool [][]byte, mode int) []byte {
 	rng := rand.New(rand.NewPCG(seed, 21))
 	t0 := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
 	t := t0
@@ -138,7 +179,16 @@ func craft(seed uint64, ng bool, n int, pool [][]byte) []byte {
 			}
 			data = espFrameBytes(spi, seqs[spi], 16+rng.IntN(200))
 		}
-		recs = append(recs, craftRec{t, data})
+		switch {
+		case mode == craftDisorder && rng.IntN(40) == 0:
+			recs = append(recs, craftRec{t.Add(-time.Duration(rng.IntN(8000)) * time.Millisecond), data})
+		case mode == craftFragments && rng.IntN(30) == 0:
+			for _, f := range fragments(uint16(len(recs)), 0x9000, uint32(len(recs))) {
+				recs = append(recs, craftRec{t, f})
+			}
+		default:
+			recs = append(recs, craftRec{t, data})
+		}
 		if rng.IntN(5) != 0 {
 			t = t.Add(time.Duration(1+rng.IntN(3000)) * time.Microsecond)
 		}
@@ -158,7 +208,26 @@ func craft(seed uint64, ng bool, n int, pool [][]byte) []byte {
 		b = binary.LittleEndian.AppendUint16(b, 0)
 		b = binary.LittleEndian.AppendUint32(b, 262144)
 		b = binary.LittleEndian.AppendUint32(b, 20)
-		for _, r := range recs {
+		for i, r := range recs {
+			if mode == craftLateIface && i == len(recs)/2 {
+				b = binary.LittleEndian.AppendUint32(b, 1)
+				b = binary.LittleEndian.AppendUint32(b, 20)
+				b = binary.LittleEndian.AppendUint16(b, 1)
+				b = binary.LittleEndian.AppendUint16(b, 0)
+				b = binary.LittleEndian.AppendUint32(b, 262144)
+				b = binary.LittleEndian.AppendUint32(b, 20)
+			}
+			if mode == craftSimplePkts && i%9 == 4 {
+				pad := (4 - len(r.data)%4) % 4
+				l := uint32(16 + len(r.data) + pad)
+				b = binary.LittleEndian.AppendUint32(b, 3)
+				b = binary.LittleEndian.AppendUint32(b, l)
+				b = binary.LittleEndian.AppendUint32(b, uint32(len(r.data)))
+				b = append(b, r.data...)
+				b = append(b, make([]byte, pad)...)
+				b = binary.LittleEndian.AppendUint32(b, l)
+				continue
+			}
 			b = appendEPB(b, r.t, r.data)
 		}
 		return b
@@ -245,6 +314,29 @@ func TestRangesFooled(t *testing.T) {
 	t.Logf("%d runs read a range again", again)
 	if again == 0 {
 		t.Error("no boundary was fooled")
+	}
+}
+
+// TestRangesOnePass: what ranges cannot read exactly (records out of time
+// order, IP fragments, an interface declared after the first packet,
+// packets without time stamps) reads in one pass, to the same result.
+func TestRangesOnePass(t *testing.T) {
+	pool := labFrames(t)
+	for _, c := range []struct {
+		name string
+		ng   bool
+		mode int
+	}{
+		{"disorder pcap", false, craftDisorder}, {"disorder pcapng", true, craftDisorder},
+		{"fragments pcap", false, craftFragments}, {"fragments pcapng", true, craftFragments},
+		{"late interface", true, craftLateIface}, {"simple packets", true, craftSimplePkts},
+	} {
+		for seed := range uint64(6) {
+			hows := compareRanges(t, craftWith(seed, c.ng, 500, pool, c.mode), 2, 3, 7)
+			if seed == 0 {
+				t.Logf("%s: %q", c.name, hows)
+			}
+		}
 	}
 }
 
