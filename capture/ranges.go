@@ -98,17 +98,24 @@ func (p *RangePlan) boundary(r io.ReaderAt, guess int64, lo, hi time.Time) (int6
 	if guess >= p.Size {
 		return 0, false
 	}
-	window := min(p.Size-guess, 4*ngMaxBlockLen)
-	buf := make([]byte, window)
-	if n, err := r.ReadAt(buf, guess); int64(n) != window && !(errors.Is(err, io.EOF) && n > 0) {
-		return 0, false
-	} else {
+	// A small window first: records are small; then one that holds
+	// chains of the largest.
+	for _, w := range [...]int64{256 << 10, 4 * ngMaxBlockLen} {
+		window := min(p.Size-guess, w)
+		buf := make([]byte, window)
+		n, err := r.ReadAt(buf, guess)
+		if int64(n) != window && !(errors.Is(err, io.EOF) && n > 0) {
+			return 0, false
+		}
 		buf = buf[:n]
-	}
-	atEnd := guess+int64(len(buf)) == p.Size
-	for o := 0; o < len(buf)/2; o += int(align) {
-		if p.chains(buf[o:], atEnd, lo, hi) {
-			return guess + int64(o), true
+		atEnd := guess+int64(len(buf)) == p.Size
+		for o := 0; o < len(buf)/2; o += int(align) {
+			if p.chains(buf[o:], atEnd, lo, hi) {
+				return guess + int64(o), true
+			}
+		}
+		if atEnd {
+			break
 		}
 	}
 	return 0, false
@@ -181,6 +188,11 @@ func (p *RangePlan) plausible(b []byte, lo, hi time.Time) int {
 	return int(length)
 }
 
+// RangeBuffer is the size of a range reader's buffer: it holds any record
+// or packet block, and reads from the page cache in pieces large enough
+// that a read costs little more than its copy.
+var RangeBuffer = 1 << 20
+
 // Ranges is the number of ranges.
 func (p *RangePlan) Ranges() int { return len(p.Starts) }
 
@@ -220,12 +232,12 @@ func (p *RangePlan) OpenSpan(start, end int64) (*RangeReader, error) {
 	f.counter = &countingReader{r: io.NewSectionReader(osf, start, max(p.Size-start, 0)), n: start}
 	rr := &RangeReader{f: f, end: end, last: end >= p.Size, start: start}
 	if st.format == FormatPcap {
-		f.buf = bufio.NewReaderSize(f.counter, maxSnaplen+pcapRecordHeaderLen)
+		f.buf = bufio.NewReaderSize(f.counter, RangeBuffer)
 		f.pcap = pcapRecords{r: f.buf, order: st.order, nsecMul: st.nsecMul}
 		f.link = st.link
 		return rr, nil
 	}
-	f.buf = bufio.NewReaderSize(f.counter, ngMaxBlockLen)
+	f.buf = bufio.NewReaderSize(f.counter, RangeBuffer)
 	f.ng = newNgReader(f.buf, f.offset)
 	f.ng.order, f.ng.big, f.ng.gen = st.order, st.big, st.ngGen
 	f.ng.ifaces = slices.Clone(st.ifaces)

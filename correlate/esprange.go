@@ -25,20 +25,23 @@ import (
 // addresses). Frames are the range's own numbers; AddESPRange adds the
 // records before the range.
 type ESPRange struct {
-	// What every packet after the head updates, together.
+	// What finding the flow and every packet after the head read and
+	// update, together: one or two cache lines, and the ring.
+	spi         uint32
+	src, dst    netip.Addr
 	seq         seqTail
 	tailPackets uint64
 	tailBytes   uint64
 	lastFrame   int
-	last        time.Time // of the last packet, head or tail
 	next        int
+	last        time.Time // of the last packet, head or tail
 	recent      [recentFrames]frameNanos
 
 	// SameSPI chains the ranges of the flows of one SPI, for the
 	// caller's index (as the correlator's flows).
 	SameSPI         *ESPRange
-	spi             uint32
-	src, dst        netip.AddrPort // the first packet's
+	srcPort         netip.AddrPort // the first packet's
+	dstPort         netip.AddrPort
 	udpEncapsulated bool
 	first           time.Time
 	headLen         int
@@ -124,12 +127,13 @@ const ESPRangeHead = 2 * replayWindow
 // NewESPRange starts the range summary of the flow of ESP packet p (whose
 // Add follows), keeping the first head packets as they are (at least 1).
 func NewESPRange(p *decode.Packet, head int) *ESPRange {
-	return &ESPRange{spi: p.ESP.SPI, src: p.Src, dst: p.Dst, udpEncapsulated: p.UDPEncapsulated, headLen: max(head, 1), first: p.Time}
+	return &ESPRange{spi: p.ESP.SPI, src: p.Src.Addr(), dst: p.Dst.Addr(), srcPort: p.Src, dstPort: p.Dst,
+		udpEncapsulated: p.UDPEncapsulated, headLen: max(head, 1), first: p.Time}
 }
 
 // Is reports whether the range is of the flow of SPI spi from src to dst.
 func (r *ESPRange) Is(spi uint32, src, dst netip.Addr) bool {
-	return r.spi == spi && r.src.Addr() == src && r.dst.Addr() == dst
+	return r.spi == spi && r.src == src && r.dst == dst
 }
 
 // Add takes the flow's next ESP packet in the range.
@@ -173,22 +177,22 @@ func (r *ESPRange) Packets() uint64 { return r.packets + r.tailPackets }
 func (c *Correlator) AddESPRange(r *ESPRange, frames int) bool {
 	packets := r.packets + r.tailPackets
 	c.a.ESPPackets += int(packets)
-	f := c.flow(r.spi, r.src.Addr(), r.dst.Addr(), 0)
+	f := c.flow(r.spi, r.src, r.dst, 0)
 	if f == nil {
 		if c.nflows >= c.cfg.MaxESPFlows {
 			// Every packet of a flow not tracked is counted.
 			c.a.DroppedESPFlows += int(packets)
 			return true
 		}
-		f = &ESPFlow{SPI: r.spi, Src: r.src, Dst: r.dst, UDPEncapsulated: r.udpEncapsulated, FirstFrame: r.head[0].frame + frames, First: r.first}
+		f = &ESPFlow{SPI: r.spi, Src: r.srcPort, Dst: r.dstPort, UDPEncapsulated: r.udpEncapsulated, FirstFrame: r.head[0].frame + frames, First: r.first}
 		if c.flowsPerSPI(r.spi) < maxFlowsPerSPI {
 			f.sameSPI = c.flows[r.spi]
 			c.flows[r.spi] = f
 		} else {
-			c.moreFlows[flowKey{r.spi, r.src.Addr(), r.dst.Addr(), 0}] = f
+			c.moreFlows[flowKey{r.spi, r.src, r.dst, 0}] = f
 		}
 		c.nflows++
-		pp := c.pair(r.src.Addr(), r.dst.Addr())
+		pp := c.pair(r.src, r.dst)
 		pp.ESP = append(pp.ESP, len(c.a.ESP))
 		c.a.ESP = append(c.a.ESP, f)
 	}
