@@ -26,15 +26,17 @@ import (
 // after range, in frame order, through the same code as a sequential run,
 // with frame numbers offset by the records of the ranges before.
 //
-// Whatever the parallel reading cannot do exactly as the sequential one
-// makes the run read the file sequentially instead, from the start, before
-// anything was reported: a range boundary guessed wrong (the range before
-// did not end where it starts), records out of time order (the sequential
-// run puts them back in order), IP fragments (reassembly crosses ranges),
-// any read error (its message names frames the range cannot number),
+// A range boundary is a guess: a range that does not start where the
+// range before it really ended is read again, in the merge, from there.
+// An ESP flow whose anti-replay window after the head is not the one its
+// range computed (reordering across a boundary) has its packets after the
+// head read again from that range. Whatever else the ranges cannot do
+// exactly as one pass makes the run read the file in one pass instead,
+// from the start, before anything was reported: records out of time order
+// (one pass puts them back in order), IP fragments (reassembly crosses
+// ranges), a read error (its message names frames a range cannot number),
 // pcapng interfaces or sections after the first record, more kinds of
-// other traffic than a decoder tallies, and an ESP flow whose anti-replay
-// window a range cannot take over. Each of these costs time, never a
+// other traffic than a decoder tallies. Each of these costs time, never a
 // different result.
 
 // rangeEvent is one thing a range keeps for the merge, at its frame.
@@ -104,7 +106,7 @@ func (r *Run) tryParallel() {
 	var digest chan digestResult
 	if !r.opt.NoDigest {
 		digest = make(chan digestResult, 1)
-		go func() { digest <- digestFile(name) }()
+		go func() { digest <- digestFile(name, plan.Size) }()
 	}
 	results := r.readRanges(plan)
 	var dr digestResult
@@ -114,15 +116,14 @@ func (r *Run) tryParallel() {
 
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if why := r.mergeRanges(plan, results); why != "" {
-		r.parallel = "sequential: " + why
-		r.cor = correlate.New(r.ccfg)
-		return
-	}
 	if digest != nil && dr.err != nil {
 		// The file could not be read again for its digest: let the
-		// sequential run read it (and report what it finds).
+		// one-pass reading read it (and report what it finds).
 		r.parallel = "sequential: digest: " + dr.err.Error()
+		return
+	}
+	if why := r.mergeRanges(plan, results); why != "" {
+		r.parallel = "sequential: " + why
 		r.cor = correlate.New(r.ccfg)
 		return
 	}
@@ -435,8 +436,9 @@ type digestResult struct {
 	err error
 }
 
-// digestFile is the SHA-256 of a file, read beside the ranges.
-func digestFile(name string) digestResult {
+// digestFile is the SHA-256 of the first size bytes of a file (the bytes
+// the ranges read, should it grow meanwhile), read beside the ranges.
+func digestFile(name string, size int64) digestResult {
 	f, err := os.Open(name)
 	if err != nil {
 		return digestResult{err: err}
@@ -444,8 +446,12 @@ func digestFile(name string) digestResult {
 	defer f.Close()
 	d := sha256.New()
 	buf := make([]byte, 1<<20)
-	if _, err := io.CopyBuffer(d, struct{ io.Reader }{f}, buf); err != nil {
+	n, err := io.CopyBuffer(d, io.NewSectionReader(f, 0, size), buf)
+	if err != nil {
 		return digestResult{err: err}
+	}
+	if n != size {
+		return digestResult{err: fmt.Errorf("%s: %d bytes read for the digest, %d planned (the file changed?)", name, n, size)}
 	}
 	return digestResult{sum: hex.EncodeToString(d.Sum(nil))}
 }
