@@ -406,3 +406,44 @@ func TestWriteFuzzSeeds(t *testing.T) {
 	write("pcapng-corrupt-block", b)
 	write("pcap-cut", craft(22, false, 40, pool)[:3000])
 }
+
+// TestRangesPublicCorpus: the public corpus beside the repository (see
+// README, Tests), when present, reads in ranges as in one pass.
+func TestRangesPublicCorpus(t *testing.T) {
+	if testing.Short() {
+		t.Skip("short")
+	}
+	var files []string
+	for _, dir := range []string{"../../shared/captures", "../../shared/captures2"} {
+		filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
+			if err == nil && d.Type().IsRegular() {
+				files = append(files, path)
+			}
+			return nil
+		})
+	}
+	if len(files) == 0 {
+		t.Skip("no public corpus")
+	}
+	runs, parallel := 0, 0
+	for _, path := range files {
+		if f, err := capture.Open(path); err != nil {
+			continue
+		} else {
+			f.Close()
+		}
+		data, err := os.ReadFile(path)
+		if err != nil || len(data) > 8<<20 {
+			continue
+		}
+		t.Run(path, func(t *testing.T) {
+			for _, how := range compareRanges(t, data, 2, 3, 7) {
+				runs++
+				if strings.HasPrefix(how, "parallel") {
+					parallel++
+				}
+			}
+		})
+	}
+	t.Logf("%d runs, %d read in ranges", runs, parallel)
+}
