@@ -72,10 +72,10 @@ func PlanRanges(path string, n int) (*RangePlan, error) {
 		return nil, err
 	}
 	p := &RangePlan{Path: path, Format: f.Format, Size: st.Size(), Starts: []int64{m.Offset}, first: m}
-	lo, hi := rec.Time.Add(-spanMargin), rec.Time.Add(spanMargin)
-	if si, err := Span(path); err == nil && !si.Empty && si.Last.After(rec.Time) {
-		hi = si.Last.Add(spanMargin)
-	}
+	// Records are stamped from a little before the first record (out of
+	// order by seconds) to the longest a capture lasts after it; Span
+	// would tell the last one, at the cost of reading the tail.
+	lo, hi := rec.Time.Add(-spanMargin), rec.Time.Add(spanMaxLength)
 	body := p.Size - m.Offset
 	for i := 1; i < n; i++ {
 		guess := m.Offset + body*int64(i)/int64(n)
@@ -100,7 +100,7 @@ func (p *RangePlan) boundary(r io.ReaderAt, guess int64, lo, hi time.Time) (int6
 	}
 	// A small window first: records are small; then one that holds
 	// chains of the largest.
-	for _, w := range [...]int64{256 << 10, 4 * ngMaxBlockLen} {
+	for _, w := range [...]int64{64 << 10, 4 * ngMaxBlockLen} {
 		window := min(p.Size-guess, w)
 		buf := make([]byte, window)
 		n, err := r.ReadAt(buf, guess)
