@@ -188,10 +188,11 @@ func (p *RangePlan) plausible(b []byte, lo, hi time.Time) int {
 	return int(length)
 }
 
-// RangeBuffer is the size of a range reader's buffer: it holds any record
-// or packet block, and reads from the page cache in pieces large enough
-// that a read costs little more than its copy.
-var RangeBuffer = 1 << 20
+// RangeBuffer is the size of a range reader's buffer (less near the end
+// of a small file): it holds any record or packet block, and reads from
+// the page cache in pieces large enough that a read costs little more
+// than its copy.
+const RangeBuffer = 1 << 20
 
 // Ranges is the number of ranges.
 func (p *RangePlan) Ranges() int { return len(p.Starts) }
@@ -231,13 +232,17 @@ func (p *RangePlan) OpenSpan(start, end int64) (*RangeReader, error) {
 	f := &File{Name: p.Path, Format: st.format, closer: osf, path: p.Path, ms: st}
 	f.counter = &countingReader{r: io.NewSectionReader(osf, start, max(p.Size-start, 0)), n: start}
 	rr := &RangeReader{f: f, end: end, last: end >= p.Size, start: start}
+	// No record is longer than what is left of the file: a small file
+	// needs no large buffer (a record that claims more is an error, and
+	// makes the caller read the file in one pass, as for any error).
+	size := int(min(int64(RangeBuffer), max(p.Size-start, 0)+64))
 	if st.format == FormatPcap {
-		f.buf = bufio.NewReaderSize(f.counter, RangeBuffer)
+		f.buf = bufio.NewReaderSize(f.counter, size)
 		f.pcap = pcapRecords{r: f.buf, order: st.order, nsecMul: st.nsecMul}
 		f.link = st.link
 		return rr, nil
 	}
-	f.buf = bufio.NewReaderSize(f.counter, RangeBuffer)
+	f.buf = bufio.NewReaderSize(f.counter, size)
 	f.ng = newNgReader(f.buf, f.offset)
 	f.ng.order, f.ng.big, f.ng.gen = st.order, st.big, st.ngGen
 	f.ng.ifaces = slices.Clone(st.ifaces)

@@ -91,6 +91,10 @@ func (r *Run) tryParallel() {
 			// with it.
 			n = max(n-1, 1)
 		}
+		// A small file is read faster than ranges are set up.
+		if size := fileSize(name); size > 0 {
+			n = int(max(1, min(int64(n), size/minRangeBytes)))
+		}
 	}
 	r.mu.Unlock()
 
@@ -190,6 +194,10 @@ func (r *Run) readRanges(plan *capture.RangePlan) []*rangeResult {
 	wg.Wait()
 	return results
 }
+
+// minRangeBytes is the least a range is given when the run chooses the
+// number of ranges (GOMAXPROCS).
+const minRangeBytes = 4 << 20
 
 // espHead is the head an ESPRange keeps (a variable for the tests).
 var espHead = correlate.ESPRangeHead
