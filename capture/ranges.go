@@ -16,8 +16,9 @@ import (
 // the last record from the end of a file. The boundaries are guesses: a
 // guess inside a record whose bytes chain like headers gives a range whose
 // start is not where the range before it really ends, which the caller
-// sees (RangeReader.End against the next range's Start) and must recover
-// from by reading again. A guess can only cost time.
+// sees (the range before's RangeReader.Offset once it returned io.EOF,
+// against this range's start) and must recover from by reading again
+// (OpenSpan). A guess can only cost time.
 
 // RangePlan is a capture file cut into byte ranges at guessed record
 // boundaries.
