@@ -24,3 +24,11 @@ func SetESPHead(n int) func() {
 	espHead = n
 	return func() { espHead = old }
 }
+
+// SetRangeBudget sets what ranges may keep for the merge besides 2 MiB per
+// range, and returns a function that restores it.
+func SetRangeBudget(n int64) func() {
+	old := rangeBudget
+	rangeBudget = n
+	return func() { rangeBudget = old }
+}

@@ -60,6 +60,19 @@ type rangeResult struct {
 	drops               uint64
 	bad                 string // why the ranges cannot be merged
 	restructured, other bool
+	problems            int // problem reports kept (events)
+	dropped             int // problem reports beyond MaxProblems, counted
+}
+
+// problem keeps a problem report, or counts it beyond the MaxProblems a
+// run passes on: the run's first ones are among the ranges' first ones.
+func (res *rangeResult) problem(frame int, msg string) {
+	if res.problems >= MaxProblems {
+		res.dropped++
+		return
+	}
+	res.problems++
+	res.events = append(res.events, rangeEvent{frame: frame, problem: msg})
 }
 
 // parallelOut replaces the source decoder's counts after a parallel read.
@@ -178,16 +191,16 @@ func (r *Run) parallelEligible() string {
 // for that, and is read again from where the range before ended.
 func (r *Run) readRanges(plan *capture.RangePlan) []*rangeResult {
 	results := make([]*rangeResult, plan.Ranges())
-	var abort atomic.Bool
+	sh := &rangeShared{budget: rangeBudget + int64(plan.Ranges())*rangeBudgetEach}
 	var wg sync.WaitGroup
 	for i := range results {
 		results[i] = &rangeResult{}
 		wg.Add(1)
 		go func(res *rangeResult) {
 			defer wg.Done()
-			r.readRange(plan, plan.Starts[i], plan.End(i), res, &abort)
+			r.readRange(plan, plan.Starts[i], plan.End(i), res, sh)
 			if i == 0 && res.bad != "" {
-				abort.Store(true)
+				sh.abort.Store(true)
 			}
 		}(results[i])
 	}
@@ -206,9 +219,47 @@ var espHead = correlate.ESPRangeHead
 // updates.
 const progressEvery = 4096
 
-// readRange reads the range from start to end into res; abort, when set,
-// stops it.
-func (r *Run) readRange(plan *capture.RangePlan, start, end int64, res *rangeResult, abort *atomic.Bool) {
+// rangeShared is what the ranges read at once share: whether to stop,
+// and the memory they may keep for the merge.
+type rangeShared struct {
+	abort  atomic.Bool
+	spent  atomic.Int64 // bytes kept, as estimated
+	budget int64
+}
+
+// rangeBudget bounds what the ranges keep for the merge, as estimated: the
+// IKE messages, ICMP errors and keepalives, and a summary per flow and
+// range. Memory follows SAs, not packets, unless the capture is an IKE
+// flood or an SPI scan: past the budget the file is read in one pass, with
+// the correlator's own bounds. The 2 GB bench capture keeps about 25 MiB.
+var rangeBudget int64 = 128 << 20 // a variable for the tests
+
+const rangeBudgetEach = 2 << 20
+
+// Estimated costs of what a range keeps.
+const (
+	eventCost    = 256 // an event, a packet without its message
+	espFlowCost  = 640 // a flow's range summary, without its head
+	espHeadCost  = 24  // a packet in a flow's head
+	keptCheckout = 64 << 10
+)
+
+// keep counts n bytes kept; false when the budget is spent (the ranges
+// stop).
+func (sh *rangeShared) keep(n int) bool {
+	if sh == nil {
+		return true
+	}
+	if sh.spent.Add(int64(n)) > sh.budget {
+		sh.abort.Store(true)
+		return false
+	}
+	return true
+}
+
+// readRange reads the range from start to end into res; sh, when set, is
+// shared with the ranges read at the same time.
+func (r *Run) readRange(plan *capture.RangePlan, start, end int64, res *rangeResult, sh *rangeShared) {
 	res.start = start
 	rr, err := plan.OpenSpan(start, end)
 	if err != nil {
@@ -220,13 +271,19 @@ func (r *Run) readRange(plan *capture.RangePlan, start, end int64, res *rangeRes
 	dec.ReusePackets(true)
 	flows := map[uint32]*correlate.ESPRange{} // by SPI, chained (ESPRange.SameSPI)
 	var lastFlow *correlate.ESPRange
+	kept := 0 // bytes kept since the last check of the budget
 	fileOrder := r.opt.FileOrder
 	var last time.Time // latest packet time so far
 	reported := res.start
 	for {
-		if res.records%progressEvery == 0 {
-			if abort != nil && abort.Load() {
-				res.bad = "another range failed"
+		if res.records%progressEvery == 0 || kept >= keptCheckout {
+			if !sh.keep(kept) {
+				res.bad = overBudget
+				return
+			}
+			kept = 0
+			if sh != nil && sh.abort.Load() {
+				res.bad = aborted
 				return
 			}
 			off := rr.Offset()
@@ -255,7 +312,7 @@ func (r *Run) readRange(plan *capture.RangePlan, start, end int64, res *rangeRes
 			return
 		}
 		if err != nil {
-			res.events = append(res.events, rangeEvent{frame: rec.Frame, problem: err.Error()})
+			res.problem(rec.Frame, err.Error())
 			continue
 		}
 		if p == nil {
@@ -266,7 +323,7 @@ func (r *Run) readRange(plan *capture.RangePlan, start, end int64, res *rangeRes
 			if pr.InReassembled {
 				where = "reassembled datagram offset"
 			}
-			res.events = append(res.events, rangeEvent{frame: rec.Frame, problem: fmt.Sprintf("%s %d: %s", where, pr.Offset, pr.Reason)})
+			res.problem(rec.Frame, fmt.Sprintf("%s %d: %s", where, pr.Offset, pr.Reason))
 		}
 		if res.firstPkt.IsZero() || p.Time.Before(res.firstPkt) {
 			res.firstPkt = p.Time
@@ -279,6 +336,9 @@ func (r *Run) readRange(plan *capture.RangePlan, start, end int64, res *rangeRes
 			spi, src, dst := p.ESP.SPI, p.Src.Addr(), p.Dst.Addr()
 			if lastFlow != nil && lastFlow.Is(spi, src, dst) {
 				lastFlow.Add(p) // a burst of one flow
+				if lastFlow.Packets() <= uint64(espHead) {
+					kept += espHeadCost
+				}
 				continue
 			}
 			first := flows[spi]
@@ -287,6 +347,7 @@ func (r *Run) readRange(plan *capture.RangePlan, start, end int64, res *rangeRes
 				fr = fr.SameSPI
 			}
 			if fr == nil {
+				kept += espFlowCost
 				fr = correlate.NewESPRange(p, espHead)
 				fr.SameSPI = first
 				flows[spi] = fr
@@ -294,10 +355,15 @@ func (r *Run) readRange(plan *capture.RangePlan, start, end int64, res *rangeRes
 			}
 			fr.Add(p)
 			lastFlow = fr
+			if fr.Packets() <= uint64(espHead) {
+				kept += espHeadCost
+			}
 		case decode.KindNATKeepalive:
+			kept += eventCost
 			cp := *p // the decoder reuses it
 			res.events = append(res.events, rangeEvent{frame: rec.Frame, last: last, p: &cp})
 		default:
+			kept += eventCost + 2*len(rec.Data)
 			res.events = append(res.events, rangeEvent{frame: rec.Frame, last: last, p: p})
 		}
 	}
@@ -309,6 +375,10 @@ func (r *Run) readRange(plan *capture.RangePlan, start, end int64, res *rangeRes
 		res.other = res.other || t.Layer == "other"
 	}
 }
+
+const aborted = "stopped: another range failed"
+
+const overBudget = "more IKE messages, ICMP errors, keepalives and ESP flows than ranges keep (an IKE flood, an SPI scan?)"
 
 // maxTrafficKinds is the decoder's bound on the kinds of other traffic it
 // tallies (decode).
@@ -339,6 +409,13 @@ func (r *Run) mergeRanges(plan *capture.RangePlan, results []*rangeResult) strin
 			}
 		}
 		switch {
+		case res.bad == aborted:
+			for k, o := range results {
+				if o.bad != "" && o.bad != aborted {
+					return fmt.Sprintf("range %d: %s", k+1, o.bad)
+				}
+			}
+			return fmt.Sprintf("range %d: %s", i+1, res.bad)
 		case res.bad != "":
 			return fmt.Sprintf("range %d: %s", i+1, res.bad)
 		case res.restructured:
@@ -392,6 +469,9 @@ func (r *Run) mergeRanges(plan *capture.RangePlan, results []*rangeResult) strin
 	}
 	for _, msg := range problems {
 		r.problem(s, msg)
+	}
+	for _, res := range results {
+		s.suppress += res.dropped
 	}
 	return ""
 }

@@ -123,6 +123,7 @@ const (
 	craftFragments  // IP fragments of ESP in UDP
 	craftLateIface  // pcapng: an interface declared in the middle
 	craftSimplePkts // pcapng: simple packet blocks (no time stamp)
+	craftMalformed  // frames whose IP header is cut or wrong
 )
 
 // fragments are the two IPv4 fragments of a datagram of ESP in UDP.
@@ -182,6 +183,14 @@ func craftWith(seed uint64, ng bool, n int, pool [][]byte, mode int) []byte {
 		switch {
 		case mode == craftDisorder && rng.IntN(40) == 0:
 			recs = append(recs, craftRec{t.Add(-time.Duration(rng.IntN(8000)) * time.Millisecond), data})
+		case mode == craftMalformed && rng.IntN(4) == 0:
+			bad := append(bytes.Clone(espFrameBytes(7, uint32(len(recs)), 40)), 0)
+			if rng.IntN(2) == 0 {
+				bad = bad[:14+rng.IntN(20)] // the IP header cut
+			} else {
+				bad[14] = 0x4f // a header length beyond the packet
+			}
+			recs = append(recs, craftRec{t, bad})
 		case mode == craftFragments && rng.IntN(30) == 0:
 			for _, f := range fragments(uint16(len(recs)), 0x9000, uint32(len(recs))) {
 				recs = append(recs, craftRec{t, f})
@@ -256,7 +265,7 @@ func analyzeDoc(path string, ranges int) (string, error) {
 	if err := analysisview.WriteJSON(&b, analysisview.BuildDocument(analysisview.InputOf(res), "test", res.Analysis, res.Findings)); err != nil {
 		return "", err
 	}
-	return b.String() + "\n" + strings.Join(probs, "\n") + "\n" + how, nil
+	return fmt.Sprintf("%s\n%s\n%d more problems\n%s", b.String(), strings.Join(probs, "\n"), res.Input.SuppressedProblems, how), nil
 }
 
 // compareRanges checks that the capture in data reads in ranges as it reads
@@ -335,6 +344,42 @@ func TestRangesOnePass(t *testing.T) {
 			hows := compareRanges(t, craftWith(seed, c.ng, 500, pool, c.mode), 2, 3, 7)
 			if seed == 0 {
 				t.Logf("%s: %q", c.name, hows)
+			}
+		}
+	}
+}
+
+// TestRangesProblems: many malformed frames in every range: the run passes
+// on the same first MaxProblems reports and counts the same rest.
+func TestRangesProblems(t *testing.T) {
+	pool := labFrames(t)
+	for _, ng := range []bool{false, true} {
+		data := craftWith(4, ng, 2000, pool, craftMalformed)
+		path := filepath.Join(t.TempDir(), "m.pcap")
+		if err := os.WriteFile(path, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if doc, err := analyzeDoc(path, 0); err != nil || strings.Contains(doc, "\n0 more problems\n") {
+			t.Fatalf("the capture should have more than %d problems (%v)", pipeline.MaxProblems, err)
+		}
+		for _, how := range compareRanges(t, data, 2, 3, 7, 64) {
+			if !strings.HasPrefix(how, "parallel") {
+				t.Errorf("pcapng %v: %s", ng, how)
+			}
+		}
+	}
+}
+
+// TestRangesOverBudget: ranges that would keep more than their budget for
+// the merge (an IKE flood, an SPI scan) stop, and the file is read in one
+// pass, to the same result.
+func TestRangesOverBudget(t *testing.T) {
+	pool := labFrames(t)
+	defer pipeline.SetRangeBudget(-16 << 20)() // less than the 2 MiB each range adds
+	for _, ng := range []bool{false, true} {
+		for _, how := range compareRanges(t, craft(3, ng, 3000, pool), 2, 3, 7) {
+			if !strings.Contains(how, "than ranges keep") {
+				t.Errorf("pcapng %v: %s", ng, how)
 			}
 		}
 	}
