@@ -325,6 +325,13 @@ func (r *Run) readRange(plan *capture.RangePlan, start, end int64, res *rangeRes
 			}
 			res.problem(rec.Frame, fmt.Sprintf("%s %d: %s", where, pr.Offset, pr.Reason))
 		}
+		if p.Time.IsZero() {
+			// Packets without a time stamp (pcapng simple packet
+			// blocks) make the analysis' first time depend on where
+			// they lie.
+			res.bad = "packets without time stamps"
+			return
+		}
 		if res.firstPkt.IsZero() || p.Time.Before(res.firstPkt) {
 			res.firstPkt = p.Time
 		}
