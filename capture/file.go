@@ -8,7 +8,8 @@
 // Span tells a file's first and last record time without reading it all,
 // Chain reads the files of one capture point as one timeline, and Reorder
 // puts records that a merge or a multi-queue card left slightly out of
-// time order back in order.
+// time order back in order. PlanRanges cuts a plain file into byte ranges
+// at record boundaries, for reading it on several cores.
 //
 // It owns framing only: a Record is the bytes of one captured frame with its
 // frame number (1-based, counting every packet record, as Wireshark numbers

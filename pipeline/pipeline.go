@@ -7,12 +7,17 @@
 // TUI, reports) call it, and it never prints. A Run can be stepped in
 // batches while another goroutine takes snapshots or frames, which is how
 // the TUI fills in while a large file loads.
+//
+// RunToEnd reads one plain capture file on every core instead, in byte
+// ranges merged exactly (parallel.go), when nothing needs to see the
+// packets one by one as they are read.
 package pipeline
 
 import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/ipsecpcap/ipsecpcap/capture"
@@ -139,6 +144,16 @@ type Run struct {
 	closeOnce sync.Once
 	frames    *frameStore                                       // with Options.KeepFrames
 	scan      func(p *decode.Packet, rec *capture.Record) error // a Scan's, instead of correlating
+
+	// Reading in ranges on every core (parallel.go).
+	ccfg       correlate.Config // what the correlator was made with
+	parallel   string           // how RunToEnd read: "parallel: ...", or "sequential: why"
+	ranges     int              // ranges to read in; 0: GOMAXPROCS (tests set it)
+	parRereads int              // ranges read again in the merge (a wrong boundary, ESP tails)
+	noParallel bool             // read sequentially (tests)
+	parRead    atomic.Int64     // bytes the ranges read so far
+	parTotal   atomic.Int64     // the file's size
+	parActive  atomic.Bool      // ranges are being read
 }
 
 // Start opens a capture ("-" is standard input) and prepares the run.
@@ -213,7 +228,7 @@ func (r *Run) init(srcs []*source, opt Options) {
 	for _, s := range srcs {
 		ccfg.CaptureNames = append(ccfg.CaptureNames, s.point.Name)
 	}
-	r.opt, r.srcs, r.cor = opt, srcs, correlate.New(ccfg)
+	r.opt, r.srcs, r.cor, r.ccfg = opt, srcs, correlate.New(ccfg), ccfg
 	if opt.KeepFrames {
 		r.frames = newFrameStore(srcs)
 	}
@@ -242,6 +257,9 @@ func (r *Run) Names() []string {
 // Progress is how many bytes of the files were read, and their size (0
 // when unknown, as for standard input or a live interface).
 func (r *Run) Progress() (read, total int64) {
+	if r.parActive.Load() {
+		return r.parRead.Load(), r.parTotal.Load()
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	known := true // every size known (not standard input)
@@ -369,8 +387,14 @@ func (r *Run) waiting() bool {
 // reportRead passes on a source's read error (a bad block read past).
 func (r *Run) reportRead(s *source, msg string) { r.problem(s, msg) }
 
-// RunToEnd steps until the end of the captures.
+// RunToEnd steps until the end of the captures. A run over one plain
+// capture file that no step has read yet is read on every core
+// (GOMAXPROCS), in byte ranges (parallel.go), with the same result as
+// stepping through it; standard input, compressed files, several capture
+// points, and runs that see every packet (Options.Packet, Decrypt,
+// Decrypter, KeepFrames) are read sequentially.
 func (r *Run) RunToEnd() error {
+	r.tryParallel()
 	for {
 		done, err := r.Step(4096)
 		if done || err != nil {
@@ -461,13 +485,21 @@ func (r *Run) result(a *correlate.Analysis) *Result {
 			}
 		}
 		res.Inputs = append(res.Inputs, in)
-		res.Stats.Add(s.dec.Stats())
+		if s.par != nil {
+			res.Stats.Add(s.par.stats)
+		} else {
+			res.Stats.Add(s.dec.Stats())
+		}
 		res.Pending += s.dec.PendingFragments()
 		a.CaptureDrops += in.Drops
 	}
 	res.Input = res.Inputs[0]
 	var tallies [][]decode.Traffic
 	for _, s := range r.srcs {
+		if s.par != nil {
+			tallies = append(tallies, s.par.traffic)
+			continue
+		}
 		tallies = append(tallies, s.dec.Traffic())
 	}
 	a.Frames, a.OtherTraffic, a.Ended = res.Stats.Frames, decode.MergeTraffic(tallies...), r.done

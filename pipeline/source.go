@@ -31,6 +31,8 @@ type source struct {
 	readErr  error
 	eof      bool
 	next     *capture.Record // the record read ahead, not yet processed
+	par      *parallelOut    // the counts of a read in ranges (parallel.go)
+	opened   *capture.File   // the first file, opened before reading
 }
 
 // sourceFile is one file of a capture point: its size and digest for the
@@ -64,6 +66,7 @@ func openPoint(p Point, opt Options, late func(*source, *capture.Record, time.Du
 		s.files[0].drain()
 		return nil, err
 	}
+	s.opened = first
 	next := 0
 	s.chain = capture.NewChain(p.Files, func(name string) (*capture.File, error) {
 		next++
@@ -173,6 +176,9 @@ func (s *source) input() Input {
 		SuppressedProblems: s.suppress, SkippedBlocks: s.resumed, Capture: s.index}
 	if dc, ok := s.src.(capture.DropCounter); ok {
 		in.Drops = dc.Drops()
+	}
+	if s.par != nil {
+		in.Drops = s.par.drops
 	}
 	if s.chain == nil || len(s.files) < 2 {
 		return in
