@@ -76,40 +76,67 @@ func (c *Correlator) flowsPerSPI(spi uint32) int {
 // in constant memory: the highest number seen and a bitmap of the window
 // below it.
 func (f *ESPFlow) sequence(seq uint32, frame int) {
-	if !f.seen {
-		f.seen, f.MaxSeq, f.window = true, seq, 1
-		return
-	}
-	if seq > f.MaxSeq {
-		diff := uint64(seq - f.MaxSeq)
-		if diff > 1 {
-			f.Lost += diff - 1
+	w := f.seqState()
+	step, gap := w.advance(seq)
+	f.seen, f.MaxSeq, f.window = w.seen, w.max, w.window
+	switch step {
+	case seqAhead:
+		if gap > 0 {
+			f.Lost += gap
 			f.GapEvents++
 			if len(f.GapFrames) < maxGapFrames {
 				f.GapFrames = append(f.GapFrames, frame)
 			}
 		}
-		if diff >= replayWindow {
-			f.window = 1
-		} else {
-			f.window = f.window<<diff | 1
-		}
-		f.MaxSeq = seq
-		return
-	}
-	diff := uint64(f.MaxSeq - seq)
-	switch {
-	case diff >= replayWindow:
-		// Older than any receiver's window: it would be dropped as a
-		// replay; whether it is one cannot be told any more.
+	case seqReplay:
 		f.Replays++
-	case f.window&(1<<diff) != 0:
-		f.Replays++
-	default:
-		f.window |= 1 << diff
+	case seqFill:
 		f.OutOfOrder++
 		if f.Lost > 0 {
 			f.Lost-- // it was counted lost when the gap opened
 		}
 	}
+}
+
+// seqState is the RFC 4303 anti-replay window of a flow: the highest
+// sequence number seen and a bitmap of the window below it. The one-pass
+// flow (ESPFlow) and a range's summary (seqTail) move it the same way.
+type seqState struct {
+	seen   bool
+	max    uint32
+	window uint64
+}
+
+// seqStep is what one sequence number was to the window.
+type seqStep uint8
+
+const (
+	seqFirst  seqStep = iota // the flow's first number
+	seqAhead                 // past the highest; gap numbers were skipped
+	seqFill                  // fills a hole of the window (out of order)
+	seqReplay                // seen before, or older than any receiver's window: it would be dropped as a replay
+)
+
+// advance moves the window by one packet's number.
+func (w *seqState) advance(seq uint32) (step seqStep, gap uint64) {
+	if !w.seen {
+		w.seen, w.max, w.window = true, seq, 1
+		return seqFirst, 0
+	}
+	if seq > w.max {
+		diff := uint64(seq - w.max)
+		if diff >= replayWindow {
+			w.window = 1
+		} else {
+			w.window = w.window<<diff | 1
+		}
+		w.max = seq
+		return seqAhead, diff - 1
+	}
+	diff := uint64(w.max - seq)
+	if diff >= replayWindow || w.window&(1<<diff) != 0 {
+		return seqReplay, 0
+	}
+	w.window |= 1 << diff
+	return seqFill, 0
 }

@@ -60,12 +60,6 @@ type espHeadPacket struct {
 
 const headNoSeq = 1 << 31
 
-type seqState struct {
-	seen   bool
-	max    uint32
-	window uint64
-}
-
 func (f *ESPFlow) seqState() seqState { return seqState{f.seen, f.MaxSeq, f.window} }
 
 // seqTail is ESPFlow.sequence's state and what the steps after a point did
@@ -83,34 +77,20 @@ type seqTail struct {
 // step is ESPFlow.sequence, with lost kept as a function of the lost
 // before (an out-of-order fill decrements it only while positive).
 func (t *seqTail) step(seq uint32, frame int) {
-	if !t.seen {
-		t.seen, t.max, t.window = true, seq, 1
-		return
-	}
-	if seq > t.max {
-		diff := uint64(seq - t.max)
-		if diff > 1 {
-			t.lostAdd += int64(diff - 1)
-			t.lostMin += diff - 1
+	step, gap := t.advance(seq)
+	switch step {
+	case seqAhead:
+		if gap > 0 {
+			t.lostAdd += int64(gap)
+			t.lostMin += gap
 			t.gapEvents++
 			if len(t.gapFrames) < maxGapFrames {
 				t.gapFrames = append(t.gapFrames, frame)
 			}
 		}
-		if diff >= replayWindow {
-			t.window = 1
-		} else {
-			t.window = t.window<<diff | 1
-		}
-		t.max = seq
-		return
-	}
-	diff := uint64(t.max - seq)
-	switch {
-	case diff >= replayWindow, t.window&(1<<diff) != 0:
+	case seqReplay:
 		t.replays++
-	default:
-		t.window |= 1 << diff
+	case seqFill:
 		t.outOfOrder++
 		t.lostAdd--
 		if t.lostMin > 0 {
