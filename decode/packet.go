@@ -9,6 +9,7 @@
 package decode
 
 import (
+	"fmt"
 	"net/netip"
 	"strconv"
 	"time"
@@ -129,6 +130,16 @@ type Problem struct {
 	Offset        int
 	InReassembled bool
 	Reason        string
+}
+
+// String is the problem as a run reports it after the frame: "byte offset
+// 42: …" or "reassembled datagram offset 1480: …".
+func (p Problem) String() string {
+	where := "byte offset"
+	if p.InReassembled {
+		where = "reassembled datagram offset"
+	}
+	return fmt.Sprintf("%s %d: %s", where, p.Offset, p.Reason)
 }
 
 // ICMPError is an ICMP or ICMPv6 error that quotes an IKE or ESP packet: a

@@ -319,11 +319,7 @@ func (r *Run) readRange(plan *capture.RangePlan, start, end int64, res *rangeRes
 			continue
 		}
 		for _, pr := range p.Problems {
-			where := "byte offset"
-			if pr.InReassembled {
-				where = "reassembled datagram offset"
-			}
-			res.problem(rec.Frame, fmt.Sprintf("%s %d: %s", where, pr.Offset, pr.Reason))
+			res.problem(rec.Frame, pr.String())
 		}
 		if p.Time.IsZero() {
 			// Packets without a time stamp (pcapng simple packet

@@ -344,11 +344,7 @@ func (r *Run) Step(n int) (done bool, err error) {
 			continue
 		}
 		for _, pr := range p.Problems {
-			where := "byte offset"
-			if pr.InReassembled {
-				where = "reassembled datagram offset"
-			}
-			r.problem(s, fmt.Sprintf("%s, %s %d: %s", s.where(file, fileFrame, rec.Frame), where, pr.Offset, pr.Reason))
+			r.problem(s, s.where(file, fileFrame, rec.Frame)+", "+pr.String())
 		}
 		if r.opt.Decrypt != nil {
 			r.opt.Decrypt(p, rec.Data)
