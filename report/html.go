@@ -157,12 +157,12 @@ func (r *Report) buildLadder(sa *correlate.IKESA) ladder {
 	logged, after := r.stepLogs(sa, steps)
 	for i, s := range steps {
 		y += ladderRow
-		a := ladderArrow{Y: y, X1: ladderXI, X2: ladderXR, LabelX: (ladderXI + ladderXR) / 2, Failed: s.Failed || s.PathLoss,
-			Left: fmt.Sprintf("%+.3fs  frame %s", s.Rel, decode.FrameLabel(s.Frames[0]))}
-		if s.Sent > 1 {
-			a.Left += fmt.Sprintf(" (×%d)", s.Sent)
+		a := ladderArrow{Y: y, X1: ladderXI, X2: ladderXR, LabelX: (ladderXI + ladderXR) / 2, Failed: s.Failure || s.Lost,
+			Left: fmt.Sprintf("%+.3fs  frame %s", s.Rel, decode.FrameLabel(s.Message.Frames[0]))}
+		if s.Message.Sent > 1 {
+			a.Left += fmt.Sprintf(" (×%d)", s.Message.Sent)
 		}
-		if !s.FromInit {
+		if !s.fromInit() {
 			a.X1, a.X2 = ladderXR, ladderXI
 		}
 		dir := 1
@@ -170,10 +170,10 @@ func (r *Report) buildLadder(sa *correlate.IKESA) ladder {
 			dir = -1
 		}
 		a.Head = fmt.Sprintf("%d,%d %d,%d %d,%d", a.X2, y, a.X2-10*dir, y-5, a.X2-10*dir, y+5)
-		a.Frames = "frames " + frameRanges(s.Frames)
-		a.Label = fmt.Sprintf("%s · MID %d", s.Name, s.MessageID)
-		if s.Sent > 1 {
-			a.Label += fmt.Sprintf(" · sent ×%d", s.Sent)
+		a.Frames = "frames " + frameRanges(s.Message.Frames)
+		a.Label = fmt.Sprintf("%s · MID %d", s.Label, s.Exchange.MessageID)
+		if s.Message.Sent > 1 {
+			a.Label += fmt.Sprintf(" · sent ×%d", s.Message.Sent)
 		}
 		if len(s.Errors) > 0 {
 			a.Label += " · " + strings.Join(s.Errors, ", ")
@@ -181,21 +181,21 @@ func (r *Report) buildLadder(sa *correlate.IKESA) ladder {
 		if s.Seen != "" {
 			a.Label += " · " + s.Seen
 		}
-		a.Payloads = s.Payloads
-		if s.Encrypted {
-			a.Payloads += fmt.Sprintf(" %dB", s.Length)
+		a.Payloads = s.Message.Summary
+		if s.Message.Encrypted {
+			a.Payloads += fmt.Sprintf(" %dB", s.Message.Length)
 		}
 		a.Frames += ": " + a.Payloads
 		if rs := []rune(a.Payloads); len(rs) > 100 {
 			a.Payloads = string(rs[:99]) + "…"
 		}
-		a.Lost = s.Failed && sa.Failure != nil && sa.Failure.Kind == correlate.FailNoResponse || s.PathLoss
+		a.Lost = s.Failure && sa.Failure != nil && sa.Failure.Kind == correlate.FailNoResponse || s.Lost
 		a.Logged = logged[i]
 		if a.Logged != "" {
 			y += 8 // room for the line under the arrow
 		}
 		l.Arrows = append(l.Arrows, a)
-		if s.Failed {
+		if s.Failure {
 			addNote()
 		}
 		for _, ll := range after[i] {

@@ -147,34 +147,34 @@ func (r *Report) writeMermaid(w io.Writer, sa *correlate.IKESA) {
 	_, after := r.stepLogs(sa, steps)
 	for i, s := range steps {
 		from, to := "I", "R"
-		if !s.FromInit {
+		if !s.fromInit() {
 			from, to = "R", "I"
 		}
-		label := s.Label() + fmt.Sprintf(" (frame %s, %+.3fs)", capFrames(s.Frames, 8), s.Rel)
+		label := s.arrow() + fmt.Sprintf(" (frame %s, %+.3fs)", capFrames(s.Message.Frames, 8), s.Rel)
 		if s.Seen != "" {
 			label = strings.TrimSuffix(label, ")") + ", " + s.Seen + ")"
 		}
 		arrow := "->>"
-		if s.Failed {
+		if s.Failure {
 			fmt.Fprint(w, "    rect rgb(255, 215, 215)\n")
 			// A cross for a message that never arrived: unanswered, or
 			// lost between two capture points.
-			if s.PathLoss || sa.Failure != nil && sa.Failure.Kind == correlate.FailNoResponse {
+			if s.Lost || sa.Failure != nil && sa.Failure.Kind == correlate.FailNoResponse {
 				arrow = "-x"
 			}
-		} else if s.PathLoss {
+		} else if s.Lost {
 			// Lost between two capture points: a cross, in red.
 			fmt.Fprint(w, "    rect rgb(255, 215, 215)\n")
 			arrow = "-x"
 		}
 		fmt.Fprintf(w, "    %s%s%s: %s\n", from, arrow, to, mermaidText(label))
-		if s.Failed {
+		if s.Failure {
 			if !noted {
 				fmt.Fprintf(w, "    Note over I,R: %s\n", mermaidText(failNote(sa, top)))
 			}
 			fmt.Fprint(w, "    end\n")
 			noted = true
-		} else if s.PathLoss {
+		} else if s.Lost {
 			fmt.Fprint(w, "    end\n")
 		}
 		for _, l := range after[i] {

@@ -122,23 +122,23 @@ func (r *Report) textTunnel(t *textWriter, sa *correlate.IKESA) {
 	logged, after := r.stepLogs(sa, steps)
 	for i, s := range steps {
 		arrow := "I ──────────▶ R"
-		if !s.FromInit {
+		if !s.fromInit() {
 			arrow = "I ◀────────── R"
 		}
 		mark := "  "
-		if s.Failed || s.PathLoss {
+		if s.Failure || s.Lost {
 			mark = "✗ "
 		} else if s.Recovered {
 			mark = "! "
 		}
-		head := fmt.Sprintf("    %s%+9.3fs %-6s %s  ", mark, s.Rel, "#"+decode.FrameLabel(s.Frames[0]), arrow)
-		label := s.Label()
+		head := fmt.Sprintf("    %s%+9.3fs %-6s %s  ", mark, s.Rel, "#"+decode.FrameLabel(s.Message.Frames[0]), arrow)
+		label := s.arrow()
 		if s.Seen != "" {
 			label += " (" + s.Seen + ")"
 		}
 		t.wrap(head, strings.Repeat(" ", utf8.RuneCountInString(head)+2), label)
-		if s.Sent > 1 {
-			t.wrap(strings.Repeat(" ", utf8.RuneCountInString(head)), strings.Repeat(" ", utf8.RuneCountInString(head)+2), "frames "+capFrames(s.Frames, 16))
+		if s.Message.Sent > 1 {
+			t.wrap(strings.Repeat(" ", utf8.RuneCountInString(head)), strings.Repeat(" ", utf8.RuneCountInString(head)+2), "frames "+capFrames(s.Message.Frames, 16))
 		}
 		if logged[i] != "" {
 			t.wrap(strings.Repeat(" ", utf8.RuneCountInString(head)), strings.Repeat(" ", utf8.RuneCountInString(head)+2), logged[i])

@@ -10,41 +10,23 @@ import (
 	"github.com/ipsecpcap/ipsecpcap/view/analysisview"
 )
 
-// step is one message of a tunnel's ladder, as every format draws it: the
-// label and marks come from the one ladder (analysisview.Ladder).
+// step is one message of a tunnel's ladder as every report draws it: the
+// ladder's step (label, marks, what it carries), with its time since the
+// first IPsec packet and where it was seen over several captures.
 type step struct {
-	Exchange  string
-	ExIndex   int
-	MessageID uint32
-	N         int // 1-based within the exchange
-	// Name labels the message as every view does: "MM5", "IKE_AUTH
-	// request".
-	Name      string
-	FromInit  bool
-	Rel       float64 // seconds since the first IPsec packet
-	Frames    []int
-	Sent      int
-	Payloads  string
-	Length    int
-	Encrypted bool
-	Errors    []string // error notifies in clear
-	Failed    bool     // the failure point of the IKE SA
-	Recovered bool     // an error notify the peers got past
-	// Codes are the findings citing the message.
-	Codes []string
-	// Content is what the arrow carries after the label (Step.Content).
-	Content string
+	analysisview.Step
+	Rel float64
 	// Seen says where the message was seen in a run over several
 	// captures ("seen at 1, NOT at 2"), else "".
 	Seen string
-	// PathLoss: a PATH_LOSS finding cites the message (lost between two
-	// capture points).
-	PathLoss bool
 }
 
-// Label is the arrow's text: "IKE_AUTH response · MID 1 [ E{IDr…} ] 240B".
-func (s step) Label() string {
-	l := fmt.Sprintf("%s · MID %d %s", s.Name, s.MessageID, s.Content)
+// fromInit reports whether the initiator sent the message.
+func (s step) fromInit() bool { return s.Message.Dir == correlate.FromInitiator }
+
+// arrow is the arrow's text: "IKE_AUTH response · MID 1 [ E{IDr…} ] 240B".
+func (s step) arrow() string {
+	l := fmt.Sprintf("%s · MID %d %s", s.Label, s.Exchange.MessageID, s.Content())
 	if s.Recovered {
 		l += " (recovered)"
 	}
@@ -67,11 +49,7 @@ func (r *Report) steps(sa *correlate.IKESA) []step {
 	t0 := r.t0()
 	var out []step
 	for _, st := range analysisview.Ladder(r.Analysis, sa, r.Findings) {
-		m, ex := st.Message, st.Exchange
-		out = append(out, step{Exchange: ex.Name(), ExIndex: st.ExIndex, MessageID: ex.MessageID, N: st.N, Name: st.Label,
-			FromInit: m.Dir == correlate.FromInitiator, Rel: t0.rel(m.Times[0]), Frames: m.Frames, Sent: m.Sent,
-			Payloads: m.Summary, Length: m.Length, Encrypted: m.Encrypted, Errors: st.Errors, Failed: st.Failure,
-			Recovered: st.Recovered, Codes: st.Codes, Content: st.Content(), Seen: analysisview.SeenText(sa, m), PathLoss: st.Lost})
+		out = append(out, step{Step: st, Rel: t0.rel(st.Message.Times[0]), Seen: analysisview.SeenText(sa, st.Message)})
 	}
 	return out
 }
