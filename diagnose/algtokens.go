@@ -137,8 +137,8 @@ func classify(key, v string) (algKind, string) {
 		return algESN, esnName(u)
 	case strings.HasPrefix(u, "PRF_"):
 		return algPRF, u
-	case strings.HasPrefix(u, "MODP_") || strings.HasPrefix(u, "ECP_") || strings.HasPrefix(u, "CURVE") ||
-		strings.HasPrefix(u, "X25519") || strings.HasPrefix(u, "X448") || strings.HasPrefix(u, "ECP") || strings.HasPrefix(u, "MODP") ||
+	case strings.HasPrefix(u, "MODP") || strings.HasPrefix(u, "ECP") || strings.HasPrefix(u, "CURVE") ||
+		strings.HasPrefix(u, "X25519") || strings.HasPrefix(u, "X448") ||
 		strings.HasPrefix(u, "DH") || u == "NONE" || strings.HasPrefix(u, "ML_KEM") || strings.HasPrefix(u, "BRAINPOOL"):
 		return algKE, keName(u)
 	case strings.HasPrefix(u, "AUTH_") || strings.HasPrefix(u, "HMAC_") || strings.HasPrefix(u, "AES_XCBC") || strings.HasPrefix(u, "AES_CMAC") || strings.HasPrefix(u, "AES_GMAC"):
@@ -160,12 +160,9 @@ func keName(u string) string {
 		return "CURVE_448"
 	}
 	if strings.HasPrefix(u, "MODP") && !strings.HasPrefix(u, "MODP_") {
-		return "MODP_" + strings.TrimPrefix(u, "MODP")
+		return "MODP_" + strings.TrimPrefix(u, "MODP") // pluto's MODP2048
 	}
-	if strings.HasPrefix(u, "DH") && allDigits(u[2:]) {
-		return u // pluto's DH19 and similar: left as written
-	}
-	return u
+	return u // pluto's DH19 and others: as written
 }
 
 func esnName(u string) string {
@@ -185,8 +182,6 @@ func v1Name(v string) string {
 	switch u {
 	case "SHA", "SHA1", "HMAC_SHA", "HMAC_SHA1":
 		return "SHA1"
-	case "3DES_CBC":
-		return "3DES_CBC"
 	}
 	return strings.TrimPrefix(u, "HMAC_")
 }
