@@ -216,35 +216,34 @@ const maxValue = 256
 // cleanSettings makes the settings and connections of a log safe to print,
 // as capText makes its events' text: one printable line, capped.
 func (l *Log) cleanSettings() {
-	clean := func(vs []string) {
+	one := func(v string) string {
+		if len(v) > maxValue {
+			v = v[:maxValue]
+		}
+		return strings.ToValidUTF8(capText(v), "")
+	}
+	all := func(vs []string) {
 		for i, v := range vs {
-			if len(v) > maxValue {
-				v = v[:maxValue]
-			}
-			vs[i] = strings.ToValidUTF8(capText(v), "")
+			vs[i] = one(v)
 		}
 	}
 	for i := range l.Events {
 		if s := l.Events[i].Setting; s != nil {
-			clean(s.Values)
+			all(s.Values)
 		}
 	}
 	for i := range l.Configs {
 		c := &l.Configs[i]
-		one := []string{c.Conn, c.LocalID, c.RemoteID}
-		clean(one)
-		c.Conn, c.LocalID, c.RemoteID = one[0], one[1], one[2]
-		clean(c.LocalAddrs)
-		clean(c.RemoteAddrs)
-		clean(c.Proposals)
+		c.Conn, c.LocalID, c.RemoteID = one(c.Conn), one(c.LocalID), one(c.RemoteID)
+		all(c.LocalAddrs)
+		all(c.RemoteAddrs)
+		all(c.Proposals)
 		for j := range c.Children {
 			ch := &c.Children[j]
-			name := []string{ch.Name}
-			clean(name)
-			ch.Name = name[0]
-			clean(ch.Proposals)
-			clean(ch.LocalTS)
-			clean(ch.RemoteTS)
+			ch.Name = one(ch.Name)
+			all(ch.Proposals)
+			all(ch.LocalTS)
+			all(ch.RemoteTS)
 		}
 	}
 }
