@@ -193,7 +193,7 @@ func (p *RangePlan) plausible(b []byte, lo, hi time.Time) int {
 // of a small file): it holds any record or packet block, and reads from
 // the page cache in pieces large enough that a read costs little more
 // than its copy.
-const RangeBuffer = 1 << 20
+const RangeBuffer = ngMaxBlockLen + 4<<10
 
 // Ranges is the number of ranges.
 func (p *RangePlan) Ranges() int { return len(p.Starts) }

@@ -100,7 +100,7 @@ func (f *ESPFlow) sequence(seq uint32, frame int) {
 
 // seqState is the RFC 4303 anti-replay window of a flow: the highest
 // sequence number seen and a bitmap of the window below it. The one-pass
-// flow (ESPFlow) and a range's summary (seqTail) move it the same way.
+// flow (ESPFlow) and a range's summary (ESPRange) move it the same way.
 type seqState struct {
 	seen   bool
 	max    uint32

@@ -22,93 +22,127 @@ import (
 // from, and two such functions compose into another.
 
 // ESPRange is what one range of a capture did to one ESP flow (SPI and
-// addresses). Frames are the range's own numbers; AddESPRange adds the
-// records before the range.
+// addresses). Frames are the range's own numbers, below 2^31; AddESPRange
+// adds the records before the range.
 type ESPRange struct {
-	// What finding the flow and every packet after the head read and
-	// update, together: one or two cache lines, and the ring.
-	spi         uint32
-	src, dst    netip.Addr
-	seq         seqTail
-	tailPackets uint64
-	tailBytes   uint64
-	lastFrame   int
-	next        int
-	last        time.Time // of the last packet, head or tail
-	recent      [recentFrames]frameNanos
+	// What every packet reads and writes: the first cache line (the
+	// object's size is a multiple of 64 bytes, and ESPRanges places it at
+	// such an address: TestESPRangeLayout), then the ring. A range holds a
+	// thousand flows or more, packets of one rarely follow each other, and
+	// each line more a packet touches was a miss more.
+	seq       seqState
+	packets   uint64 // head included
+	bytes     uint64 // after the head
+	lastFrame int
+	last      int64 // nanoseconds of the last packet
+	lostAdd   int64 // lost, after the head: max(v+lostAdd, lostMin) of the v before
+	lostMin   uint64
+	recent    [recentFrames]frameNanos // the last packets, at packets % recentFrames
 
-	// SameSPI chains the ranges of the flows of one SPI, for the
-	// caller's index (as the correlator's flows).
-	SameSPI         *ESPRange
-	srcPort         netip.AddrPort // the first packet's
-	dstPort         netip.AddrPort
-	udpEncapsulated bool
-	first           time.Time
-	headLen         int
-	packets         uint64 // head included
-	head            []espHeadPacket
-	atHead          seqState // the sequence state the head left, from nothing
-}
-
-// espHeadPacket is a packet of a range's head, without pointers.
-type espHeadPacket struct {
-	frame  int
-	nanos  int64
-	seq    uint32
-	length uint32 // the top bit: no sequence number
-}
-
-const headNoSeq = 1 << 31
-
-func (f *ESPFlow) seqState() seqState { return seqState{f.seen, f.MaxSeq, f.window} }
-
-// seqTail is ESPFlow.sequence's state and what the steps after a point did
-// to the counters: lost as max(v+lostAdd, lostMin) of the v it was.
-type seqTail struct {
-	seqState
-	lostAdd    int64
-	lostMin    uint64
+	// What the steps after the head did but for lost, rarely.
 	gapEvents  int
 	replays    uint64
 	outOfOrder uint64
 	gapFrames  []int
+
+	spi             uint32
+	udpEncapsulated bool
+	src, dst        netip.Addr
+	srcPort         netip.AddrPort // the first packet's
+	dstPort         netip.AddrPort
+	first           time.Time
+	head            []espHeadPacket // the first packets, up to cap(head)
+	headBytes       uint64
+	atHead          seqState // the sequence state the head left, from nothing
+	_               [espRangePad]byte
 }
+
+// espHeadPacket is a packet of a range's head: its frame (the top bit: it
+// had no sequence number) and sequence number. Its time and length are not
+// kept: the ring holds the times of the last packets, which are all that
+// is kept of times, and lengths are summed.
+type espHeadPacket struct {
+	frame uint32
+	seq   uint32
+}
+
+const headNoSeq = 1 << 31
+
+// espRangePad rounds ESPRange up to a multiple of a cache line.
+const espRangePad = 16
+
+func (f *ESPFlow) seqState() seqState { return seqState{f.seen, f.MaxSeq, f.window} }
 
 // step is ESPFlow.sequence, with lost kept as a function of the lost
 // before (an out-of-order fill decrements it only while positive).
-func (t *seqTail) step(seq uint32, frame int) {
-	step, gap := t.advance(seq)
+func (r *ESPRange) step(seq uint32, frame int) {
+	step, gap := r.seq.advance(seq)
 	switch step {
 	case seqAhead:
 		if gap > 0 {
-			t.lostAdd += int64(gap)
-			t.lostMin += gap
-			t.gapEvents++
-			if len(t.gapFrames) < maxGapFrames {
-				t.gapFrames = append(t.gapFrames, frame)
+			r.lostAdd += int64(gap)
+			r.lostMin += gap
+			r.gapEvents++
+			if len(r.gapFrames) < maxGapFrames {
+				r.gapFrames = append(r.gapFrames, frame)
 			}
 		}
 	case seqReplay:
-		t.replays++
+		r.replays++
 	case seqFill:
-		t.outOfOrder++
-		t.lostAdd--
-		if t.lostMin > 0 {
-			t.lostMin--
+		r.outOfOrder++
+		r.lostAdd--
+		if r.lostMin > 0 {
+			r.lostMin--
 		}
 	}
 }
 
-// ESPRangeHead is the head length NewESPRange is given in practice: twice
-// the replay window, so that an in-order flow's window after its head is
-// full whatever came before.
+// ESPRangeHead is the head length ranges are given in practice: twice the
+// replay window, so that an in-order flow's window after its head is full
+// whatever came before.
 const ESPRangeHead = 2 * replayWindow
 
-// NewESPRange starts the range summary of the flow of ESP packet p (whose
-// Add follows), keeping the first head packets as they are (at least 1).
-func NewESPRange(p *decode.Packet, head int) *ESPRange {
-	return &ESPRange{spi: p.ESP.SPI, src: p.Src.Addr(), dst: p.Dst.Addr(), srcPort: p.Src, dstPort: p.Dst,
-		udpEncapsulated: p.UDPEncapsulated, headLen: max(head, 1), first: p.Time}
+// ESPRanges makes one range's ESPRanges: the summaries and their heads are
+// carved from blocks, so that a range's thousands of flows cost a few
+// allocations, and memory no flow wrote is never touched (on a virtual
+// machine a page first touched costs as much as reading a megabyte).
+type ESPRanges struct {
+	head   int
+	ranges []ESPRange
+	heads  []espHeadPacket
+}
+
+// NewESPRanges makes ESPRanges whose heads keep head packets (at least 1).
+func NewESPRanges(head int) *ESPRanges { return &ESPRanges{head: max(head, 1)} }
+
+// Blocks carved: above the runtime's 32 KiB of small objects, so that
+// they come page-aligned, and zeroed by the system rather than cleared.
+const (
+	espRangeBlock = 64
+	espHeadBlock  = 8192
+)
+
+// New starts the range summary of the flow of a packet read by
+// decode.QuickESP at time t (whose AddPacket follows).
+func (a *ESPRanges) New(e *decode.ESPFields, t time.Time) *ESPRange {
+	if len(a.ranges) == 0 {
+		a.ranges = make([]ESPRange, espRangeBlock)
+	}
+	if len(a.heads) < a.head {
+		a.heads = make([]espHeadPacket, max(a.head, espHeadBlock))
+	}
+	r := &a.ranges[0]
+	a.ranges = a.ranges[1:]
+	*r = ESPRange{spi: e.SPI, src: e.Src.Addr(), dst: e.Dst.Addr(), srcPort: e.Src, dstPort: e.Dst,
+		udpEncapsulated: e.UDPEncapsulated, first: t, head: a.heads[:0:a.head]}
+	a.heads = a.heads[a.head:]
+	return r
+}
+
+// NewPacket is New for a packet Decode read (whose Add follows).
+func (a *ESPRanges) NewPacket(p *decode.Packet) *ESPRange {
+	return a.New(&decode.ESPFields{Src: p.Src, Dst: p.Dst, UDPEncapsulated: p.UDPEncapsulated, SPI: p.ESP.SPI}, p.Time)
 }
 
 // Is reports whether the range is of the flow of SPI spi from src to dst.
@@ -118,53 +152,70 @@ func (r *ESPRange) Is(spi uint32, src, dst netip.Addr) bool {
 
 // Add takes the flow's next ESP packet in the range.
 func (r *ESPRange) Add(p *decode.Packet) {
-	r.last = p.Time
-	if len(r.head) < r.headLen {
-		r.packets++
-		l := uint32(p.Length)
-		if p.ESP.NoSeq {
-			l |= headNoSeq
-		} else {
-			r.seq.step(p.ESP.Seq, p.Frame)
-		}
-		r.head = append(r.head, espHeadPacket{p.Frame, p.Time.UnixNano(), p.ESP.Seq, l})
-		if len(r.head) == r.headLen {
-			// From here on the steps are the tail's.
-			r.atHead = r.seq.seqState
-			r.seq = seqTail{seqState: r.seq.seqState}
-		}
+	r.AddPacket(p.Frame, p.Time.UnixNano(), p.ESP.Seq, p.ESP.NoSeq, p.Length)
+}
+
+// AddPacket is Add for the packet of the frame (below 2^31) at nanos (Unix
+// time) with sequence number seq (none when noSeq) and length on the wire.
+func (r *ESPRange) AddPacket(frame int, nanos int64, seq uint32, noSeq bool, length int) {
+	r.recent[r.packets%recentFrames] = frameNanos{frame, nanos}
+	r.packets++
+	r.last, r.lastFrame = nanos, frame
+	if r.bytes == 0 && r.inHead(frame, seq, noSeq, length) {
 		return
 	}
-	r.tailPackets++
-	r.tailBytes += uint64(p.Length)
-	r.lastFrame = p.Frame
-	r.recent[r.next] = frameNanos{p.Frame, p.Time.UnixNano()}
-	r.next = (r.next + 1) % recentFrames
-	if !p.ESP.NoSeq {
-		r.seq.step(p.ESP.Seq, p.Frame)
+	r.bytes += uint64(length)
+	if !noSeq {
+		r.step(seq, frame)
 	}
 }
 
+// inHead keeps the packet in the head, if it has room, and tells whether
+// it did. The head is full for most of a flow's packets: only bytes (0
+// until then, ESP has a header) tells its caller to look.
+func (r *ESPRange) inHead(frame int, seq uint32, noSeq bool, length int) bool {
+	if len(r.head) == cap(r.head) {
+		return false
+	}
+	h := espHeadPacket{uint32(frame), seq}
+	if noSeq {
+		h.frame |= headNoSeq
+	} else {
+		r.step(seq, frame)
+	}
+	r.head = append(r.head, h)
+	r.headBytes += uint64(length)
+	if len(r.head) == cap(r.head) {
+		// From here on the steps are the tail's.
+		r.atHead = r.seq
+		r.lostAdd, r.lostMin, r.gapEvents, r.replays, r.outOfOrder, r.gapFrames = 0, 0, 0, 0, 0, nil
+	}
+	return true
+}
+
 // Packets is the number of the flow's packets in the range.
-func (r *ESPRange) Packets() uint64 { return r.packets + r.tailPackets }
+func (r *ESPRange) Packets() uint64 { return r.packets }
+
+// tail is the number of the flow's packets after the head.
+func (r *ESPRange) tail() uint64 { return r.packets - uint64(len(r.head)) }
 
 // AddESPRange applies a range's summary of a flow as adding its packets one
 // by one would, frames numbered after the frames records before the range.
 // It returns false when it cannot: the flow's anti-replay window after the
-// head is not the one the range computed (reordering across the ranges'
-// boundary); the flow is then left with the head applied, and the
-// correlator must be discarded.
+// head would not be the one the range computed (reordering across the
+// ranges' boundary). The flow then exists, but none of the range's packets
+// were applied to it: they are to be added again, all, with AddESPTail.
 func (c *Correlator) AddESPRange(r *ESPRange, frames int) bool {
-	packets := r.packets + r.tailPackets
-	c.a.ESPPackets += int(packets)
+	c.a.ESPPackets += int(r.packets)
 	f := c.flow(r.spi, r.src, r.dst, 0)
 	if f == nil {
 		if c.nflows >= c.cfg.MaxESPFlows {
 			// Every packet of a flow not tracked is counted.
-			c.a.DroppedESPFlows += int(packets)
+			c.a.DroppedESPFlows += int(r.packets)
 			return true
 		}
-		f = &ESPFlow{SPI: r.spi, Src: r.srcPort, Dst: r.dstPort, UDPEncapsulated: r.udpEncapsulated, FirstFrame: r.head[0].frame + frames, First: r.first}
+		f = &ESPFlow{SPI: r.spi, Src: r.srcPort, Dst: r.dstPort, UDPEncapsulated: r.udpEncapsulated,
+			FirstFrame: int(r.head[0].frame&^headNoSeq) + frames, First: r.first}
 		if c.flowsPerSPI(r.spi) < maxFlowsPerSPI {
 			f.sameSPI = c.flows[r.spi]
 			c.flows[r.spi] = f
@@ -176,47 +227,49 @@ func (c *Correlator) AddESPRange(r *ESPRange, frames int) bool {
 		pp.ESP = append(pp.ESP, len(c.a.ESP))
 		c.a.ESP = append(c.a.ESP, f)
 	}
-	for _, h := range r.head {
-		fr := h.frame + frames
-		f.LastFrame = fr
-		f.Packets++
-		f.recent[f.next] = frameNanos{fr, h.nanos}
-		f.next = (f.next + 1) % recentFrames
-		f.Bytes += uint64(h.length &^ headNoSeq)
-		if h.length&headNoSeq == 0 {
-			f.sequence(h.seq, fr)
+	tail := r.tail()
+	if tail > 0 {
+		w := f.seqState()
+		for _, h := range r.head {
+			if h.frame&headNoSeq == 0 {
+				w.advance(h.seq)
+			}
+		}
+		if w != r.atHead {
+			return false
 		}
 	}
-	f.Last = r.last
-	if r.tailPackets == 0 {
-		return true
+	for _, h := range r.head {
+		f.Packets++
+		if h.frame&headNoSeq == 0 {
+			f.sequence(h.seq, int(h.frame)+frames)
+		}
 	}
-	if f.seqState() != r.atHead {
-		return false
-	}
-	f.Packets += r.tailPackets
-	f.Bytes += r.tailBytes
+	f.Bytes += r.headBytes
+	// In the first packet's location, as a packet's time would be.
+	f.Last = time.Unix(0, r.last).In(r.first.Location())
 	f.LastFrame = r.lastFrame + frames
-	n, from := int(min(r.tailPackets, recentFrames)), 0
-	if r.tailPackets >= recentFrames {
-		from = r.next
-	}
-	// The ring turns once per packet: the tail's packets before its last
+	n := int(min(r.packets, recentFrames))
+	// The ring turns once per packet: the range's packets before its last
 	// n were written and overwritten.
-	f.next = int((uint64(f.next) + r.tailPackets - uint64(n)) % recentFrames)
+	f.next = int((uint64(f.next) + r.packets - uint64(n)) % recentFrames)
 	for i := range n {
-		e := r.recent[(from+i)%recentFrames]
+		e := r.recent[(r.packets-uint64(n)+uint64(i))%recentFrames]
 		e.frame += frames
 		f.recent[f.next] = e
 		f.next = (f.next + 1) % recentFrames
 	}
-	t := &r.seq
-	f.seen, f.MaxSeq, f.window = t.seen, t.max, t.window
-	f.Lost = uint64(max(int64(f.Lost)+t.lostAdd, int64(t.lostMin)))
-	f.GapEvents += t.gapEvents
-	f.Replays += t.replays
-	f.OutOfOrder += t.outOfOrder
-	for _, g := range t.gapFrames {
+	if tail == 0 {
+		return true
+	}
+	f.Packets += tail
+	f.Bytes += r.bytes
+	f.seen, f.MaxSeq, f.window = r.seq.seen, r.seq.max, r.seq.window
+	f.Lost = uint64(max(int64(f.Lost)+r.lostAdd, int64(r.lostMin)))
+	f.GapEvents += r.gapEvents
+	f.Replays += r.replays
+	f.OutOfOrder += r.outOfOrder
+	for _, g := range r.gapFrames {
 		if len(f.GapFrames) >= maxGapFrames {
 			break
 		}
@@ -245,13 +298,10 @@ func (c *Correlator) SeeTimes(first, last time.Time) {
 	}
 }
 
-// HeadLen is how many of the flow's first packets in the range the head
-// kept: when AddESPRange returns false, the range's packets of the flow
-// after these are to be added again with AddESPTail.
-func (r *ESPRange) HeadLen() int { return len(r.head) }
-
 // AddESPTail adds one ESP packet of a flow whose range AddESPRange could
-// not apply, one of the packets after the head, read again: as Add would,
-// but for the counts and times of the analysis, which AddESPRange and
-// SeeTimes took.
+// not apply, read again: as Add would, but for the counts and times of the
+// analysis, which AddESPRange and SeeTimes took.
 func (c *Correlator) AddESPTail(p *decode.Packet) { c.addESP(p) }
+
+// SPI is the flow's SPI.
+func (r *ESPRange) SPI() uint32 { return r.spi }

@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/ipsecpcap/ipsecpcap/decode"
 	"github.com/ipsecpcap/ipsecpcap/decode/esp"
@@ -87,6 +88,7 @@ func TestESPRangesAddUp(t *testing.T) {
 			from, to := cuts[i], cuts[i+1]
 			var order []*ESPRange
 			byKey := map[flowKey]*ESPRange{}
+			arena := NewESPRanges(head)
 			var first, last time.Time
 			for _, p := range pkts[from:to] {
 				cp := *p
@@ -94,7 +96,7 @@ func TestESPRangesAddUp(t *testing.T) {
 				k := flowKey{cp.ESP.SPI, cp.Src.Addr(), cp.Dst.Addr(), 0}
 				r := byKey[k]
 				if r == nil {
-					r = NewESPRange(&cp, head)
+					r = arena.NewPacket(&cp)
 					byKey[k] = r
 					order = append(order, r)
 				}
@@ -110,15 +112,12 @@ func TestESPRangesAddUp(t *testing.T) {
 					continue
 				}
 				reread++
-				n := 0
 				for _, p := range pkts[from:to] {
 					if !r.Is(p.ESP.SPI, p.Src.Addr(), p.Dst.Addr()) {
 						continue
 					}
-					if n++; n > r.HeadLen() {
-						cp := *p
-						ranged.AddESPTail(&cp)
-					}
+					cp := *p
+					ranged.AddESPTail(&cp)
 				}
 			}
 			ranged.SeeTimes(first, last)
@@ -139,9 +138,35 @@ func TestESPRangesAddUp(t *testing.T) {
 			t.Fatalf("seed %d: peers differ", seed)
 		}
 	}
-	t.Logf("%d ranges applied, %d flows' tails read again", applied, reread)
+	t.Logf("%d ranges applied, %d flows' packets read again", applied, reread)
 	if applied == 0 || reread == 0 {
 		t.Error("both ways should be taken")
+	}
+}
+
+// TestESPRangeLayout: what every packet of a range touches lies in the
+// first cache line of its flow's summary, and ESPRanges puts summaries on
+// cache-line boundaries.
+func TestESPRangeLayout(t *testing.T) {
+	var r ESPRange
+	if size := unsafe.Sizeof(r); size%64 != 0 {
+		t.Errorf("ESPRange is %d bytes, not a multiple of 64 (espRangePad)", size)
+	}
+	if end := unsafe.Offsetof(r.lostMin) + unsafe.Sizeof(r.lostMin); end > 64 {
+		t.Errorf("the fields every packet updates end at byte %d, beyond the first cache line", end)
+	}
+	if unsafe.Offsetof(r.recent) != 64 {
+		t.Errorf("the ring starts at byte %d, not on the second cache line", unsafe.Offsetof(r.recent))
+	}
+	a := NewESPRanges(ESPRangeHead)
+	for i := range 3 * espRangeBlock {
+		r := a.New(&decode.ESPFields{SPI: uint32(i + 1)}, time.Time{})
+		if addr := uintptr(unsafe.Pointer(r)); addr%64 != 0 {
+			t.Fatalf("summary %d at %#x, not on a cache line", i, addr)
+		}
+		if cap(r.head) != ESPRangeHead || len(r.head) != 0 {
+			t.Fatalf("summary %d: head of %d/%d", i, len(r.head), cap(r.head))
+		}
 	}
 }
 

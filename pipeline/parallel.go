@@ -29,8 +29,8 @@ import (
 // A range boundary is a guess: a range that does not start where the
 // range before it really ended is read again, in the merge, from there.
 // An ESP flow whose anti-replay window after the head is not the one its
-// range computed (reordering across a boundary) has its packets after the
-// head read again from that range. Whatever else the ranges cannot do
+// range computed (reordering across a boundary) has its packets in that
+// range read again. Whatever else the ranges cannot do
 // exactly as one pass makes the run read the file in one pass instead,
 // from the start, before anything was reported: records out of time order
 // (one pass puts them back in order), IP fragments (reassembly crosses
@@ -208,6 +208,10 @@ func (r *Run) readRanges(plan *capture.RangePlan) []*rangeResult {
 	return results
 }
 
+// maxRangeRecords bounds a range's records: ESP range summaries keep
+// frames in 31 bits (correlate.ESPRange).
+const maxRangeRecords = 1 << 31
+
 // minRangeBytes is the least a range is given when the run chooses the
 // number of ranges (GOMAXPROCS).
 const minRangeBytes = 4 << 20
@@ -269,8 +273,11 @@ func (r *Run) readRange(plan *capture.RangePlan, start, end int64, res *rangeRes
 	defer rr.Close()
 	dec := decode.NewDecoder(r.opt.Decode)
 	dec.ReusePackets(true)
-	flows := map[uint32]*correlate.ESPRange{} // by SPI, chained (ESPRange.SameSPI)
-	var lastFlow *correlate.ESPRange
+	var flows flowTable
+	summaries := correlate.NewESPRanges(espHead)
+	var lastFlow *correlate.ESPRange // and its key: bursts of one flow
+	var lastKey flowSlot
+	var quick decode.ESPFields
 	kept := 0 // bytes kept since the last check of the budget
 	fileOrder := r.opt.FileOrder
 	var last time.Time // latest packet time so far
@@ -299,13 +306,51 @@ func (r *Run) readRange(plan *capture.RangePlan, start, end int64, res *rangeRes
 			return
 		}
 		res.records++
-		if res.records == 1 {
-			res.firstRec = rec.Time
-		} else if !fileOrder && rec.Time.Before(res.lastRec) {
+		if res.records == maxRangeRecords {
+			res.bad = "more records than a range numbers"
+			return
+		}
+		if res.records == 1 || fileOrder {
+			if !nanosFit(rec.Time) {
+				res.bad = "time stamps beyond what nanoseconds since 1970 hold"
+				return
+			}
+			if res.records == 1 {
+				res.firstRec = rec.Time
+			}
+		} else if rec.Time.Before(res.lastRec) {
 			res.bad = "records out of time order"
 			return
 		}
 		res.lastRec = rec.Time
+		if dec.QuickESP(rec.LinkType, rec.Data, &quick) {
+			// Nearly every record: an ESP packet, read in a few
+			// dozen instructions, for its flow's counters.
+			if res.firstPkt.IsZero() || rec.Time.Before(res.firstPkt) {
+				res.firstPkt = rec.Time
+			}
+			if rec.Time.After(last) {
+				last = rec.Time
+			}
+			src, dst := quick.Src.Addr(), quick.Dst.Addr()
+			k := flowKeyOf(quick.SPI, src, dst)
+			fr := lastFlow
+			if fr == nil || k != lastKey || k.v6 && !fr.Is(quick.SPI, src, dst) {
+				fr = flows.find(k, src, dst)
+				if fr == nil {
+					kept += espFlowCost
+					fr = summaries.New(&quick, rec.Time)
+					flows.add(k, fr)
+					res.events = append(res.events, rangeEvent{frame: rec.Frame, esp: fr})
+				}
+				lastFlow, lastKey = fr, k
+			}
+			fr.AddPacket(rec.Frame, rec.Time.UnixNano(), quick.Seq, false, quick.Length)
+			if fr.Packets() <= uint64(espHead) {
+				kept += espHeadCost
+			}
+			continue
+		}
 		p, err := dec.Decode(rec)
 		if dec.Fragmented() {
 			res.bad = "IP fragments"
@@ -336,28 +381,22 @@ func (r *Run) readRange(plan *capture.RangePlan, start, end int64, res *rangeRes
 		}
 		switch p.Kind {
 		case decode.KindESP:
-			spi, src, dst := p.ESP.SPI, p.Src.Addr(), p.Dst.Addr()
-			if lastFlow != nil && lastFlow.Is(spi, src, dst) {
-				lastFlow.Add(p) // a burst of one flow
-				if lastFlow.Packets() <= uint64(espHead) {
-					kept += espHeadCost
+			// What QuickESP leaves: ESP cut short, in fragments
+			// reassembled, behind AH or in GRE.
+			src, dst := p.Src.Addr(), p.Dst.Addr()
+			k := flowKeyOf(p.ESP.SPI, src, dst)
+			fr := lastFlow
+			if fr == nil || k != lastKey || k.v6 && !fr.Is(p.ESP.SPI, src, dst) {
+				fr = flows.find(k, src, dst)
+				if fr == nil {
+					kept += espFlowCost
+					fr = summaries.NewPacket(p)
+					flows.add(k, fr)
+					res.events = append(res.events, rangeEvent{frame: rec.Frame, esp: fr})
 				}
-				continue
-			}
-			first := flows[spi]
-			fr := first
-			for fr != nil && !fr.Is(spi, src, dst) {
-				fr = fr.SameSPI
-			}
-			if fr == nil {
-				kept += espFlowCost
-				fr = correlate.NewESPRange(p, espHead)
-				fr.SameSPI = first
-				flows[spi] = fr
-				res.events = append(res.events, rangeEvent{frame: rec.Frame, esp: fr})
+				lastFlow, lastKey = fr, k
 			}
 			fr.Add(p)
-			lastFlow = fr
 			if fr.Packets() <= uint64(espHead) {
 				kept += espHeadCost
 			}
@@ -369,6 +408,10 @@ func (r *Run) readRange(plan *capture.RangePlan, start, end int64, res *rangeRes
 			kept += eventCost + 2*len(rec.Data)
 			res.events = append(res.events, rangeEvent{frame: rec.Frame, last: last, p: p})
 		}
+	}
+	if res.records > 0 && !nanosFit(res.lastRec) {
+		res.bad = "time stamps beyond what nanoseconds since 1970 hold"
+		return
 	}
 	r.parRead.Add(rr.Offset() - reported)
 	res.end, res.lastPkt = rr.Offset(), last
@@ -390,8 +433,8 @@ const maxTrafficKinds = 256
 // mergeRanges feeds the ranges' results to the correlator in frame order;
 // it returns why it could not (the correlator must then be replaced).
 // A range that does not start where the range before it ended (a boundary
-// guessed wrong) is read again from there; the tail of an ESP flow whose
-// range summary cannot be applied is read again from its range. Problems
+// guessed wrong) is read again from there; the packets of an ESP flow whose
+// range summary cannot be applied are read again from its range. Problems
 // are reported only once the merge succeeded.
 func (r *Run) mergeRanges(plan *capture.RangePlan, results []*rangeResult) string {
 	s := r.srcs[0]
@@ -434,14 +477,14 @@ func (r *Run) mergeRanges(plan *capture.RangePlan, results []*rangeResult) strin
 		out.stats.Add(res.stats)
 		out.drops += res.drops
 		tallies = append(tallies, res.traffic)
-		var tails []*correlate.ESPRange
+		var again []*correlate.ESPRange
 		for _, ev := range res.events {
 			switch {
 			case ev.problem != "":
 				problems = append(problems, fmt.Sprintf("%s: frame %d, %s", file, frames+ev.frame, ev.problem))
 			case ev.esp != nil:
 				if !r.cor.AddESPRange(ev.esp, frames) {
-					tails = append(tails, ev.esp)
+					again = append(again, ev.esp)
 				}
 			default:
 				ev.p.Frame += frames
@@ -451,10 +494,10 @@ func (r *Run) mergeRanges(plan *capture.RangePlan, results []*rangeResult) strin
 				r.cor.AddAfter(ev.p, ev.last)
 			}
 		}
-		if len(tails) > 0 {
+		if len(again) > 0 {
 			// Nothing but its own packets reads or changes a flow: its
-			// tail is added now, before the ranges after this one.
-			if why := r.rereadTails(plan, res, tails, frames); why != "" {
+			// packets are added now, before the ranges after this one.
+			if why := r.rereadFlows(plan, res, again, frames); why != "" {
 				return fmt.Sprintf("range %d: %s", i+1, why)
 			}
 		}
@@ -479,10 +522,9 @@ func (r *Run) mergeRanges(plan *capture.RangePlan, results []*rangeResult) strin
 	return ""
 }
 
-// rereadTails reads a range again for the packets of the flows after
-// their heads, and adds them to the correlator (frames: the records
-// before the range).
-func (r *Run) rereadTails(plan *capture.RangePlan, res *rangeResult, flows []*correlate.ESPRange, frames int) string {
+// rereadFlows reads a range again for the packets of the flows, and adds
+// them to the correlator (frames: the records before the range).
+func (r *Run) rereadFlows(plan *capture.RangePlan, res *rangeResult, flows []*correlate.ESPRange, frames int) string {
 	r.parRereads++
 	rr, err := plan.OpenSpan(res.start, res.end)
 	if err != nil {
@@ -506,10 +548,9 @@ func (r *Run) rereadTails(plan *capture.RangePlan, res *rangeResult, flows []*co
 		}
 		for k, f := range flows {
 			if f.Is(p.ESP.SPI, p.Src.Addr(), p.Dst.Addr()) {
-				if seen[k]++; seen[k] > f.HeadLen() {
-					p.Frame += frames
-					r.cor.AddESPTail(p)
-				}
+				seen[k]++
+				p.Frame += frames
+				r.cor.AddESPTail(p)
 				break
 			}
 		}

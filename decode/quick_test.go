@@ -1,0 +1,133 @@
+package decode_test
+
+import (
+	"bytes"
+	"encoding/binary"
+	"testing"
+
+	"github.com/ipsecpcap/ipsecpcap/capture"
+	"github.com/ipsecpcap/ipsecpcap/decode"
+)
+
+// quickCases are frames QuickESP must take (want true) or leave to Decode.
+func quickCases() []struct {
+	name string
+	lt   capture.LinkType
+	data []byte
+	want bool
+} {
+	esp := espPayload(0xc0ffee, 7, 64)
+	sll := func(etype uint16, b []byte) []byte {
+		h := make([]byte, 16)
+		binary.BigEndian.PutUint16(h[14:], etype)
+		return append(h, b...)
+	}
+	sll2 := func(etype uint16, b []byte) []byte {
+		h := make([]byte, 20)
+		binary.BigEndian.PutUint16(h[0:], etype)
+		return append(h, b...)
+	}
+	padded := append(ether(0x0800, ip4(v4src, v4dst, 50, 1, 0, espPayload(9, 1, 4))), make([]byte, 12)...)
+	tso := ether(0x0800, ip4(v4src, v4dst, 50, 1, 0, esp))
+	binary.BigEndian.PutUint16(tso[14+2:], 0)
+	udpLen0 := udp(4500, 4500, esp)
+	binary.BigEndian.PutUint16(udpLen0[4:], 0)
+	udpLen3 := udp(4500, 4500, esp)
+	binary.BigEndian.PutUint16(udpLen3[4:], 3)
+	return []struct {
+		name string
+		lt   capture.LinkType
+		data []byte
+		want bool
+	}{
+		{"raw ESP over Ethernet", capture.LinkTypeEthernet, ether(0x0800, ip4(v4src, v4dst, 50, 1, 0, esp)), true},
+		{"NAT-T ESP", capture.LinkTypeEthernet, ether(0x0800, ip4(v4src, v4dst, 17, 1, 0, udp(4500, 4500, esp))), true},
+		{"NAT-T ESP, one port", capture.LinkTypeEthernet, ether(0x0800, ip4(v4src, v4dst, 17, 1, 0, udp(40000, 4500, esp))), true},
+		{"IPv6 ESP", capture.LinkTypeEthernet, ether(0x86dd, ip6(v6src, v6dst, 50, esp)), true},
+		{"IPv6 NAT-T ESP", capture.LinkTypeRaw, ip6(v6src, v6dst, 17, udp(4500, 4500, esp)), true},
+		{"802.1Q and QinQ tags", capture.LinkTypeEthernet, ether(0x88a8, vlanTag(10, 0x8100, vlanTag(20, 0x0800, ip4(v4src, v4dst, 50, 1, 0, esp)))), true},
+		{"Linux SLL", capture.LinkTypeLinuxSLL, sll(0x0800, ip4(v4src, v4dst, 50, 1, 0, esp)), true},
+		{"Linux SLL2", capture.LinkTypeLinuxSLL2, sll2(0x86dd, ip6(v6src, v6dst, 50, esp)), true},
+		{"raw IPv4", capture.LinkTypeRaw, ip4(v4src, v4dst, 50, 1, 0, esp), true},
+		{"Ethernet padding", capture.LinkTypeEthernet, padded, true},
+		{"IPv4 length 0 (TSO)", capture.LinkTypeEthernet, tso, true},
+		{"UDP length 0", capture.LinkTypeEthernet, ether(0x0800, ip4(v4src, v4dst, 17, 1, 0, udpLen0)), true},
+		{"UDP length below its header", capture.LinkTypeEthernet, ether(0x0800, ip4(v4src, v4dst, 17, 1, 0, udpLen3)), false},
+		{"a fragment", capture.LinkTypeEthernet, ether(0x0800, ip4(v4src, v4dst, 50, 1, 0x2000, esp)), false},
+		{"a later fragment", capture.LinkTypeEthernet, ether(0x0800, ip4(v4src, v4dst, 50, 1, 10, esp)), false},
+		{"SPI 0", capture.LinkTypeEthernet, ether(0x0800, ip4(v4src, v4dst, 50, 1, 0, espPayload(0, 1, 8))), false},
+		{"ESP header cut short", capture.LinkTypeEthernet, ether(0x0800, ip4(v4src, v4dst, 50, 1, 0, esp[:6])), false},
+		{"IKE behind the non-ESP marker", capture.LinkTypeEthernet, ether(0x0800, ip4(v4src, v4dst, 17, 1, 0, udp(4500, 4500, nonESP(ikeV1)))), false},
+		{"NAT-T keepalive", capture.LinkTypeEthernet, ether(0x0800, ip4(v4src, v4dst, 17, 1, 0, udp(4500, 4500, []byte{0xff}))), false},
+		{"IKE", capture.LinkTypeEthernet, ether(0x0800, ip4(v4src, v4dst, 17, 1, 0, udp(500, 500, ikeV1))), false},
+		{"other UDP", capture.LinkTypeEthernet, ether(0x0800, ip4(v4src, v4dst, 17, 1, 0, udp(53, 53, esp))), false},
+		{"AH before ESP", capture.LinkTypeEthernet, ether(0x0800, ip4(v4src, v4dst, 51, 1, 0, append(ah(50), esp...))), false},
+		{"IPv6 extension header", capture.LinkTypeRaw, ip6(v6src, v6dst, 60, bytes.Join([][]byte{ext6(50, 0), esp}, nil)), false},
+		{"BSD loopback", capture.LinkTypeNull, append([]byte{2, 0, 0, 0}, ip4(v4src, v4dst, 50, 1, 0, esp)...), false},
+		{"ARP", capture.LinkTypeEthernet, ether(0x0806, make([]byte, 28)), false},
+		{"short Ethernet", capture.LinkTypeEthernet, make([]byte, 10), false},
+	}
+}
+
+// TestQuickESP: QuickESP takes the plain ESP frames of every link layer it
+// knows and leaves anything else to Decode; where it takes one, it reads
+// what Decode reads (checkQuick).
+func TestQuickESP(t *testing.T) {
+	for _, tc := range quickCases() {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := checkQuick(t, tc.lt, tc.data, decode.Config{}); got != tc.want {
+				t.Errorf("QuickESP took it: %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
+
+// checkQuick runs QuickESP and Decode on one frame with fresh decoders and
+// fails unless QuickESP either left it (counting nothing) or read what
+// Decode read: an ESP packet without problems or fragments, with the same
+// addresses, ports, SPI, sequence number and length, counted alike.
+func checkQuick(t *testing.T, lt capture.LinkType, data []byte, cfg decode.Config) bool {
+	t.Helper()
+	quick, full := decode.NewDecoder(cfg), decode.NewDecoder(cfg)
+	var e decode.ESPFields
+	ok := quick.QuickESP(lt, data, &e)
+	if !ok {
+		if quick.Stats() != (decode.Stats{}) {
+			t.Fatalf("QuickESP left the frame but counted %+v", quick.Stats())
+		}
+		return false
+	}
+	p, err := full.Decode(&capture.Record{Frame: 1, Time: t0, LinkType: lt, Data: data, OrigLen: len(data)})
+	switch {
+	case err != nil || p == nil:
+		t.Fatalf("QuickESP took a frame Decode reads as %v, %v", p, err)
+	case p.Kind != decode.KindESP || p.Problems != nil || p.Fragments != nil || p.ESP.NoSeq:
+		t.Fatalf("QuickESP took a frame Decode reads as %v with problems %v, fragments %v", p.Kind, p.Problems, p.Fragments)
+	}
+	want := decode.ESPFields{Src: p.Src, Dst: p.Dst, UDPEncapsulated: p.UDPEncapsulated, SPI: p.ESP.SPI, Seq: p.ESP.Seq, Length: p.Length}
+	if e != want {
+		t.Fatalf("QuickESP read %+v, Decode %+v", e, want)
+	}
+	if quick.Stats() != full.Stats() {
+		t.Fatalf("QuickESP counted %+v, Decode %+v", quick.Stats(), full.Stats())
+	}
+	return true
+}
+
+// FuzzQuickESP: on any frame, QuickESP leaves it or reads what Decode reads.
+// The seeds are quickCases and FuzzDecodeFrame's hand-made frames.
+func FuzzQuickESP(f *testing.F) {
+	for _, tc := range quickCases() {
+		f.Add(fuzzSelector(tc.lt), tc.data)
+	}
+	for _, tc := range fragCases() {
+		f.Add(fuzzSelector(capture.LinkTypeEthernet), tc.frags[0])
+	}
+	f.Fuzz(func(t *testing.T, sel byte, frame []byte) {
+		cfg := decode.Config{}
+		if sel&selPorts != 0 {
+			cfg = decode.Config{IKEPorts: []uint16{500, 1500}, NATTPorts: []uint16{4500, 14500}}
+		}
+		checkQuick(t, fuzzLinkTypes[int(sel&0x1f)%len(fuzzLinkTypes)], frame, cfg)
+	})
+}

@@ -1,0 +1,115 @@
+package pipeline
+
+import (
+	"math/bits"
+	"net/netip"
+	"time"
+
+	"github.com/ipsecpcap/ipsecpcap/correlate"
+)
+
+// flowTable finds a range's ESP flow by SPI and addresses: an open-addressed
+// table whose slots hold an IPv4 flow's whole key, so that finding one
+// reads the table alone (IPv6 flows' addresses are checked in the flow). A
+// range holds a thousand flows or more, and a Go map lookup, or a look at
+// the flow's own key, cost a cache miss per packet.
+type flowTable struct {
+	slots []flowSlot // len a power of two, at most half full
+	shift uint8      // 32 - log2(len(slots))
+	n     int
+}
+
+// flowSlot is a flow's key and range summary: src and dst are the IPv4
+// addresses, or for IPv6 (v6) a hash of them.
+type flowSlot struct {
+	spi, src, dst uint32
+	v6            bool
+	r             *correlate.ESPRange
+}
+
+// flowKeyOf is the slot key of a flow.
+func flowKeyOf(spi uint32, src, dst netip.Addr) flowSlot {
+	if src.Is4() && dst.Is4() {
+		a, b := src.As4(), dst.As4()
+		return flowSlot{spi: spi, src: be32(a), dst: be32(b)}
+	}
+	return flowSlot{spi: spi, src: addrHash(src), dst: addrHash(dst), v6: true}
+}
+
+func be32(a [4]byte) uint32 {
+	return uint32(a[0])<<24 | uint32(a[1])<<16 | uint32(a[2])<<8 | uint32(a[3])
+}
+
+// addrHash folds an address into 32 bits (a key, checked in the flow).
+func addrHash(a netip.Addr) uint32 {
+	b := a.As16()
+	var h uint32
+	for i := 0; i < 16; i += 4 {
+		h = (h ^ be32([4]byte(b[i:i+4]))) * 0x9e3779b1
+	}
+	return h
+}
+
+// start is where the probe for key k starts (Fibonacci hashing: SPIs are
+// random, but some gateways count them up).
+func (t *flowTable) start(k *flowSlot) int {
+	h := (k.spi ^ bits.RotateLeft32(k.src, 11) ^ bits.RotateLeft32(k.dst, 22)) * 0x9e3779b1
+	return int(h >> t.shift)
+}
+
+// find is the flow of key k (flowKeyOf spi, src, dst), or nil.
+func (t *flowTable) find(k flowSlot, src, dst netip.Addr) *correlate.ESPRange {
+	if len(t.slots) == 0 {
+		return nil
+	}
+	mask := len(t.slots) - 1
+	for i := t.start(&k); ; i = (i + 1) & mask {
+		s := &t.slots[i]
+		switch {
+		case s.r == nil:
+			return nil
+		case s.spi == k.spi && s.src == k.src && s.dst == k.dst && s.v6 == k.v6 && (!k.v6 || s.r.Is(k.spi, src, dst)):
+			return s.r
+		}
+	}
+}
+
+// add adds flow r of key k, which find did not find.
+func (t *flowTable) add(k flowSlot, r *correlate.ESPRange) {
+	if 2*(t.n+1) > len(t.slots) {
+		t.grow()
+	}
+	k.r = r
+	t.put(k)
+	t.n++
+}
+
+func (t *flowTable) put(k flowSlot) {
+	mask := len(t.slots) - 1
+	for i := t.start(&k); ; i = (i + 1) & mask {
+		if t.slots[i].r == nil {
+			t.slots[i] = k
+			return
+		}
+	}
+}
+
+func (t *flowTable) grow() {
+	old := t.slots
+	size := max(64, 2*len(old))
+	t.slots, t.shift = make([]flowSlot, size), uint8(32-bits.TrailingZeros(uint(size)))
+	for _, s := range old {
+		if s.r != nil {
+			t.put(s)
+		}
+	}
+}
+
+// nanosFit reports whether t is within what Time.UnixNano holds (1678 to
+// 2262): range summaries keep times as nanoseconds.
+func nanosFit(t time.Time) bool { return !t.Before(minNanosTime) && !t.After(maxNanosTime) }
+
+var (
+	minNanosTime = time.Unix(0, -1<<63)
+	maxNanosTime = time.Unix(0, 1<<63-1)
+)
