@@ -3,6 +3,7 @@ package correlate
 import (
 	"net/netip"
 	"time"
+	"unsafe"
 
 	"github.com/ipsecpcap/ipsecpcap/decode"
 )
@@ -111,6 +112,12 @@ type ESPRanges struct {
 	head   int
 	ranges []ESPRange
 	heads  []espHeadPacket
+}
+
+// ESPRangeCost is the memory one ESPRange with a head of head packets
+// takes: its summary and its head, set aside at once.
+func ESPRangeCost(head int) int {
+	return int(unsafe.Sizeof(ESPRange{})) + max(head, 1)*int(unsafe.Sizeof(espHeadPacket{}))
 }
 
 // NewESPRanges makes ESPRanges whose heads keep head packets (at least 1).

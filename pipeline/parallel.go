@@ -10,6 +10,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unsafe"
 
 	"github.com/ipsecpcap/ipsecpcap/capture"
 	"github.com/ipsecpcap/ipsecpcap/correlate"
@@ -235,16 +236,16 @@ type rangeShared struct {
 // IKE messages, ICMP errors and keepalives, and a summary per flow and
 // range. Memory follows SAs, not packets, unless the capture is an IKE
 // flood or an SPI scan: past the budget the file is read in one pass, with
-// the correlator's own bounds. The 2 GB bench capture keeps about 25 MiB.
+// the correlator's own bounds. The 2 GB bench capture keeps a few MiB.
 var rangeBudget int64 = 128 << 20 // a variable for the tests
 
 const rangeBudgetEach = 2 << 20
 
-// Estimated costs of what a range keeps.
+// Estimated costs of what a range keeps (and, for ESP flows,
+// correlate.ESPRangeCost).
 const (
-	eventCost    = 256 // an event, a packet without its message
-	espFlowCost  = 640 // a flow's range summary, without its head
-	espHeadCost  = 24  // a packet in a flow's head
+	flowSlotCost = 2 * int(unsafe.Sizeof(flowSlot{})) // a flow table at most half full
+	eventCost    = 256                                // an event, a packet without its message
 	keptCheckout = 64 << 10
 )
 
@@ -275,6 +276,7 @@ func (r *Run) readRange(plan *capture.RangePlan, start, end int64, res *rangeRes
 	dec.ReusePackets(true)
 	var flows flowTable
 	summaries := correlate.NewESPRanges(espHead)
+	espFlowCost := correlate.ESPRangeCost(espHead) + flowSlotCost
 	var lastFlow *correlate.ESPRange // and its key: bursts of one flow
 	var lastKey flowSlot
 	var quick decode.ESPFields
@@ -346,9 +348,6 @@ func (r *Run) readRange(plan *capture.RangePlan, start, end int64, res *rangeRes
 				lastFlow, lastKey = fr, k
 			}
 			fr.AddPacket(rec.Frame, rec.Time.UnixNano(), quick.Seq, false, quick.Length)
-			if fr.Packets() <= uint64(espHead) {
-				kept += espHeadCost
-			}
 			continue
 		}
 		p, err := dec.Decode(rec)
@@ -397,9 +396,6 @@ func (r *Run) readRange(plan *capture.RangePlan, start, end int64, res *rangeRes
 				lastFlow, lastKey = fr, k
 			}
 			fr.Add(p)
-			if fr.Packets() <= uint64(espHead) {
-				kept += espHeadCost
-			}
 		case decode.KindNATKeepalive:
 			kept += eventCost
 			cp := *p // the decoder reuses it
