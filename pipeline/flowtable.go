@@ -17,6 +17,7 @@ type flowTable struct {
 	slots []flowSlot // len a power of two, at most half full
 	shift uint8      // 32 - log2(len(slots))
 	n     int
+	last  flowSlot // the flow found or added last: bursts of one flow
 }
 
 // flowSlot is a flow's key and range summary: src and dst are the IPv4
@@ -57,21 +58,32 @@ func (t *flowTable) start(k *flowSlot) int {
 	return int(h >> t.shift)
 }
 
-// find is the flow of key k (flowKeyOf spi, src, dst), or nil.
-func (t *flowTable) find(k flowSlot, src, dst netip.Addr) *correlate.ESPRange {
+// find is the flow of SPI spi from src to dst, or nil; and its key, for
+// add.
+func (t *flowTable) find(spi uint32, src, dst netip.Addr) (*correlate.ESPRange, flowSlot) {
+	k := flowKeyOf(spi, src, dst)
+	if t.last.r != nil && t.last.same(&k, src, dst) {
+		return t.last.r, k
+	}
 	if len(t.slots) == 0 {
-		return nil
+		return nil, k
 	}
 	mask := len(t.slots) - 1
 	for i := t.start(&k); ; i = (i + 1) & mask {
 		s := &t.slots[i]
 		switch {
 		case s.r == nil:
-			return nil
-		case s.spi == k.spi && s.src == k.src && s.dst == k.dst && s.v6 == k.v6 && (!k.v6 || s.r.Is(k.spi, src, dst)):
-			return s.r
+			return nil, k
+		case s.same(&k, src, dst):
+			t.last = *s
+			return s.r, k
 		}
 	}
+}
+
+// same reports whether slot s holds the flow of key k, from src to dst.
+func (s *flowSlot) same(k *flowSlot, src, dst netip.Addr) bool {
+	return s.spi == k.spi && s.src == k.src && s.dst == k.dst && s.v6 == k.v6 && (!k.v6 || s.r.Is(k.spi, src, dst))
 }
 
 // add adds flow r of key k, which find did not find.
@@ -82,6 +94,7 @@ func (t *flowTable) add(k flowSlot, r *correlate.ESPRange) {
 	k.r = r
 	t.put(k)
 	t.n++
+	t.last = k
 }
 
 func (t *flowTable) put(k flowSlot) {

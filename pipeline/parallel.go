@@ -277,10 +277,14 @@ func (r *Run) readRange(plan *capture.RangePlan, start, end int64, res *rangeRes
 	var flows flowTable
 	summaries := correlate.NewESPRanges(espHead)
 	espFlowCost := correlate.ESPRangeCost(espHead) + flowSlotCost
-	var lastFlow *correlate.ESPRange // and its key: bursts of one flow
-	var lastKey flowSlot
 	var quick decode.ESPFields
 	kept := 0 // bytes kept since the last check of the budget
+	// newFlow keeps a flow first seen in the range at frame.
+	newFlow := func(fr *correlate.ESPRange, k flowSlot, frame int) {
+		flows.add(k, fr)
+		kept += espFlowCost
+		res.events = append(res.events, rangeEvent{frame: frame, esp: fr})
+	}
 	fileOrder := r.opt.FileOrder
 	var last time.Time // latest packet time so far
 	reported := res.start
@@ -334,18 +338,10 @@ func (r *Run) readRange(plan *capture.RangePlan, start, end int64, res *rangeRes
 			if rec.Time.After(last) {
 				last = rec.Time
 			}
-			src, dst := quick.Src.Addr(), quick.Dst.Addr()
-			k := flowKeyOf(quick.SPI, src, dst)
-			fr := lastFlow
-			if fr == nil || k != lastKey || k.v6 && !fr.Is(quick.SPI, src, dst) {
-				fr = flows.find(k, src, dst)
-				if fr == nil {
-					kept += espFlowCost
-					fr = summaries.New(&quick, rec.Time)
-					flows.add(k, fr)
-					res.events = append(res.events, rangeEvent{frame: rec.Frame, esp: fr})
-				}
-				lastFlow, lastKey = fr, k
+			fr, k := flows.find(quick.SPI, quick.Src.Addr(), quick.Dst.Addr())
+			if fr == nil {
+				fr = summaries.New(&quick, rec.Time)
+				newFlow(fr, k, rec.Frame)
 			}
 			fr.AddPacket(rec.Frame, rec.Time.UnixNano(), quick.Seq, false, quick.Length)
 			continue
@@ -382,18 +378,10 @@ func (r *Run) readRange(plan *capture.RangePlan, start, end int64, res *rangeRes
 		case decode.KindESP:
 			// What QuickESP leaves: ESP cut short, in fragments
 			// reassembled, behind AH or in GRE.
-			src, dst := p.Src.Addr(), p.Dst.Addr()
-			k := flowKeyOf(p.ESP.SPI, src, dst)
-			fr := lastFlow
-			if fr == nil || k != lastKey || k.v6 && !fr.Is(p.ESP.SPI, src, dst) {
-				fr = flows.find(k, src, dst)
-				if fr == nil {
-					kept += espFlowCost
-					fr = summaries.NewPacket(p)
-					flows.add(k, fr)
-					res.events = append(res.events, rangeEvent{frame: rec.Frame, esp: fr})
-				}
-				lastFlow, lastKey = fr, k
+			fr, k := flows.find(p.ESP.SPI, p.Src.Addr(), p.Dst.Addr())
+			if fr == nil {
+				fr = summaries.NewPacket(p)
+				newFlow(fr, k, rec.Frame)
 			}
 			fr.Add(p)
 		case decode.KindNATKeepalive:
