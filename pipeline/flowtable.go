@@ -14,19 +14,22 @@ import (
 // range holds a thousand flows or more, and a Go map lookup, or a look at
 // the flow's own key, cost a cache miss per packet.
 type flowTable struct {
-	slots []flowSlot // len a power of two, at most half full
-	shift uint8      // 32 - log2(len(slots))
-	n     int
+	slots []flowSlot // len a power of two, at most three quarters full
+	flows []*correlate.ESPRange
+	shift uint8    // 32 - log2(len(slots))
 	last  flowSlot // the flow found or added last: bursts of one flow
 }
 
-// flowSlot is a flow's key and range summary: src and dst are the IPv4
-// addresses, or for IPv6 (v6) a hash of them.
+// flowSlot is a flow's key and where its range summary is: src and dst are
+// the IPv4 addresses, or for IPv6 (idx&v6Flow) a hash of them; idx is one
+// more than the flow's index in flows (0: an empty slot). 16 bytes: the
+// table of a range's thousands of flows stays in the core's cache.
 type flowSlot struct {
 	spi, src, dst uint32
-	v6            bool
-	r             *correlate.ESPRange
+	idx           uint32
 }
+
+const v6Flow = 1 << 31
 
 // flowKeyOf is the slot key of a flow.
 func flowKeyOf(spi uint32, src, dst netip.Addr) flowSlot {
@@ -34,7 +37,7 @@ func flowKeyOf(spi uint32, src, dst netip.Addr) flowSlot {
 		a, b := src.As4(), dst.As4()
 		return flowSlot{spi: spi, src: be32(a), dst: be32(b)}
 	}
-	return flowSlot{spi: spi, src: addrHash(src), dst: addrHash(dst), v6: true}
+	return flowSlot{spi: spi, src: addrHash(src), dst: addrHash(dst), idx: v6Flow}
 }
 
 func be32(a [4]byte) uint32 {
@@ -62,8 +65,8 @@ func (t *flowTable) start(k *flowSlot) int {
 // add.
 func (t *flowTable) find(spi uint32, src, dst netip.Addr) (*correlate.ESPRange, flowSlot) {
 	k := flowKeyOf(spi, src, dst)
-	if t.last.r != nil && t.last.same(&k, src, dst) {
-		return t.last.r, k
+	if t.last.idx != 0 && t.same(&t.last, &k, src, dst) {
+		return t.flows[t.last.idx&^v6Flow-1], k
 	}
 	if len(t.slots) == 0 {
 		return nil, k
@@ -72,35 +75,36 @@ func (t *flowTable) find(spi uint32, src, dst netip.Addr) (*correlate.ESPRange, 
 	for i := t.start(&k); ; i = (i + 1) & mask {
 		s := &t.slots[i]
 		switch {
-		case s.r == nil:
+		case s.idx == 0:
 			return nil, k
-		case s.same(&k, src, dst):
+		case t.same(s, &k, src, dst):
 			t.last = *s
-			return s.r, k
+			return t.flows[s.idx&^v6Flow-1], k
 		}
 	}
 }
 
 // same reports whether slot s holds the flow of key k, from src to dst.
-func (s *flowSlot) same(k *flowSlot, src, dst netip.Addr) bool {
-	return s.spi == k.spi && s.src == k.src && s.dst == k.dst && s.v6 == k.v6 && (!k.v6 || s.r.Is(k.spi, src, dst))
+func (t *flowTable) same(s, k *flowSlot, src, dst netip.Addr) bool {
+	return s.spi == k.spi && s.src == k.src && s.dst == k.dst && s.idx&v6Flow == k.idx&v6Flow &&
+		(k.idx&v6Flow == 0 || t.flows[s.idx&^v6Flow-1].Is(k.spi, src, dst))
 }
 
 // add adds flow r of key k, which find did not find.
 func (t *flowTable) add(k flowSlot, r *correlate.ESPRange) {
-	if 2*(t.n+1) > len(t.slots) {
+	if 4*(len(t.flows)+1) > 3*len(t.slots) {
 		t.grow()
 	}
-	k.r = r
+	t.flows = append(t.flows, r)
+	k.idx |= uint32(len(t.flows))
 	t.put(k)
-	t.n++
 	t.last = k
 }
 
 func (t *flowTable) put(k flowSlot) {
 	mask := len(t.slots) - 1
 	for i := t.start(&k); ; i = (i + 1) & mask {
-		if t.slots[i].r == nil {
+		if t.slots[i].idx == 0 {
 			t.slots[i] = k
 			return
 		}
@@ -112,7 +116,7 @@ func (t *flowTable) grow() {
 	size := max(64, 2*len(old))
 	t.slots, t.shift = make([]flowSlot, size), uint8(32-bits.TrailingZeros(uint(size)))
 	for _, s := range old {
-		if s.r != nil {
+		if s.idx != 0 {
 			t.put(s)
 		}
 	}

@@ -63,8 +63,8 @@ func TestFlowTable(t *testing.T) {
 			t.Fatalf("%v found a flow of another key", k)
 		}
 	}
-	if 2*tab.n > len(tab.slots) {
-		t.Errorf("%d flows in %d slots: more than half full", tab.n, len(tab.slots))
+	if 4*len(tab.flows) > 3*len(tab.slots) {
+		t.Errorf("%d flows in %d slots: more than three quarters full", len(tab.flows), len(tab.slots))
 	}
 	other := netip.MustParseAddr("203.0.113.9")
 	if r, _ := tab.find(1, other, other); r != nil {
