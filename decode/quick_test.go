@@ -3,6 +3,8 @@ package decode_test
 import (
 	"bytes"
 	"encoding/binary"
+	"fmt"
+	"reflect"
 	"testing"
 
 	"github.com/ipsecpcap/ipsecpcap/capture"
@@ -71,54 +73,73 @@ func quickCases() []struct {
 
 // TestQuickESP: QuickESP takes the plain ESP frames of every link layer it
 // knows and leaves anything else to Decode; where it takes one, it reads
-// what Decode reads (checkQuick).
+// what the general walk reads, and so does Decode, which takes the same
+// short path (checkQuick).
 func TestQuickESP(t *testing.T) {
 	for _, tc := range quickCases() {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := checkQuick(t, tc.lt, tc.data, decode.Config{}); got != tc.want {
+			if got := checkQuick(t, tc.lt, tc.data, len(tc.data), decode.Config{}); got != tc.want {
 				t.Errorf("QuickESP took it: %v, want %v", got, tc.want)
 			}
+			checkQuick(t, tc.lt, tc.data, len(tc.data)+100, decode.Config{}) // cut by the snaplen
 		})
 	}
 }
 
-// checkQuick runs QuickESP and Decode on one frame with fresh decoders and
-// fails unless QuickESP either left it (counting nothing) or read what
-// Decode read: an ESP packet without problems or fragments, with the same
-// addresses, ports, SPI, sequence number and length, counted alike.
-func checkQuick(t *testing.T, lt capture.LinkType, data []byte, cfg decode.Config) bool {
+// checkQuick reads one frame three ways with fresh decoders: QuickESP,
+// Decode, and Decode by the general walk alone (WalkOnly, the reference).
+// It fails unless Decode gives the walk's packet, error and counts, field
+// for field; and QuickESP either left the frame (counting nothing) or read
+// what the walk read: an ESP packet without problems or fragments, with the
+// same addresses, ports, SPI, sequence number and length, counted alike.
+func checkQuick(t *testing.T, lt capture.LinkType, data []byte, origLen int, cfg decode.Config) bool {
 	t.Helper()
-	quick, full := decode.NewDecoder(cfg), decode.NewDecoder(cfg)
+	quick, fast, walk := decode.NewDecoder(cfg), decode.NewDecoder(cfg), decode.NewDecoder(cfg)
+	decode.WalkOnly(walk)
+	rec := func() *capture.Record {
+		return &capture.Record{Frame: 1, Time: t0, LinkType: lt, Data: data, OrigLen: origLen}
+	}
+	p, err := walk.Decode(rec())
+	fp, ferr := fast.Decode(rec())
+	if fmt.Sprint(err) != fmt.Sprint(ferr) || !reflect.DeepEqual(p, fp) {
+		t.Fatalf("Decode read %+v, %v; the walk %+v, %v", fp, ferr, p, err)
+	}
+	if fast.Stats() != walk.Stats() || fast.Fragmented() != walk.Fragmented() {
+		t.Fatalf("Decode counted %+v (fragment %v), the walk %+v (%v)", fast.Stats(), fast.Fragmented(), walk.Stats(), walk.Fragmented())
+	}
 	var e decode.ESPFields
-	ok := quick.QuickESP(lt, data, &e)
-	if !ok {
+	if !quick.QuickESP(lt, data, &e) {
 		if quick.Stats() != (decode.Stats{}) {
 			t.Fatalf("QuickESP left the frame but counted %+v", quick.Stats())
 		}
 		return false
 	}
-	p, err := full.Decode(&capture.Record{Frame: 1, Time: t0, LinkType: lt, Data: data, OrigLen: len(data)})
 	switch {
 	case err != nil || p == nil:
-		t.Fatalf("QuickESP took a frame Decode reads as %v, %v", p, err)
+		t.Fatalf("QuickESP took a frame the walk reads as %v, %v", p, err)
 	case p.Kind != decode.KindESP || p.Problems != nil || p.Fragments != nil || p.ESP.NoSeq:
-		t.Fatalf("QuickESP took a frame Decode reads as %v with problems %v, fragments %v", p.Kind, p.Problems, p.Fragments)
+		t.Fatalf("QuickESP took a frame the walk reads as %v with problems %v, fragments %v", p.Kind, p.Problems, p.Fragments)
 	}
 	want := decode.ESPFields{Src: p.Src, Dst: p.Dst, UDPEncapsulated: p.UDPEncapsulated, SPI: p.ESP.SPI, Seq: p.ESP.Seq, Length: p.Length}
 	if e != want {
-		t.Fatalf("QuickESP read %+v, Decode %+v", e, want)
+		t.Fatalf("QuickESP read %+v, the walk %+v", e, want)
 	}
-	if quick.Stats() != full.Stats() {
-		t.Fatalf("QuickESP counted %+v, Decode %+v", quick.Stats(), full.Stats())
+	if got := walk.Stats(); quick.Stats() != got {
+		t.Fatalf("QuickESP counted %+v, the walk %+v", quick.Stats(), got)
 	}
 	return true
 }
 
-// FuzzQuickESP: on any frame, QuickESP leaves it or reads what Decode reads.
+// FuzzQuickESP: on any frame, Decode reads what the general walk reads,
+// and QuickESP leaves the frame or reads what the walk reads.
 // The seeds are quickCases and FuzzDecodeFrame's hand-made frames.
 func FuzzQuickESP(f *testing.F) {
-	for _, tc := range quickCases() {
-		f.Add(fuzzSelector(tc.lt), tc.data)
+	for i, tc := range quickCases() {
+		sel := fuzzSelector(tc.lt)
+		if i%3 == 0 {
+			sel |= selTruncated
+		}
+		f.Add(sel, tc.data)
 	}
 	for _, tc := range fragCases() {
 		f.Add(fuzzSelector(capture.LinkTypeEthernet), tc.frags[0])
@@ -128,6 +149,10 @@ func FuzzQuickESP(f *testing.F) {
 		if sel&selPorts != 0 {
 			cfg = decode.Config{IKEPorts: []uint16{500, 1500}, NATTPorts: []uint16{4500, 14500}}
 		}
-		checkQuick(t, fuzzLinkTypes[int(sel&0x1f)%len(fuzzLinkTypes)], frame, cfg)
+		origLen := len(frame)
+		if sel&selTruncated != 0 {
+			origLen += 100
+		}
+		checkQuick(t, fuzzLinkTypes[int(sel&0x1f)%len(fuzzLinkTypes)], frame, origLen, cfg)
 	})
 }
