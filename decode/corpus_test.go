@@ -43,7 +43,8 @@ type realFrame struct {
 }
 
 // TestWriteFuzzDecodeFrameCorpus (re)generates
-// testdata/fuzz/FuzzDecodeFrame from the shared captures:
+// testdata/fuzz/FuzzDecodeFrame, and the same files in
+// testdata/fuzz/FuzzQuickESP, from the shared captures:
 //
 //	IPSECPCAP_WRITE_FUZZ_CORPUS=1 go test ./decode -run TestWriteFuzzDecodeFrameCorpus
 //
@@ -53,9 +54,10 @@ type realFrame struct {
 // class; fragmented datagrams keep all their fragments. Classes no real
 // capture has (ICMP errors, SLL/SLL2/VLAN link layers, IPv6 fragments) are
 // made by rewrapping real frames. Without the variable it checks that the
-// committed files decode as fuzz inputs.
+// committed files decode as fuzz inputs, and are the same in both.
 func TestWriteFuzzDecodeFrameCorpus(t *testing.T) {
 	out := filepath.Join("testdata", "fuzz", "FuzzDecodeFrame")
+	quick := filepath.Join("testdata", "fuzz", "FuzzQuickESP")
 	if os.Getenv("IPSECPCAP_WRITE_FUZZ_CORPUS") == "" {
 		ents, err := os.ReadDir(out)
 		if err != nil {
@@ -68,6 +70,9 @@ func TestWriteFuzzDecodeFrameCorpus(t *testing.T) {
 			}
 			if !strings.HasPrefix(string(b), "go test fuzz v1\nbyte(") {
 				t.Errorf("%s: not a FuzzDecodeFrame corpus file", e.Name())
+			}
+			if q, err := os.ReadFile(filepath.Join(quick, e.Name())); err != nil || string(q) != string(b) {
+				t.Errorf("%s: not the same in %s", e.Name(), quick)
 			}
 		}
 		return
@@ -143,17 +148,21 @@ func TestWriteFuzzDecodeFrameCorpus(t *testing.T) {
 	}
 	seeds = append(seeds, derivedSeeds(ike4, ike6, esp4)...)
 
-	if err := os.RemoveAll(out); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.MkdirAll(out, 0o755); err != nil {
-		t.Fatal(err)
+	for _, dir := range []string{out, quick} {
+		if err := os.RemoveAll(dir); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
 	}
 	for i, s := range seeds {
 		name := fmt.Sprintf("%02d-%s", i, s.name)
 		b := fmt.Appendf(nil, "go test fuzz v1\nbyte(%q)\n[]byte(%q)\n[]byte(%q)\n", s.sel, s.frame, s.more)
-		if err := os.WriteFile(filepath.Join(out, name), b, 0o644); err != nil {
-			t.Fatal(err)
+		for _, dir := range []string{out, quick} {
+			if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
+				t.Fatal(err)
+			}
 		}
 		t.Logf("%s: selector %#x, %d bytes, %d more", name, s.sel, len(s.frame), len(unpackFrames(s.more)))
 	}

@@ -131,28 +131,31 @@ func checkQuick(t *testing.T, lt capture.LinkType, data []byte, origLen int, cfg
 }
 
 // FuzzQuickESP: on any frame, Decode reads what the general walk reads,
-// and QuickESP leaves the frame or reads what the walk reads.
-// The seeds are quickCases and FuzzDecodeFrame's hand-made frames.
+// and QuickESP leaves the frame or reads what the walk reads. Its arguments
+// are FuzzDecodeFrame's (a frame, and more packed), and so is its committed
+// corpus (real frames of the shared captures); its seeds add quickCases.
 func FuzzQuickESP(f *testing.F) {
 	for i, tc := range quickCases() {
 		sel := fuzzSelector(tc.lt)
 		if i%3 == 0 {
 			sel |= selTruncated
 		}
-		f.Add(sel, tc.data)
+		f.Add(sel, tc.data, []byte(nil))
 	}
 	for _, tc := range fragCases() {
-		f.Add(fuzzSelector(capture.LinkTypeEthernet), tc.frags[0])
+		f.Add(fuzzSelector(capture.LinkTypeEthernet), tc.frags[0], packFrames(tc.frags[1:]...))
 	}
-	f.Fuzz(func(t *testing.T, sel byte, frame []byte) {
+	f.Fuzz(func(t *testing.T, sel byte, frame []byte, more []byte) {
 		cfg := decode.Config{}
 		if sel&selPorts != 0 {
 			cfg = decode.Config{IKEPorts: []uint16{500, 1500}, NATTPorts: []uint16{4500, 14500}}
 		}
-		origLen := len(frame)
-		if sel&selTruncated != 0 {
-			origLen += 100
+		for _, data := range append([][]byte{frame}, unpackFrames(more)...) {
+			origLen := len(data)
+			if sel&selTruncated != 0 {
+				origLen += 100
+			}
+			checkQuick(t, fuzzLinkTypes[int(sel&0x1f)%len(fuzzLinkTypes)], data, origLen, cfg)
 		}
-		checkQuick(t, fuzzLinkTypes[int(sel&0x1f)%len(fuzzLinkTypes)], frame, origLen, cfg)
 	})
 }
