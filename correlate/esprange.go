@@ -211,7 +211,7 @@ func (r *ESPRange) tail() uint64 { return r.packets - uint64(len(r.head)) }
 // It returns false when it cannot: the flow's anti-replay window after the
 // head would not be the one the range computed (reordering across the
 // ranges' boundary). The flow then exists, but none of the range's packets
-// were applied to it: they are to be added again, all, with AddESPTail.
+// were applied to it: they are to be added again, all, with AddESPAgain.
 func (c *Correlator) AddESPRange(r *ESPRange, frames int) bool {
 	c.a.ESPPackets += int(r.packets)
 	f := c.flow(r.spi, r.src, r.dst, 0)
@@ -305,10 +305,10 @@ func (c *Correlator) SeeTimes(first, last time.Time) {
 	}
 }
 
-// AddESPTail adds one ESP packet of a flow whose range AddESPRange could
+// AddESPAgain adds one ESP packet of a flow whose range AddESPRange could
 // not apply, read again: as Add would, but for the counts and times of the
 // analysis, which AddESPRange and SeeTimes took.
-func (c *Correlator) AddESPTail(p *decode.Packet) { c.addESP(p) }
+func (c *Correlator) AddESPAgain(p *decode.Packet) { c.addESP(p) }
 
 // SPI is the flow's SPI.
 func (r *ESPRange) SPI() uint32 { return r.spi }

@@ -117,7 +117,7 @@ func TestESPRangesAddUp(t *testing.T) {
 						continue
 					}
 					cp := *p
-					ranged.AddESPTail(&cp)
+					ranged.AddESPAgain(&cp)
 				}
 			}
 			ranged.SeeTimes(first, last)

@@ -534,7 +534,7 @@ func (r *Run) rereadFlows(plan *capture.RangePlan, res *rangeResult, flows []*co
 			if f.Is(p.ESP.SPI, p.Src.Addr(), p.Dst.Addr()) {
 				seen[k]++
 				p.Frame += frames
-				r.cor.AddESPTail(p)
+				r.cor.AddESPAgain(p)
 				break
 			}
 		}
