@@ -3,7 +3,6 @@ package pipeline
 import (
 	"math/bits"
 	"net/netip"
-	"time"
 
 	"github.com/ipsecpcap/ipsecpcap/correlate"
 )
@@ -121,12 +120,3 @@ func (t *flowTable) grow() {
 		}
 	}
 }
-
-// nanosFit reports whether t is within what Time.UnixNano holds (1678 to
-// 2262): range summaries keep times as nanoseconds.
-func nanosFit(t time.Time) bool { return !t.Before(minNanosTime) && !t.After(maxNanosTime) }
-
-var (
-	minNanosTime = time.Unix(0, -1<<63)
-	maxNanosTime = time.Unix(0, 1<<63-1)
-)

@@ -209,6 +209,15 @@ func (r *Run) readRanges(plan *capture.RangePlan) []*rangeResult {
 	return results
 }
 
+// nanosFit reports whether t is within what Time.UnixNano holds (1678 to
+// 2262): range summaries keep times as nanoseconds.
+func nanosFit(t time.Time) bool { return !t.Before(minNanosTime) && !t.After(maxNanosTime) }
+
+var (
+	minNanosTime = time.Unix(0, -1<<63)
+	maxNanosTime = time.Unix(0, 1<<63-1)
+)
+
 // maxRangeRecords bounds a range's records: ESP range summaries keep
 // frames in 31 bits (correlate.ESPRange).
 const maxRangeRecords = 1 << 31
