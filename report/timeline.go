@@ -54,38 +54,6 @@ func (r *Report) steps(sa *correlate.IKESA) []step {
 	return out
 }
 
-// pathLossFrames are the frames PATH_LOSS findings cite.
-func (r *Report) pathLossFrames() map[int]bool {
-	set := map[int]bool{}
-	for _, f := range r.Findings {
-		if f.Code == diagnose.PathLoss {
-			for _, fr := range f.Frames {
-				set[fr] = true
-			}
-		}
-	}
-	return set
-}
-
-// messageCited reports whether one of a message's frames or sightings is
-// in a set.
-func messageCited(m *correlate.Message, set map[int]bool) bool {
-	if len(set) == 0 {
-		return false
-	}
-	for _, f := range m.Frames {
-		if set[f] {
-			return true
-		}
-	}
-	for _, s := range m.Seen {
-		if set[s.Frame] {
-			return true
-		}
-	}
-	return false
-}
-
 // sightingFrames are every frame of a message at every capture point, in
 // order (its own frames in a single-capture run).
 func sightingFrames(m *correlate.Message) []int {
@@ -190,12 +158,19 @@ type exchangeRow struct {
 
 func (r *Report) exchangeRows(sa *correlate.IKESA) []exchangeRow {
 	t0 := r.t0()
-	lost := r.pathLossFrames()
+	// An exchange failed where the ladder marks one of its messages: the
+	// failure point, or a message lost on the path. The ladder decides;
+	// the table only shows it.
+	failedEx := map[int]bool{}
+	for _, s := range analysisview.Ladder(r.Analysis, sa, r.Findings) {
+		if s.Failure || s.Lost {
+			failedEx[s.ExIndex] = true
+		}
+	}
 	var rows []exchangeRow
 	for i, ex := range sa.Exchanges {
 		var fr []int
 		var msgs []string
-		failed := false
 		for n, m := range ex.Messages {
 			fr = append(fr, sightingFrames(m)...)
 			d := "I→R"
@@ -214,11 +189,7 @@ func (r *Report) exchangeRows(sa *correlate.IKESA) []exchangeRow {
 			if s := analysisview.SeenText(sa, m); s != "" {
 				t += " (" + s + ")"
 			}
-			failed = failed || messageCited(m, lost)
 			msgs = append(msgs, t)
-		}
-		if sa.Failure != nil && sa.Failure.Exchange == i {
-			failed = true
 		}
 		sortInts(fr)
 		phase := map[int]string{0: "-", 1: "1", 2: "2"}[ex.Phase]
@@ -228,7 +199,7 @@ func (r *Report) exchangeRows(sa *correlate.IKESA) []exchangeRow {
 		}
 		rows = append(rows, exchangeRow{Rel: fmt.Sprintf("%+.3f s", t0.rel(ex.Messages[0].Times[0])), Frames: frameRanges(fr),
 			Phase: phase, Exchange: name, MID: fmt.Sprint(ex.MessageID), Messages: strings.Join(msgs, "; "),
-			Filter: exchangeFilter(sa, ex), Failed: failed})
+			Filter: exchangeFilter(sa, ex), Failed: failedEx[i]})
 	}
 	return rows
 }
