@@ -95,14 +95,7 @@ func TestLiveMirrorLab(t *testing.T) {
 		t.Skip("another lab run holds the ipl-* namespaces")
 	}
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "ipsecpcap")
-	build := []string{"build", "-o", bin}
-	if capture.LiveBackend == "libpcap" {
-		build = append(build, "-tags", "libpcap") // test what this build captures with
-	}
-	if out, err := exec.Command("go", append(build, ".")...).CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := buildIpsecpcap(t, dir)
 	hook := filepath.Join(dir, "live-hook")
 	if err := os.WriteFile(hook, []byte(liveHook), 0o755); err != nil {
 		t.Fatal(err)

@@ -4,14 +4,12 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -36,27 +34,8 @@ func TestLiveReplay(t *testing.T) {
 		}
 		lockNetns(t)
 		ns := fmt.Sprintf("ipl-lr-%d", os.Getpid())
-		ipc := func(args ...string) {
-			t.Helper()
-			if out, err := exec.Command("ip", args...).CombinedOutput(); err != nil {
-				t.Fatalf("ip %s: %v\n%s", strings.Join(args, " "), err, out)
-			}
-		}
-		exec.Command("ip", "netns", "del", ns).Run()
-		ipc("netns", "add", ns)
-		defer exec.Command("ip", "netns", "del", ns).Run()
-		ipc("-n", ns, "link", "add", "ipl-lr0", "type", "veth", "peer", "name", "ipl-lr1")
-		ipc("-n", ns, "link", "set", "ipl-lr0", "up")
-		ipc("-n", ns, "link", "set", "ipl-lr1", "up")
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		defer cancel()
-		cmd := exec.CommandContext(ctx, "ip", "netns", "exec", ns, os.Args[0], "-test.run", "^TestLiveReplay$", "-test.v", "-test.count=1")
-		cmd.Env = append(os.Environ(), "IPSECPCAP_LIVE_CHILD=1")
-		out, err := cmd.CombinedOutput()
-		if err != nil || !bytes.Contains(out, []byte("--- PASS: TestLiveReplay")) {
-			t.Fatalf("in %s: %v\n%s", ns, err, out)
-		}
-		t.Logf("%s", out)
+		vethNamespace(t, ns, "ipl-lr0", "ipl-lr1")
+		rerunInNamespace(t, ns, "TestLiveReplay", time.Minute, "IPSECPCAP_LIVE_CHILD=1")
 		return
 	}
 	dir := t.TempDir()

@@ -5,7 +5,6 @@ package main
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -22,7 +21,6 @@ import (
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
-	"github.com/ipsecpcap/ipsecpcap/capture"
 	"github.com/ipsecpcap/ipsecpcap/pipeline"
 )
 
@@ -55,39 +53,10 @@ func TestPrometheusScrapesLive(t *testing.T) {
 			t.Skip("needs the prometheus binary (apt-get install prometheus)")
 		}
 		lockNetns(t)
-		dir := t.TempDir()
-		bin := filepath.Join(dir, "ipsecpcap")
-		build := []string{"build", "-o", bin}
-		if capture.LiveBackend == "libpcap" {
-			build = append(build, "-tags", "libpcap") // test what this build captures with
-		}
-		if out, err := exec.Command("go", append(build, ".")...).CombinedOutput(); err != nil {
-			t.Fatalf("go build: %v\n%s", err, out)
-		}
+		bin := buildIpsecpcap(t, t.TempDir())
 		ns := fmt.Sprintf("ipl-pr-%d", os.Getpid())
-		ipc := func(args ...string) {
-			t.Helper()
-			if out, err := exec.Command("ip", args...).CombinedOutput(); err != nil {
-				t.Fatalf("ip %s: %v\n%s", strings.Join(args, " "), err, out)
-			}
-		}
-		exec.Command("ip", "netns", "del", ns).Run()
-		ipc("netns", "add", ns)
-		defer exec.Command("ip", "netns", "del", ns).Run()
-		ipc("-n", ns, "link", "set", "lo", "up")
-		ipc("-n", ns, "link", "add", "ipl-pr0", "type", "veth", "peer", "name", "ipl-pr1")
-		ipc("-n", ns, "link", "set", "ipl-pr0", "up")
-		ipc("-n", ns, "link", "set", "ipl-pr1", "up")
-		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-		defer cancel()
-		cmd := exec.CommandContext(ctx, "ip", "netns", "exec", ns, os.Args[0], "-test.run", "^TestPrometheusScrapesLive$", "-test.v", "-test.count=1")
-		cmd.Env = append(os.Environ(), "IPSECPCAP_PROM_CHILD=1", "IPSECPCAP_BIN="+bin)
-		cmd.WaitDelay = 10 * time.Second
-		out, err := cmd.CombinedOutput()
-		if err != nil || !bytes.Contains(out, []byte("--- PASS: TestPrometheusScrapesLive")) {
-			t.Fatalf("in %s: %v\n%s", ns, err, out)
-		}
-		t.Logf("%s", out)
+		vethNamespace(t, ns, "ipl-pr0", "ipl-pr1")
+		rerunInNamespace(t, ns, "TestPrometheusScrapesLive", 3*time.Minute, "IPSECPCAP_PROM_CHILD=1", "IPSECPCAP_BIN="+bin)
 		return
 	}
 	promChild(t, os.Getenv("IPSECPCAP_BIN"))
