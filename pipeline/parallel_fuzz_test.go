@@ -86,6 +86,17 @@ func appendPcapRecord(b []byte, ts time.Time, data []byte) []byte {
 	return append(b, data...)
 }
 
+// appendIDB appends a pcapng interface description block: Ethernet,
+// snaplen 262144.
+func appendIDB(b []byte) []byte {
+	b = binary.LittleEndian.AppendUint32(b, 1)
+	b = binary.LittleEndian.AppendUint32(b, 20)
+	b = binary.LittleEndian.AppendUint16(b, 1) // Ethernet
+	b = binary.LittleEndian.AppendUint16(b, 0)
+	b = binary.LittleEndian.AppendUint32(b, 262144)
+	return binary.LittleEndian.AppendUint32(b, 20)
+}
+
 func appendEPB(b []byte, ts time.Time, data []byte) []byte {
 	pad := (4 - len(data)%4) % 4
 	l := uint32(32 + len(data) + pad)
@@ -211,20 +222,10 @@ func craftWith(seed uint64, ng bool, n int, pool [][]byte, mode int) []byte {
 		b = binary.LittleEndian.AppendUint16(b, 0)
 		b = binary.LittleEndian.AppendUint64(b, ^uint64(0))
 		b = binary.LittleEndian.AppendUint32(b, 28)
-		b = binary.LittleEndian.AppendUint32(b, 1) // interface description
-		b = binary.LittleEndian.AppendUint32(b, 20)
-		b = binary.LittleEndian.AppendUint16(b, 1) // Ethernet
-		b = binary.LittleEndian.AppendUint16(b, 0)
-		b = binary.LittleEndian.AppendUint32(b, 262144)
-		b = binary.LittleEndian.AppendUint32(b, 20)
+		b = appendIDB(b)
 		for i, r := range recs {
 			if mode == craftLateIface && i == len(recs)/2 {
-				b = binary.LittleEndian.AppendUint32(b, 1)
-				b = binary.LittleEndian.AppendUint32(b, 20)
-				b = binary.LittleEndian.AppendUint16(b, 1)
-				b = binary.LittleEndian.AppendUint16(b, 0)
-				b = binary.LittleEndian.AppendUint32(b, 262144)
-				b = binary.LittleEndian.AppendUint32(b, 20)
+				b = appendIDB(b)
 			}
 			if mode == craftSimplePkts && i%9 == 4 {
 				pad := (4 - len(r.data)%4) % 4
