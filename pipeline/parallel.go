@@ -65,6 +65,16 @@ type rangeResult struct {
 	dropped             int // problem reports beyond MaxProblems, counted
 }
 
+// sawPacket widens the range's IPsec packet times to t.
+func (res *rangeResult) sawPacket(t time.Time) {
+	if res.firstPkt.IsZero() || t.Before(res.firstPkt) {
+		res.firstPkt = t
+	}
+	if t.After(res.lastPkt) {
+		res.lastPkt = t
+	}
+}
+
 // problem keeps a problem report, or counts it beyond the MaxProblems a
 // run passes on: the run's first ones are among the ranges' first ones.
 func (res *rangeResult) problem(frame int, msg string) {
@@ -209,6 +219,8 @@ func (r *Run) readRanges(plan *capture.RangePlan) []*rangeResult {
 	return results
 }
 
+const beyondNanos = "time stamps beyond what nanoseconds since 1970 hold"
+
 // nanosFit reports whether t is within what Time.UnixNano holds (1678 to
 // 2262): range summaries keep times as nanoseconds.
 func nanosFit(t time.Time) bool { return !t.Before(minNanosTime) && !t.After(maxNanosTime) }
@@ -295,7 +307,6 @@ func (r *Run) readRange(plan *capture.RangePlan, start, end int64, res *rangeRes
 		res.events = append(res.events, rangeEvent{frame: frame, esp: fr})
 	}
 	fileOrder := r.opt.FileOrder
-	var last time.Time // latest packet time so far
 	reported := res.start
 	for {
 		if res.records%progressEvery == 0 || kept >= keptCheckout {
@@ -327,7 +338,7 @@ func (r *Run) readRange(plan *capture.RangePlan, start, end int64, res *rangeRes
 		}
 		if res.records == 1 || fileOrder {
 			if !nanosFit(rec.Time) {
-				res.bad = "time stamps beyond what nanoseconds since 1970 hold"
+				res.bad = beyondNanos
 				return
 			}
 			if res.records == 1 {
@@ -341,12 +352,7 @@ func (r *Run) readRange(plan *capture.RangePlan, start, end int64, res *rangeRes
 		if dec.QuickESP(rec.LinkType, rec.Data, &quick) {
 			// Nearly every record: an ESP packet, read in a few
 			// dozen instructions, for its flow's counters.
-			if res.firstPkt.IsZero() || rec.Time.Before(res.firstPkt) {
-				res.firstPkt = rec.Time
-			}
-			if rec.Time.After(last) {
-				last = rec.Time
-			}
+			res.sawPacket(rec.Time)
 			fr, k := flows.find(quick.SPI, quick.Src.Addr(), quick.Dst.Addr())
 			if fr == nil {
 				fr = summaries.New(&quick, rec.Time)
@@ -377,12 +383,7 @@ func (r *Run) readRange(plan *capture.RangePlan, start, end int64, res *rangeRes
 			res.bad = "packets without time stamps"
 			return
 		}
-		if res.firstPkt.IsZero() || p.Time.Before(res.firstPkt) {
-			res.firstPkt = p.Time
-		}
-		if p.Time.After(last) {
-			last = p.Time
-		}
+		res.sawPacket(p.Time)
 		switch p.Kind {
 		case decode.KindESP:
 			// What QuickESP leaves: ESP cut short, in fragments
@@ -396,18 +397,18 @@ func (r *Run) readRange(plan *capture.RangePlan, start, end int64, res *rangeRes
 		case decode.KindNATKeepalive:
 			kept += eventCost
 			cp := *p // the decoder reuses it
-			res.events = append(res.events, rangeEvent{frame: rec.Frame, last: last, p: &cp})
+			res.events = append(res.events, rangeEvent{frame: rec.Frame, last: res.lastPkt, p: &cp})
 		default:
 			kept += eventCost + 2*len(rec.Data)
-			res.events = append(res.events, rangeEvent{frame: rec.Frame, last: last, p: p})
+			res.events = append(res.events, rangeEvent{frame: rec.Frame, last: res.lastPkt, p: p})
 		}
 	}
 	if res.records > 0 && !nanosFit(res.lastRec) {
-		res.bad = "time stamps beyond what nanoseconds since 1970 hold"
+		res.bad = beyondNanos
 		return
 	}
 	r.parRead.Add(rr.Offset() - reported)
-	res.end, res.lastPkt = rr.Offset(), last
+	res.end = rr.Offset()
 	res.stats, res.traffic, res.drops = dec.Stats(), dec.Traffic(), rr.Drops()
 	res.restructured = rr.Restructured()
 	for _, t := range res.traffic {
