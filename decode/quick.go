@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"net/netip"
 
+	"github.com/google/gopacket/layers"
 	"github.com/ipsecpcap/ipsecpcap/capture"
 	"github.com/ipsecpcap/ipsecpcap/decode/esp"
 )
@@ -60,49 +61,50 @@ type plain struct {
 // ipv4 or ipv6, transport, udpPacket) reads for such a frame, and gives up
 // (false) on anything else, malformed or not, for that walk to read.
 func (d *Decoder) plainESP(lt capture.LinkType, b []byte, out *plain) bool {
-	var et uint16
+	var et layers.EthernetType
 	off := 0
 	switch lt {
 	case capture.LinkTypeEthernet:
 		if len(b) < 14 {
 			return false
 		}
-		et, off = binary.BigEndian.Uint16(b[12:14]), 14
+		et, off = layers.EthernetType(binary.BigEndian.Uint16(b[12:14])), 14
 	case capture.LinkTypeLinuxSLL:
 		if len(b) < 16 {
 			return false
 		}
-		et, off = binary.BigEndian.Uint16(b[14:16]), 16
+		et, off = layers.EthernetType(binary.BigEndian.Uint16(b[14:16])), 16
 	case capture.LinkTypeLinuxSLL2:
 		if len(b) < 20 {
 			return false
 		}
-		et, off = binary.BigEndian.Uint16(b[0:2]), 20
+		et, off = layers.EthernetType(binary.BigEndian.Uint16(b[0:2])), 20
 	case capture.LinkTypeRaw, capture.LinkTypeIPv4, capture.LinkTypeIPv6, capture.LinkTypeRawAlt1, capture.LinkTypeRawAlt2:
 		if len(b) == 0 {
 			return false
 		}
 		switch b[0] >> 4 {
 		case 4:
-			et = 0x0800
+			et = layers.EthernetTypeIPv4
 		case 6:
-			et = 0x86dd
+			et = layers.EthernetTypeIPv6
 		default:
 			return false
 		}
 	default:
 		return false
 	}
-	for tags := 0; et == 0x8100 || et == 0x88a8 || et == 0x9100; tags++ {
+	// 802.1Q, 802.1ad and the old QinQ 0x9100, as etherType peels them.
+	for tags := 0; et == layers.EthernetTypeDot1Q || et == layers.EthernetTypeQinQ || et == 0x9100; tags++ {
 		if tags == maxVLANTags || len(b)-off < 4 {
 			return false
 		}
-		et, off = binary.BigEndian.Uint16(b[off+2:off+4]), off+4
+		et, off = layers.EthernetType(binary.BigEndian.Uint16(b[off+2:off+4])), off+4
 	}
 	ip := b[off:]
 	dg := &out.dg
 	switch et {
-	case 0x0800:
+	case layers.EthernetTypeIPv4:
 		if len(ip) < 20 {
 			return false
 		}
@@ -116,7 +118,7 @@ func (d *Decoder) plainESP(lt capture.LinkType, b []byte, out *plain) bool {
 		}
 		*dg = datagram{src: netip.AddrFrom4([4]byte(ip[12:16])), dst: netip.AddrFrom4([4]byte(ip[16:20])), proto: ip[9],
 			payload: ip[hl:min(total, len(ip))], off: off + hl, wireLen: total - hl}
-	case 0x86dd:
+	case layers.EthernetTypeIPv6:
 		if len(ip) < 40 {
 			return false
 		}

@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"encoding/binary"
 	"math/bits"
 	"net/netip"
 
@@ -34,13 +35,9 @@ const v6Flow = 1 << 31
 func flowKeyOf(spi uint32, src, dst netip.Addr) flowSlot {
 	if src.Is4() && dst.Is4() {
 		a, b := src.As4(), dst.As4()
-		return flowSlot{spi: spi, src: be32(a), dst: be32(b)}
+		return flowSlot{spi: spi, src: binary.BigEndian.Uint32(a[:]), dst: binary.BigEndian.Uint32(b[:])}
 	}
 	return flowSlot{spi: spi, src: addrHash(src), dst: addrHash(dst), idx: v6Flow}
-}
-
-func be32(a [4]byte) uint32 {
-	return uint32(a[0])<<24 | uint32(a[1])<<16 | uint32(a[2])<<8 | uint32(a[3])
 }
 
 // addrHash folds an address into 32 bits (a key, checked in the flow).
@@ -48,7 +45,7 @@ func addrHash(a netip.Addr) uint32 {
 	b := a.As16()
 	var h uint32
 	for i := 0; i < 16; i += 4 {
-		h = (h ^ be32([4]byte(b[i:i+4]))) * 0x9e3779b1
+		h = (h ^ binary.BigEndian.Uint32(b[i:i+4])) * 0x9e3779b1
 	}
 	return h
 }
