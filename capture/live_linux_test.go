@@ -12,12 +12,13 @@ import (
 	"net"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/ipsecpcap/ipsecpcap/internal/netnstest"
 )
 
 // The live tests need root: they make a namespace ipl-lt-PID with a veth
@@ -40,20 +41,9 @@ func needRoot(t *testing.T) {
 // liveNS makes the namespace with the veth pair and returns its name.
 func liveNS(t *testing.T) string {
 	t.Helper()
-	lockNetns(t)
+	netnstest.Lock(t)
 	ns := fmt.Sprintf("ipl-lt-%d", os.Getpid())
-	run := func(args ...string) {
-		t.Helper()
-		if out, err := exec.Command("ip", args...).CombinedOutput(); err != nil {
-			t.Fatalf("ip %s: %v\n%s", strings.Join(args, " "), err, out)
-		}
-	}
-	exec.Command("ip", "netns", "del", ns).Run()
-	run("netns", "add", ns)
-	t.Cleanup(func() { exec.Command("ip", "netns", "del", ns).Run() })
-	run("-n", ns, "link", "add", "ipl-lt0", "type", "veth", "peer", "name", "ipl-lt1")
-	run("-n", ns, "link", "set", "ipl-lt0", "up")
-	run("-n", ns, "link", "set", "ipl-lt1", "up")
+	netnstest.Veth(t, ns, "ipl-lt0", "ipl-lt1")
 	return ns
 }
 
@@ -61,17 +51,7 @@ func liveNS(t *testing.T) string {
 // setpriv) and fails with its output when it fails.
 func inChild(t *testing.T, ns, test string, wrap ...string) string {
 	t.Helper()
-	args := append([]string{"netns", "exec", ns}, wrap...)
-	args = append(args, os.Args[0], "-test.run", "^"+test+"$", "-test.v", "-test.count=1")
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, "ip", args...)
-	cmd.Env = append(os.Environ(), liveChildEnv+"=1")
-	out, err := cmd.CombinedOutput()
-	if err != nil || !bytes.Contains(out, []byte("--- PASS: "+test)) {
-		t.Fatalf("%s in %s: %v\n%s", test, ns, err, out)
-	}
-	return string(out)
+	return netnstest.Rerun(t, ns, test, 60*time.Second, []string{liveChildEnv + "=1"}, wrap...)
 }
 
 func TestLiveCapture(t *testing.T) {
@@ -248,27 +228,3 @@ func inject(t *testing.T, iface string, frames ...[]byte) {
 }
 
 func htons(v uint16) uint16 { return v<<8 | v>>8 }
-
-// lockNetns serialises the tests that make ipl-* namespaces (these, and
-// cmd/ipsecpcap's, whose lab run clears every ipl-* namespace) across the
-// test binaries `go test ./...` runs in parallel. It is released at the
-// end of the test.
-func lockNetns(t *testing.T) {
-	t.Helper()
-	f, err := os.OpenFile(filepath.Join(os.TempDir(), "ipsecpcap-ipl-netns.lock"), os.O_CREATE|os.O_RDWR, 0o600)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for deadline := time.Now().Add(5 * time.Minute); ; {
-		err := unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB)
-		if err == nil {
-			break
-		}
-		if !errors.Is(err, unix.EWOULDBLOCK) || time.Now().After(deadline) {
-			f.Close()
-			t.Fatalf("locking the ipl-* namespaces: %v", err)
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
-	t.Cleanup(func() { f.Close() })
-}

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/ipsecpcap/ipsecpcap/capture"
+	"github.com/ipsecpcap/ipsecpcap/internal/netnstest"
 )
 
 // liveHook is the LAB_HOOK of TestLiveMirrorLab. `up` mirrors the lab's
@@ -90,7 +91,7 @@ func TestLiveMirrorLab(t *testing.T) {
 			t.Skip("needs", c)
 		}
 	}
-	lockNetns(t)
+	netnstest.Lock(t)
 	if _, err := os.Stat("/run/netns/ipl-i"); err == nil {
 		t.Skip("another lab run holds the ipl-* namespaces")
 	}

@@ -19,6 +19,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/ipsecpcap/ipsecpcap/capture"
+	"github.com/ipsecpcap/ipsecpcap/internal/netnstest"
 )
 
 // TestLiveReplay sends the frames of a lab capture into a veth pair in a
@@ -32,10 +33,10 @@ func TestLiveReplay(t *testing.T) {
 		if os.Geteuid() != 0 {
 			t.Skip("needs root (network namespaces, packet sockets)")
 		}
-		lockNetns(t)
+		netnstest.Lock(t)
 		ns := fmt.Sprintf("ipl-lr-%d", os.Getpid())
-		vethNamespace(t, ns, "ipl-lr0", "ipl-lr1")
-		rerunInNamespace(t, ns, "TestLiveReplay", time.Minute, "IPSECPCAP_LIVE_CHILD=1")
+		netnstest.Veth(t, ns, "ipl-lr0", "ipl-lr1")
+		t.Logf("%s", netnstest.Rerun(t, ns, "TestLiveReplay", time.Minute, []string{"IPSECPCAP_LIVE_CHILD=1"}))
 		return
 	}
 	dir := t.TempDir()
@@ -142,28 +143,4 @@ func analyzeCodesInProcess(t *testing.T, path string) []string {
 	run([]string{"analyze", "--json", "--no-keys", path}, &out, &errb)
 	_, doc := parseLiveJSON(t, out.Bytes())
 	return doc
-}
-
-// lockNetns serialises the tests that make ipl-* namespaces across the
-// test binaries `go test ./...` runs in parallel (capture's live tests take
-// the same lock): the lab run of TestLiveMirrorLab clears every ipl-*
-// namespace. It is released at the end of the test.
-func lockNetns(t *testing.T) {
-	t.Helper()
-	f, err := os.OpenFile(filepath.Join(os.TempDir(), "ipsecpcap-ipl-netns.lock"), os.O_CREATE|os.O_RDWR, 0o600)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for deadline := time.Now().Add(5 * time.Minute); ; {
-		err := unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB)
-		if err == nil {
-			break
-		}
-		if !errors.Is(err, unix.EWOULDBLOCK) || time.Now().After(deadline) {
-			f.Close()
-			t.Fatalf("locking the ipl-* namespaces: %v", err)
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
-	t.Cleanup(func() { f.Close() })
 }

@@ -21,6 +21,7 @@ import (
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
+	"github.com/ipsecpcap/ipsecpcap/internal/netnstest"
 	"github.com/ipsecpcap/ipsecpcap/pipeline"
 )
 
@@ -52,11 +53,11 @@ func TestPrometheusScrapesLive(t *testing.T) {
 		if _, err := exec.LookPath("prometheus"); err != nil {
 			t.Skip("needs the prometheus binary (apt-get install prometheus)")
 		}
-		lockNetns(t)
+		netnstest.Lock(t)
 		bin := buildIpsecpcap(t, t.TempDir())
 		ns := fmt.Sprintf("ipl-pr-%d", os.Getpid())
-		vethNamespace(t, ns, "ipl-pr0", "ipl-pr1")
-		rerunInNamespace(t, ns, "TestPrometheusScrapesLive", 3*time.Minute, "IPSECPCAP_PROM_CHILD=1", "IPSECPCAP_BIN="+bin)
+		netnstest.Veth(t, ns, "ipl-pr0", "ipl-pr1")
+		t.Logf("%s", netnstest.Rerun(t, ns, "TestPrometheusScrapesLive", 3*time.Minute, []string{"IPSECPCAP_PROM_CHILD=1", "IPSECPCAP_BIN=" + bin}))
 		return
 	}
 	promChild(t, os.Getenv("IPSECPCAP_BIN"))
